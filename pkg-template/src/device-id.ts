@@ -1,0 +1,14 @@
+import { generateDeviceId as generate } from "./wasm/halo_device.js";
+import { assertReady } from "./runtime.js";
+
+/**
+ * A new device id: 128 random bits from `crypto.getRandomValues`, as 32
+ * lowercase hex characters. Store it with the device: Halo ties tokens to it.
+ *
+ * @example
+ * const deviceId = localStorage.getItem("deviceId") ?? generateDeviceId();
+ */
+export function generateDeviceId(): string {
+  assertReady();
+  return generate();
+}

@@ -1,0 +1,163 @@
+/** Stable error codes, one per error class (plus the generic ones). */
+export type HaloErrorCode =
+  | "HALO_VALIDATION"
+  | "HALO_AUTH"
+  | "HALO_FORBIDDEN"
+  | "HALO_NOT_FOUND"
+  | "HALO_GONE"
+  | "HALO_RATE_LIMIT"
+  | "HALO_UNAVAILABLE"
+  | "HALO_QUERY_FAILED"
+  | "HALO_BAD_REQUEST"
+  | "HALO_SERVER"
+  | "HALO_NETWORK"
+  | "HALO_TIMEOUT"
+  | "HALO_PROTOCOL"
+  | "HALO_NOT_INITIALISED";
+
+/** What every Halo error carries besides its message. */
+export interface HaloErrorDetails {
+  code: HaloErrorCode;
+  /** The HTTP status, when Halo Cloud answered. */
+  status?: number;
+  /** Whether making the same call again later may succeed. */
+  retryable: boolean;
+  cause?: unknown;
+}
+
+/**
+ * The base class of every error this package throws (an aborted call
+ * rejects with the signal's reason instead, as `fetch` does).
+ *
+ * @example
+ * try { await client.immediateQuery("SELECT 1"); }
+ * catch (error) { if (error instanceof HaloError && error.retryable) scheduleRetry(); }
+ */
+export class HaloError extends Error {
+  readonly code: HaloErrorCode;
+  readonly status: number | undefined;
+  readonly retryable: boolean;
+
+  constructor(message: string, details: HaloErrorDetails) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = new.target.name;
+    this.code = details.code;
+    this.status = details.status;
+    this.retryable = details.retryable;
+  }
+}
+
+/** Bad input, caught before anything was sent. `field` names the culprit. */
+export class HaloValidationError extends HaloError {
+  readonly field: string | undefined;
+  constructor(message: string, details: HaloErrorDetails & { field?: string }) {
+    super(message, details);
+    this.field = details.field;
+  }
+}
+
+/** 401 after one renewal, or `getToken` failed to supply a usable token. */
+export class HaloAuthError extends HaloError {}
+
+/** 403: IP not allowed, non-authoritative site, or the practice's Halo GUID changed. */
+export class HaloForbiddenError extends HaloError {}
+
+/** 404. */
+export class HaloNotFoundError extends HaloError {}
+
+/** 410: result pages expire about 24 hours after the query ran. */
+export class HaloGoneError extends HaloError {}
+
+/** 429. `retryAfterMs` is what `Retry-After` said, when it said something. */
+export class HaloRateLimitError extends HaloError {
+  readonly retryAfterMs: number | undefined;
+  constructor(message: string, details: HaloErrorDetails & { retryAfterMs?: number }) {
+    super(message, details);
+    this.retryAfterMs = details.retryAfterMs;
+  }
+}
+
+/** 503 (the practice could not be contacted) or 504 (no answer in time). */
+export class HaloUnavailableError extends HaloError {}
+
+/** The query reached the practice and failed there. */
+export class HaloQueryFailedError extends HaloError {
+  /** The query's terminal status, e.g. `executionFailed`. */
+  readonly queryStatus: string;
+  /** `http` | `mssql` | `fbsql` | `haloLink`, when Halo said. */
+  readonly errorType: string | undefined;
+  readonly errorCode: number | undefined;
+  readonly errorMessage: string | undefined;
+  constructor(
+    message: string,
+    details: HaloErrorDetails & { queryStatus: string; errorType?: string; errorCode?: number; errorMessage?: string },
+  ) {
+    super(message, details);
+    this.queryStatus = details.queryStatus;
+    this.errorType = details.errorType;
+    this.errorCode = details.errorCode;
+    this.errorMessage = details.errorMessage;
+  }
+}
+
+/** `fetch` failed: DNS, refused or dropped connection, CORS. */
+export class HaloNetworkError extends HaloError {}
+
+/** An attempt, a token request or the whole call ran out of time. */
+export class HaloTimeoutError extends HaloError {}
+
+/** The shape in which the wasm core reports errors (a plain `Error`). */
+interface CoreError extends Error {
+  code: HaloErrorCode;
+  status?: number;
+  retryable: boolean;
+  field?: string;
+  retryAfterMs?: number;
+  queryStatus?: string;
+  errorType?: string;
+  errorCode?: number;
+  errorMessage?: string;
+}
+
+function isCoreError(value: unknown): value is CoreError {
+  return value instanceof Error && typeof (value as Partial<CoreError>).code === "string" && (value as CoreError).code.startsWith("HALO_");
+}
+
+/** @internal Re-creates a core error as its facade class; other values pass through. */
+export function fromCore(value: unknown): unknown {
+  if (!isCoreError(value) || value instanceof HaloError) return value;
+  const details: HaloErrorDetails = { code: value.code, status: value.status, retryable: value.retryable, cause: value.cause };
+  switch (value.name) {
+    case "HaloValidationError":
+      return new HaloValidationError(value.message, { ...details, field: value.field });
+    case "HaloAuthError":
+      return new HaloAuthError(value.message, details);
+    case "HaloForbiddenError":
+      return new HaloForbiddenError(value.message, details);
+    case "HaloNotFoundError":
+      return new HaloNotFoundError(value.message, details);
+    case "HaloGoneError":
+      return new HaloGoneError(value.message, details);
+    case "HaloRateLimitError":
+      return new HaloRateLimitError(value.message, { ...details, retryAfterMs: value.retryAfterMs });
+    case "HaloUnavailableError":
+      return new HaloUnavailableError(value.message, details);
+    case "HaloQueryFailedError":
+      return new HaloQueryFailedError(
+        value.message,
+        {
+          ...details,
+          queryStatus: value.queryStatus ?? "executionFailed",
+          errorType: value.errorType,
+          errorCode: value.errorCode,
+          errorMessage: value.errorMessage,
+        },
+      );
+    case "HaloNetworkError":
+      return new HaloNetworkError(value.message, details);
+    case "HaloTimeoutError":
+      return new HaloTimeoutError(value.message, details);
+    default:
+      return new HaloError(value.message, details);
+  }
+}

@@ -1,0 +1,20 @@
+export { init } from "./init.js";
+export type { InitInput } from "./init.js";
+export { HaloDeviceClient } from "./client.js";
+export { generateDeviceId } from "./device-id.js";
+export {
+  HaloError,
+  HaloValidationError,
+  HaloAuthError,
+  HaloForbiddenError,
+  HaloNotFoundError,
+  HaloGoneError,
+  HaloRateLimitError,
+  HaloUnavailableError,
+  HaloQueryFailedError,
+  HaloNetworkError,
+  HaloTimeoutError,
+} from "./errors.js";
+export type { HaloErrorCode, HaloErrorDetails } from "./errors.js";
+export { decodeRows } from "./decode.js";
+export type * from "./types.js";

@@ -1,0 +1,70 @@
+#!/usr/bin/env node
+// Builds the npm package into build/pkg and packs it to build/halo-device.tgz:
+//   1. the Rust crate for wasm32 (release profile: opt-level z, LTO, 1 CGU);
+//   2. wasm-bindgen twice: `web` glue (browsers, bundlers, Node ESM) and
+//      `nodejs` glue (CommonJS `require`);
+//   3. wasm-opt -Oz from the pinned npm binaryen (Debian's corrupts output);
+//   4. tsc over the facade in pkg-template/src, once as ESM, once as CJS,
+//      plus the hand-written Node entries in pkg-template/entries;
+//   5. package.json and README from pkg-template/, then `npm pack`.
+import { execFileSync } from "node:child_process";
+import { cpSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const build = join(root, "build");
+const pkg = join(build, "pkg");
+const stage = join(build, "stage");
+const bin = (name) => join(root, "node_modules", ".bin", name);
+const run = (command, args, options = {}) =>
+  execFileSync(command, args, { cwd: root, stdio: ["ignore", "inherit", "inherit"], ...options });
+
+const crateWasm = join(root, "target", "wasm32-unknown-unknown", "release", "halo_device.wasm");
+
+function bindgen(target, outDir) {
+  run("wasm-bindgen", ["--target", target, "--weak-refs", "--out-dir", outDir, "--out-name", "halo_device", crateWasm]);
+  // wasm-bindgen declares `[Symbol.dispose]`, which breaks consumers whose
+  // TypeScript lib lacks esnext.disposable; `free()` stays available.
+  const types = join(outDir, "halo_device.d.ts");
+  writeFileSync(types, readFileSync(types, "utf8").split("\n").filter((line) => !line.includes("Symbol.dispose")).join("\n"));
+  const wasm = join(outDir, "halo_device_bg.wasm");
+  run(bin("wasm-opt"), ["-Oz", "--strip-debug", "--strip-producers", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext", "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue", wasm, "-o", wasm]);
+}
+
+function tsc(module, outDir) {
+  run(bin("tsc"), ["-p", join(stage, "tsconfig.json"), "--module", module, "--moduleResolution", module === "commonjs" ? "node10" : "bundler", "--outDir", outDir]);
+}
+
+rmSync(build, { recursive: true, force: true });
+mkdirSync(pkg, { recursive: true });
+
+run("cargo", ["build", "--release", "--target", "wasm32-unknown-unknown", "--lib"]);
+
+// The facade is compiled against the web glue's types, which the nodejs
+// glue shares (same classes and functions, minus the loaders).
+cpSync(join(root, "pkg-template", "src"), join(stage, "src"), { recursive: true });
+cpSync(join(root, "pkg-template", "tsconfig.json"), join(stage, "tsconfig.json"));
+bindgen("web", join(stage, "src", "wasm"));
+bindgen("nodejs", join(build, "nodejs-glue"));
+
+const browser = join(pkg, "dist", "browser");
+const cjs = join(pkg, "dist", "cjs");
+tsc("esnext", browser);
+tsc("commonjs", cjs);
+cpSync(join(stage, "src", "wasm"), join(browser, "wasm"), { recursive: true });
+cpSync(join(build, "nodejs-glue"), join(cjs, "wasm"), { recursive: true });
+writeFileSync(join(cjs, "package.json"), JSON.stringify({ type: "commonjs" }) + "\n");
+rmSync(join(cjs, "wasm", ".gitignore"), { force: true });
+rmSync(join(browser, "wasm", ".gitignore"), { force: true });
+// The Node entries only load the wasm synchronously, then re-export.
+cpSync(join(root, "pkg-template", "entries", "node"), join(pkg, "dist", "node"), { recursive: true });
+cpSync(join(root, "pkg-template", "entries", "node.cjs"), join(cjs, "node.cjs"));
+
+cpSync(join(root, "pkg-template", "package.json"), join(pkg, "package.json"));
+cpSync(join(root, "pkg-template", "README.md"), join(pkg, "README.md"));
+
+const packed = execFileSync("npm", ["pack", "--silent", "--pack-destination", build], { cwd: pkg, encoding: "utf8" }).trim();
+renameSync(join(build, packed.split("\n").pop()), join(build, "halo-device.tgz"));
+const version = JSON.parse(readFileSync(join(pkg, "package.json"), "utf8")).version;
+console.log(`built build/halo-device.tgz (halo-device ${version})`);

@@ -1,0 +1,144 @@
+//! The decisions of one API call across its attempts: retry after a delay,
+//! renew the token and retry once, or give up. The shell asks; this decides.
+
+use super::error::{ErrorKind, HaloError};
+use super::requests::Replay;
+use super::retry::RetryPolicy;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Next {
+    /// Wait, then send the request again.
+    Retry {
+        delay_ms: u64,
+    },
+    /// Report the token of the failed attempt as rejected, get a token
+    /// (the current one, if another call already renewed it), send again.
+    RenewToken,
+    Fail(HaloError),
+}
+
+#[derive(Clone, Debug)]
+pub struct Call {
+    replay: Replay,
+    policy: RetryPolicy,
+    retries: u32,
+    renewed_after_401: bool,
+    /// Monotonic ms after which no new attempt starts, if the caller set one.
+    deadline_ms: Option<f64>,
+}
+
+impl Call {
+    pub fn new(replay: Replay, policy: RetryPolicy, deadline_ms: Option<f64>) -> Self {
+        Self {
+            replay,
+            policy,
+            retries: 0,
+            renewed_after_401: false,
+            deadline_ms,
+        }
+    }
+
+    pub fn retries(&self) -> u32 {
+        self.retries
+    }
+
+    /// Whether the deadline has passed (checked before each attempt).
+    pub fn expired(&self, now_ms: f64) -> Option<HaloError> {
+        match self.deadline_ms {
+            Some(deadline) if now_ms >= deadline => Some(deadline_error()),
+            _ => None,
+        }
+    }
+
+    /// Decides what follows a failed attempt. `random` is in `[0, 1)`.
+    pub fn on_failure(&mut self, error: HaloError, now_ms: f64, random: f64) -> Next {
+        if error.kind == ErrorKind::Auth && error.status == Some(401) {
+            // Renew once, retry once: a second 401 means the token we are
+            // given is wrong, and asking again would loop.
+            if self.renewed_after_401 {
+                let mut error = error;
+                error.message = format!(
+                    "{} again after renewing the token; check that getToken returns a token issued for this siteId and deviceId",
+                    error.message
+                );
+                return Next::Fail(error);
+            }
+            self.renewed_after_401 = true;
+            return Next::RenewToken;
+        }
+        match self
+            .policy
+            .delay_for(self.replay, &error, self.retries, random)
+        {
+            Some(delay_ms) => {
+                if let Some(deadline) = self.deadline_ms {
+                    if now_ms + delay_ms as f64 >= deadline {
+                        return Next::Fail(error);
+                    }
+                }
+                self.retries += 1;
+                Next::Retry { delay_ms }
+            }
+            None => Next::Fail(error),
+        }
+    }
+}
+
+fn deadline_error() -> HaloError {
+    HaloError::new(
+        ErrorKind::Timeout,
+        "the call's deadline passed before it could complete",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unauthorized() -> HaloError {
+        HaloError::new(ErrorKind::Auth, "Invalid token (HTTP 401)").with_status(401)
+    }
+
+    #[test]
+    fn a_401_renews_once_and_a_second_fails_without_looping() {
+        let mut call = Call::new(Replay::CreatesQuery, RetryPolicy::default(), None);
+        assert_eq!(call.on_failure(unauthorized(), 0.0, 0.5), Next::RenewToken);
+        let Next::Fail(error) = call.on_failure(unauthorized(), 0.0, 0.5) else {
+            panic!("second 401 must fail");
+        };
+        assert_eq!(error.kind, ErrorKind::Auth);
+        assert!(error.message.contains("again after renewing"));
+    }
+
+    #[test]
+    fn retries_are_counted_and_bounded() {
+        let policy = RetryPolicy {
+            max_retries: 2,
+            ..RetryPolicy::default()
+        };
+        let mut call = Call::new(Replay::Idempotent, policy, None);
+        let busy = || HaloError::new(ErrorKind::Unavailable, "x").with_status(503);
+        assert!(matches!(
+            call.on_failure(busy(), 0.0, 0.5),
+            Next::Retry { .. }
+        ));
+        assert!(matches!(
+            call.on_failure(busy(), 0.0, 0.5),
+            Next::Retry { .. }
+        ));
+        assert!(matches!(call.on_failure(busy(), 0.0, 0.5), Next::Fail(_)));
+        assert_eq!(call.retries(), 2);
+    }
+
+    #[test]
+    fn no_retry_is_scheduled_past_the_deadline() {
+        let mut call = Call::new(Replay::Idempotent, RetryPolicy::default(), Some(100.0));
+        let mut limited = HaloError::new(ErrorKind::RateLimit, "x").with_status(429);
+        limited.retry_after_ms = Some(200);
+        assert!(
+            matches!(call.on_failure(limited, 0.0, 0.5), Next::Fail(e) if e.kind == ErrorKind::RateLimit)
+        );
+        assert!(call.expired(99.0).is_none());
+        assert_eq!(call.expired(100.0).unwrap().kind, ErrorKind::Timeout);
+    }
+}

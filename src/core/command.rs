@@ -1,0 +1,315 @@
+//! SQL commands as the SQL Passthrough API names them: text, execution mode,
+//! command type and typed parameters, validated before anything is sent.
+
+use super::error::HaloError;
+use super::json_writer::ObjectWriter;
+use serde::Deserialize;
+
+/// Declares a closed set of API enum values with their wire spelling.
+macro_rules! wire_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $wire:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $wire),+ }
+            }
+
+            pub fn parse(field: &str, value: &str) -> Result<Self, HaloError> {
+                match value {
+                    $($wire => Ok($name::$variant),)+
+                    _ => Err(HaloError::validation(
+                        field,
+                        format!(
+                            "{field} must be one of {}; got {value:?}",
+                            [$($wire),+].join(", "),
+                        ),
+                    )),
+                }
+            }
+        }
+    };
+}
+
+wire_enum!(
+    /// What the command returns.
+    ExecutionMode {
+        Reader = "reader",
+        NonQuery = "nonQuery",
+        Scalar = "scalar",
+    }
+);
+
+wire_enum!(
+    /// Plain SQL text or a stored procedure's name (experimental in Halo).
+    CommandType {
+        Text = "text",
+        StoredProcedure = "storedProcedure",
+    }
+);
+
+wire_enum!(
+    ParameterDirection {
+        Input = "input",
+        Output = "output",
+        InputOutput = "inputOutput",
+        ReturnValue = "returnValue",
+    }
+);
+
+wire_enum!(
+    /// The 32 SQL Server types the API documents for parameters.
+    SqlType {
+        BigInt = "BigInt", Binary = "Binary", Bit = "Bit", Char = "Char",
+        String = "String", Date = "Date", DateTime = "DateTime", DateTime2 = "DateTime2",
+        DateTimeOffset = "DateTimeOffset", Decimal = "Decimal", Float = "Float", Image = "Image",
+        Int = "Int", Money = "Money", NChar = "NChar", NText = "NText",
+        NVarChar = "NVarChar", Real = "Real", SmallDateTime = "SmallDateTime", SmallInt = "SmallInt",
+        SmallMoney = "SmallMoney", Structured = "Structured", Text = "Text", Time = "Time",
+        Timestamp = "Timestamp", TinyInt = "TinyInt", Udt = "Udt", UniqueIdentifier = "UniqueIdentifier",
+        VarBinary = "VarBinary", VarChar = "VarChar", Variant = "Variant", Xml = "Xml",
+    }
+);
+
+/// A command as the caller wrote it: a bare SQL string or the API's object.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum CommandInput {
+    Text(String),
+    Object(CommandObjectInput),
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CommandObjectInput {
+    pub text: Option<String>,
+    pub execution_mode: Option<String>,
+    #[serde(rename = "type")]
+    pub command_type: Option<String>,
+    pub parameters: Option<Vec<ParameterInput>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ParameterInput {
+    pub name: Option<String>,
+    pub direction: Option<String>,
+    #[serde(rename = "type")]
+    pub sql_type: Option<String>,
+    pub value: Option<String>,
+    pub size: Option<u32>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SqlParameter {
+    pub name: String,
+    pub direction: ParameterDirection,
+    pub sql_type: SqlType,
+    pub value: Option<String>,
+    pub size: Option<u32>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SqlCommand {
+    pub text: String,
+    pub execution_mode: ExecutionMode,
+    pub command_type: CommandType,
+    pub parameters: Vec<SqlParameter>,
+}
+
+impl SqlCommand {
+    /// A `reader` query over plain SQL text.
+    pub fn reader(text: &str) -> Result<Self, HaloError> {
+        Self::from_input(CommandInput::Text(text.to_owned()))
+    }
+
+    pub fn from_input(input: CommandInput) -> Result<Self, HaloError> {
+        let object = match input {
+            CommandInput::Text(text) => CommandObjectInput {
+                text: Some(text),
+                ..CommandObjectInput::default()
+            },
+            CommandInput::Object(object) => object,
+        };
+        let text = object.text.unwrap_or_default();
+        if text.trim().is_empty() {
+            return Err(HaloError::validation(
+                "command.text",
+                "command.text must be a non-empty SQL statement or procedure name",
+            ));
+        }
+        let execution_mode = match object.execution_mode.as_deref() {
+            None => ExecutionMode::Reader,
+            Some(value) => ExecutionMode::parse("command.executionMode", value)?,
+        };
+        let command_type = match object.command_type.as_deref() {
+            None => CommandType::Text,
+            Some(value) => CommandType::parse("command.type", value)?,
+        };
+        let parameters = object
+            .parameters
+            .unwrap_or_default()
+            .into_iter()
+            .enumerate()
+            .map(|(index, parameter)| validate_parameter(index, parameter))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self {
+            text,
+            execution_mode,
+            command_type,
+            parameters,
+        })
+    }
+
+    /// The command as the API's JSON `command` object.
+    pub fn write_json(&self, out: &mut String) {
+        let mut object = ObjectWriter::open(out);
+        object
+            .string("text", &self.text)
+            .string("executionMode", self.execution_mode.as_str())
+            .string("type", self.command_type.as_str());
+        let mut parameters = String::from("[");
+        for (index, parameter) in self.parameters.iter().enumerate() {
+            if index > 0 {
+                parameters.push(',');
+            }
+            parameter.write_json(&mut parameters);
+        }
+        parameters.push(']');
+        object.raw("parameters", &parameters);
+        object.close();
+    }
+}
+
+impl SqlParameter {
+    fn write_json(&self, out: &mut String) {
+        let mut object = ObjectWriter::open(out);
+        object
+            .string("name", &self.name)
+            .string("direction", self.direction.as_str())
+            .string("type", self.sql_type.as_str())
+            .optional_string("value", self.value.as_deref());
+        if let Some(size) = self.size {
+            object.number("size", u64::from(size));
+        }
+        object.close();
+    }
+}
+
+fn validate_parameter(index: usize, input: ParameterInput) -> Result<SqlParameter, HaloError> {
+    let field = |name: &str| format!("command.parameters[{index}].{name}");
+    let name = input.name.unwrap_or_default();
+    if name.is_empty() || name.chars().any(char::is_whitespace) {
+        let field = field("name");
+        let message =
+            format!("{field} must be a parameter name without spaces, such as @patientId");
+        return Err(HaloError::validation(&field, message));
+    }
+    let direction = match input.direction.as_deref() {
+        None => ParameterDirection::Input,
+        Some(value) => ParameterDirection::parse(&field("direction"), value)?,
+    };
+    let sql_type = match input.sql_type.as_deref() {
+        Some(value) => SqlType::parse(&field("type"), value)?,
+        None => {
+            let field = field("type");
+            let message = format!(
+                "{field} is required: one of the 32 SQL Server types, e.g. Int or NVarChar"
+            );
+            return Err(HaloError::validation(&field, message));
+        }
+    };
+    Ok(SqlParameter {
+        name,
+        direction,
+        sql_type,
+        value: input.value,
+        size: input.size,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn command_from_json(json: &str) -> Result<SqlCommand, HaloError> {
+        SqlCommand::from_input(serde_json::from_str(json).unwrap())
+    }
+
+    #[test]
+    fn a_bare_string_is_a_text_reader() {
+        let command = SqlCommand::reader("SELECT 1").unwrap();
+        assert_eq!(command.execution_mode, ExecutionMode::Reader);
+        assert_eq!(command.command_type, CommandType::Text);
+        let mut json = String::new();
+        command.write_json(&mut json);
+        assert_eq!(
+            json,
+            r#"{"text":"SELECT 1","executionMode":"reader","type":"text","parameters":[]}"#
+        );
+    }
+
+    #[test]
+    fn all_32_sql_types_are_accepted_by_their_wire_names() {
+        assert_eq!(SqlType::ALL.len(), 32);
+        for sql_type in SqlType::ALL {
+            assert_eq!(SqlType::parse("t", sql_type.as_str()).unwrap(), *sql_type);
+        }
+        assert!(
+            SqlType::parse("t", "int").is_err(),
+            "names are case-sensitive on the wire"
+        );
+    }
+
+    #[test]
+    fn parameters_are_validated_and_written_in_api_order() {
+        let command = command_from_json(
+            r#"{"text":"SELECT * FROM Patients WHERE InternalID = @id","parameters":[{"name":"@id","type":"Int","value":"7"}]}"#,
+        )
+        .unwrap();
+        let mut json = String::new();
+        command.write_json(&mut json);
+        let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(
+            parsed["parameters"][0],
+            serde_json::json!({"name":"@id","direction":"input","type":"Int","value":"7"})
+        );
+    }
+
+    #[test]
+    fn each_bad_field_is_named() {
+        let cases = [
+            (r#"{"text":"  "}"#, "command.text"),
+            (r#"{}"#, "command.text"),
+            (
+                r#"{"text":"x","executionMode":"query"}"#,
+                "command.executionMode",
+            ),
+            (r#"{"text":"x","type":"proc"}"#, "command.type"),
+            (
+                r#"{"text":"x","parameters":[{"type":"Int"}]}"#,
+                "command.parameters[0].name",
+            ),
+            (
+                r#"{"text":"x","parameters":[{"name":"@a","type":"Int"},{"name":"@b"}]}"#,
+                "command.parameters[1].type",
+            ),
+            (
+                r#"{"text":"x","parameters":[{"name":"@a","type":"Integer"}]}"#,
+                "command.parameters[0].type",
+            ),
+            (
+                r#"{"text":"x","parameters":[{"name":"@a","type":"Int","direction":"in"}]}"#,
+                "command.parameters[0].direction",
+            ),
+        ];
+        for (json, field) in cases {
+            let error = command_from_json(json).unwrap_err();
+            assert_eq!(error.field.as_deref(), Some(field), "{json}");
+            assert!(error.message.starts_with(field), "{}", error.message);
+        }
+    }
+}

@@ -1,0 +1,261 @@
+//! Client configuration: where Halo Cloud is, which practice and device, and
+//! the timing knobs. Everything is validated once, at construction.
+
+use super::error::HaloError;
+use super::ids::{DeviceId, SiteId};
+use super::retry::RetryPolicy;
+use super::token::TokenPolicy;
+use serde::Deserialize;
+
+pub const PRODUCTION_BASE_URL: &str = "https://api.haloconnect.io";
+pub const STAGE_BASE_URL: &str = "https://api.stage.haloconnect.io";
+/// The Desktop API (v26.x) prefix; the older Device API's prefix is undocumented.
+pub const DEFAULT_PATH_PREFIX: &str = "/desktop";
+pub const DEFAULT_ATTEMPT_TIMEOUT_MS: u64 = 65_000;
+pub const DEFAULT_TOKEN_TIMEOUT_MS: u64 = 30_000;
+
+/// The options object as a JavaScript caller wrote it (callbacks excluded:
+/// the shell keeps those).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClientOptionsInput {
+    pub environment: Option<String>,
+    pub base_url: Option<String>,
+    pub path_prefix: Option<String>,
+    pub site_id: Option<String>,
+    pub device_id: Option<String>,
+    pub allow_weak_device_id: Option<bool>,
+    pub renew_margin_ms: Option<f64>,
+    pub attempt_timeout_ms: Option<f64>,
+    pub token_timeout_ms: Option<f64>,
+    pub max_retries: Option<f64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Endpoint {
+    /// Scheme, host and optional port, without a trailing slash.
+    pub base_url: String,
+    /// `/desktop` by default: the segment before `/sites/{siteId}/…`.
+    pub path_prefix: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct ClientConfig {
+    pub endpoint: Endpoint,
+    pub site_id: SiteId,
+    pub device_id: DeviceId,
+    pub attempt_timeout_ms: u64,
+    pub token_timeout_ms: u64,
+    pub retry: RetryPolicy,
+    pub token: TokenPolicy,
+}
+
+impl ClientConfig {
+    pub fn from_input(input: ClientOptionsInput) -> Result<Self, HaloError> {
+        let endpoint = Endpoint::from_parts(
+            input.environment.as_deref(),
+            input.base_url.as_deref(),
+            input.path_prefix.as_deref(),
+        )?;
+        let site_id = SiteId::parse(input.site_id.as_deref().unwrap_or_default())?;
+        let device_id = DeviceId::parse(
+            input.device_id.as_deref().unwrap_or_default(),
+            input.allow_weak_device_id.unwrap_or(false),
+        )?;
+        let mut retry = RetryPolicy::default();
+        if let Some(max) = input.max_retries {
+            retry.max_retries = whole_number("maxRetries", max, 0, 10)? as u32;
+        }
+        let mut token = TokenPolicy::default();
+        if let Some(margin) = input.renew_margin_ms {
+            token.renew_margin_ms = Some(whole_number("renewMarginMs", margin, 0, 86_400_000)?);
+        }
+        let timeout = |field, value: Option<f64>, default| match value {
+            None => Ok(default),
+            Some(value) => whole_number(field, value, 1, 600_000),
+        };
+        Ok(Self {
+            endpoint,
+            site_id,
+            device_id,
+            attempt_timeout_ms: timeout(
+                "attemptTimeoutMs",
+                input.attempt_timeout_ms,
+                DEFAULT_ATTEMPT_TIMEOUT_MS,
+            )?,
+            token_timeout_ms: timeout(
+                "tokenTimeoutMs",
+                input.token_timeout_ms,
+                DEFAULT_TOKEN_TIMEOUT_MS,
+            )?,
+            retry,
+            token,
+        })
+    }
+}
+
+impl Endpoint {
+    pub fn from_parts(
+        environment: Option<&str>,
+        base_url: Option<&str>,
+        path_prefix: Option<&str>,
+    ) -> Result<Self, HaloError> {
+        let base_url = match (environment, base_url) {
+            (Some(_), Some(_)) => {
+                return Err(HaloError::validation(
+                    "baseUrl",
+                    "pass either environment or baseUrl, not both",
+                ))
+            }
+            (Some("production"), None) => PRODUCTION_BASE_URL.to_owned(),
+            (Some("stage"), None) => STAGE_BASE_URL.to_owned(),
+            (Some(other), None) => {
+                return Err(HaloError::validation(
+                    "environment",
+                    format!("environment must be \"production\" or \"stage\"; got {other:?}"),
+                ))
+            }
+            (None, Some(url)) => validate_base_url(url)?,
+            (None, None) => {
+                return Err(HaloError::validation(
+                    "environment",
+                    "environment (\"production\" or \"stage\") or baseUrl is required",
+                ))
+            }
+        };
+        let path_prefix = validate_path_prefix(path_prefix.unwrap_or(DEFAULT_PATH_PREFIX))?;
+        Ok(Self {
+            base_url,
+            path_prefix,
+        })
+    }
+}
+
+fn validate_base_url(url: &str) -> Result<String, HaloError> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    let trimmed = url.trim_end_matches('/');
+    let valid = match rest {
+        Some(rest) => {
+            let host = rest.split('/').next().unwrap_or_default();
+            !host.is_empty()
+                && !rest.contains(['?', '#', ' '])
+                && rest.bytes().all(|b| b.is_ascii_graphic())
+        }
+        None => false,
+    };
+    if valid {
+        Ok(trimmed.to_owned())
+    } else {
+        Err(HaloError::validation(
+            "baseUrl",
+            format!("baseUrl must be an http(s) URL without a query or fragment, such as http://127.0.0.1:4010; got {url:?}"),
+        ))
+    }
+}
+
+fn validate_path_prefix(prefix: &str) -> Result<String, HaloError> {
+    let trimmed = prefix.trim_end_matches('/');
+    let valid = trimmed.is_empty()
+        || (trimmed.starts_with('/')
+            && trimmed[1..].split('/').all(|segment| {
+                !segment.is_empty()
+                    && segment != ".."
+                    && segment
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            }));
+    if valid {
+        Ok(trimmed.to_owned())
+    } else {
+        Err(HaloError::validation(
+            "pathPrefix",
+            format!("pathPrefix must look like /desktop; got {prefix:?}"),
+        ))
+    }
+}
+
+/// Accepts a JavaScript number that must be a whole number within a range.
+pub fn whole_number(field: &str, value: f64, min: u64, max: u64) -> Result<u64, HaloError> {
+    if value.fract() == 0.0 && value >= min as f64 && value <= max as f64 {
+        Ok(value as u64)
+    } else {
+        Err(HaloError::validation(
+            field,
+            format!("{field} must be a whole number from {min} to {max}; got {value}"),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SITE: &str = "3f2504e0-4f89-41d3-9a0c-0305e82c3301";
+    const DEVICE: &str = "device-0123456789abcdef";
+
+    fn input() -> ClientOptionsInput {
+        ClientOptionsInput {
+            environment: Some("stage".into()),
+            site_id: Some(SITE.into()),
+            device_id: Some(DEVICE.into()),
+            ..ClientOptionsInput::default()
+        }
+    }
+
+    #[test]
+    fn environments_map_to_documented_base_urls() {
+        let config = ClientConfig::from_input(input()).unwrap();
+        assert_eq!(config.endpoint.base_url, STAGE_BASE_URL);
+        assert_eq!(config.endpoint.path_prefix, "/desktop");
+        let production = Endpoint::from_parts(Some("production"), None, None).unwrap();
+        assert_eq!(production.base_url, PRODUCTION_BASE_URL);
+    }
+
+    #[test]
+    fn a_base_url_loses_its_trailing_slash() {
+        let endpoint =
+            Endpoint::from_parts(None, Some("http://127.0.0.1:4010/"), Some("/device/")).unwrap();
+        assert_eq!(endpoint.base_url, "http://127.0.0.1:4010");
+        assert_eq!(endpoint.path_prefix, "/device");
+    }
+
+    #[test]
+    fn bad_endpoints_name_their_field() {
+        let cases = [
+            (None, None, None, "environment"),
+            (Some("dev"), None, None, "environment"),
+            (Some("stage"), Some("http://x"), None, "baseUrl"),
+            (None, Some("ftp://x"), None, "baseUrl"),
+            (None, Some("http://"), None, "baseUrl"),
+            (None, Some("http://x/?a=1"), None, "baseUrl"),
+            (Some("stage"), None, Some("desktop"), "pathPrefix"),
+            (Some("stage"), None, Some("/a/../b"), "pathPrefix"),
+        ];
+        for (environment, base_url, prefix, field) in cases {
+            let error = Endpoint::from_parts(environment, base_url, prefix).unwrap_err();
+            assert_eq!(
+                error.field.as_deref(),
+                Some(field),
+                "{environment:?} {base_url:?} {prefix:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn numbers_must_be_whole_and_in_range() {
+        assert_eq!(whole_number("n", 5.0, 0, 10).unwrap(), 5);
+        for bad in [-1.0, 11.0, 2.5, f64::NAN, f64::INFINITY] {
+            assert!(whole_number("n", bad, 0, 10).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn timing_options_are_validated() {
+        let mut options = input();
+        options.attempt_timeout_ms = Some(0.0);
+        let error = ClientConfig::from_input(options).unwrap_err();
+        assert_eq!(error.field.as_deref(), Some("attemptTimeoutMs"));
+    }
+}

@@ -1,0 +1,535 @@
+//! One function per Device API endpoint: a validated call in, a request
+//! description out. Nothing here performs I/O.
+
+use super::command::SqlCommand;
+use super::config::{whole_number, Endpoint};
+use super::error::HaloError;
+use super::ids::{QueryId, SiteId};
+use super::json_writer::ObjectWriter;
+
+pub const IMMEDIATE_MAX_TIME_IN_QUEUE_MS: u64 = 60_000;
+pub const ASYNC_MAX_TIME_IN_QUEUE_MS: u64 = 7_200_000;
+pub const REGISTERED_MIN_FREQUENCY_S: u64 = 60;
+pub const REGISTERED_MAX_DURATION_S: u64 = 86_400;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+    Delete,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
+/// What a repeat of the request would do, which decides what may be retried.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Replay {
+    /// Reading or deleting: sending it twice changes nothing more.
+    Idempotent,
+    /// Creates a query that runs SQL at the practice: sent again only when the
+    /// server shows the first one never ran.
+    CreatesQuery,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Body {
+    pub content_type: &'static str,
+    pub text: String,
+}
+
+/// An HTTP request for the shell to send, minus the auth headers, which
+/// are added per attempt because the token can change between attempts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestSpec {
+    pub method: Method,
+    pub url: String,
+    /// The path alone, for events: it names the site, never a secret.
+    pub path: String,
+    pub body: Option<Body>,
+    pub replay: Replay,
+}
+
+const JSON: &str = "application/json";
+const FORM: &str = "application/x-www-form-urlencoded";
+
+/// Builds the Device API requests of one client.
+#[derive(Clone, Debug)]
+pub struct DeviceRequests {
+    endpoint: Endpoint,
+    site_id: SiteId,
+}
+
+impl DeviceRequests {
+    pub fn new(endpoint: Endpoint, site_id: SiteId) -> Self {
+        Self { endpoint, site_id }
+    }
+
+    fn spec(&self, method: Method, tail: &str, body: Option<Body>, replay: Replay) -> RequestSpec {
+        let path = format!(
+            "{}/sites/{}/{tail}",
+            self.endpoint.path_prefix, self.site_id
+        );
+        RequestSpec {
+            method,
+            url: format!("{}{path}", self.endpoint.base_url),
+            path,
+            body,
+            replay,
+        }
+    }
+
+    /// `POST …/queries/immediate`: runs the command and returns rows inline.
+    pub fn immediate_query(
+        &self,
+        command: &SqlCommand,
+        options: &QueryOptions,
+    ) -> Result<RequestSpec, HaloError> {
+        let body = query_body(command, options, IMMEDIATE_MAX_TIME_IN_QUEUE_MS)?;
+        Ok(self.spec(
+            Method::Post,
+            "queries/immediate",
+            Some(body),
+            Replay::CreatesQuery,
+        ))
+    }
+
+    /// `POST …/queries/async`: queues the command; poll or wait for a webhook.
+    pub fn async_query(
+        &self,
+        command: &SqlCommand,
+        options: &QueryOptions,
+    ) -> Result<RequestSpec, HaloError> {
+        let body = query_body(command, options, ASYNC_MAX_TIME_IN_QUEUE_MS)?;
+        Ok(self.spec(
+            Method::Post,
+            "queries/async",
+            Some(body),
+            Replay::CreatesQuery,
+        ))
+    }
+
+    /// `GET …/queries/{queryId}`.
+    pub fn get_query(&self, query_id: &str) -> Result<RequestSpec, HaloError> {
+        let id = QueryId::parse("queryId", query_id)?;
+        Ok(self.spec(
+            Method::Get,
+            &format!("queries/{}", id.as_str()),
+            None,
+            Replay::Idempotent,
+        ))
+    }
+
+    /// `GET …/queries/{queryId}/results/{pageNumber}`; pages start at 1.
+    pub fn result_page(&self, query_id: &str, page_number: f64) -> Result<RequestSpec, HaloError> {
+        let id = QueryId::parse("queryId", query_id)?;
+        let page = whole_number("pageNumber", page_number, 1, u32::MAX.into())?;
+        let tail = format!("queries/{}/results/{page}", id.as_str());
+        Ok(self.spec(Method::Get, &tail, None, Replay::Idempotent))
+    }
+
+    /// `POST …/queries/registered`.
+    pub fn create_registered_query(
+        &self,
+        registration: &Registration,
+    ) -> Result<RequestSpec, HaloError> {
+        let mut body = String::new();
+        let mut command = String::new();
+        registration.command.write_json(&mut command);
+        let mut object = ObjectWriter::open(&mut body);
+        object
+            .string("name", &registration.name)
+            .string("registeredQueryType", "query")
+            .number("frequency", registration.frequency_s)
+            .number("duration", registration.duration_s)
+            .raw("registerCommand", &format!("{{\"command\":{command}}}"));
+        object.close();
+        let body = Body {
+            content_type: JSON,
+            text: body,
+        };
+        Ok(self.spec(
+            Method::Post,
+            "queries/registered",
+            Some(body),
+            Replay::CreatesQuery,
+        ))
+    }
+
+    /// `GET …/queries/registered`.
+    pub fn list_registered_queries(&self) -> RequestSpec {
+        self.spec(Method::Get, "queries/registered", None, Replay::Idempotent)
+    }
+
+    /// `GET …/queries/registered/{queryId}`.
+    pub fn get_registered_query(&self, query_id: &str) -> Result<RequestSpec, HaloError> {
+        let id = QueryId::parse("registeredQueryId", query_id)?;
+        let tail = format!("queries/registered/{}", id.as_str());
+        Ok(self.spec(Method::Get, &tail, None, Replay::Idempotent))
+    }
+
+    /// `DELETE …/queries/registered/{queryId}`.
+    pub fn cancel_registered_query(&self, query_id: &str) -> Result<RequestSpec, HaloError> {
+        let id = QueryId::parse("registeredQueryId", query_id)?;
+        let tail = format!("queries/registered/{}", id.as_str());
+        Ok(self.spec(Method::Delete, &tail, None, Replay::Idempotent))
+    }
+
+    /// `GET …/queries/registered/{queryId}/results`.
+    pub fn registered_query_result(&self, query_id: &str) -> Result<RequestSpec, HaloError> {
+        let id = QueryId::parse("registeredQueryId", query_id)?;
+        let tail = format!("queries/registered/{}/results", id.as_str());
+        Ok(self.spec(Method::Get, &tail, None, Replay::Idempotent))
+    }
+
+    /// `GET …/fhir/R4/{resourceType}/{id}`.
+    pub fn fhir_read(&self, resource_type: &str, id: &str) -> Result<RequestSpec, HaloError> {
+        let resource_type = fhir_resource_type(resource_type)?;
+        let id = fhir_id(id)?;
+        let tail = format!("fhir/R4/{resource_type}/{id}");
+        Ok(self.spec(Method::Get, &tail, None, Replay::Idempotent))
+    }
+
+    /// FHIR search. POST `_search` with a form body is the default because
+    /// search parameters carry PII, which should not sit in URLs and logs.
+    pub fn fhir_search(
+        &self,
+        resource_type: &str,
+        params: &[(String, String)],
+        method: Method,
+    ) -> Result<RequestSpec, HaloError> {
+        let resource_type = fhir_resource_type(resource_type)?;
+        for (name, _) in params {
+            if name.is_empty() {
+                return Err(HaloError::validation(
+                    "params",
+                    "FHIR search parameter names must not be empty",
+                ));
+            }
+        }
+        let form = form_encode(params);
+        match method {
+            Method::Post => {
+                let body = Body {
+                    content_type: FORM,
+                    text: form,
+                };
+                let tail = format!("fhir/R4/{resource_type}/_search");
+                // A search reads only: safe to send again.
+                Ok(self.spec(Method::Post, &tail, Some(body), Replay::Idempotent))
+            }
+            Method::Get => {
+                let separator = if form.is_empty() { "" } else { "?" };
+                let tail = format!("fhir/R4/{resource_type}{separator}{form}");
+                Ok(self.spec(Method::Get, &tail, None, Replay::Idempotent))
+            }
+            Method::Delete => Err(HaloError::validation(
+                "method",
+                "FHIR search method must be \"POST\" or \"GET\"",
+            )),
+        }
+    }
+
+    /// `GET …/fhir/R4/metadata`: the CapabilityStatement.
+    pub fn fhir_capabilities(&self) -> RequestSpec {
+        self.spec(Method::Get, "fhir/R4/metadata", None, Replay::Idempotent)
+    }
+}
+
+/// Options shared by immediate and async queries.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct QueryOptions {
+    pub catalogue: Option<String>,
+    pub max_time_in_queue_ms: Option<f64>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Registration {
+    pub name: String,
+    pub command: SqlCommand,
+    pub frequency_s: u64,
+    pub duration_s: u64,
+}
+
+impl Registration {
+    pub fn new(
+        name: &str,
+        command: SqlCommand,
+        frequency_s: f64,
+        duration_s: f64,
+    ) -> Result<Self, HaloError> {
+        if name.trim().is_empty() {
+            return Err(HaloError::validation(
+                "name",
+                "name must be a non-empty label for the registered query",
+            ));
+        }
+        Ok(Self {
+            name: name.to_owned(),
+            command,
+            frequency_s: whole_number(
+                "frequencySeconds",
+                frequency_s,
+                REGISTERED_MIN_FREQUENCY_S,
+                REGISTERED_MAX_DURATION_S,
+            )?,
+            duration_s: whole_number("durationSeconds", duration_s, 1, REGISTERED_MAX_DURATION_S)?,
+        })
+    }
+}
+
+fn query_body(
+    command: &SqlCommand,
+    options: &QueryOptions,
+    max_in_queue: u64,
+) -> Result<Body, HaloError> {
+    let mut command_json = String::new();
+    command.write_json(&mut command_json);
+    let mut text = String::with_capacity(command_json.len() + 64);
+    let mut object = ObjectWriter::open(&mut text);
+    object.raw("command", &command_json);
+    if let Some(ms) = options.max_time_in_queue_ms {
+        object.number(
+            "maxTimeInQueue",
+            whole_number("maxTimeInQueueMs", ms, 0, max_in_queue)?,
+        );
+    }
+    if let Some(catalogue) = &options.catalogue {
+        if catalogue.trim().is_empty() {
+            return Err(HaloError::validation(
+                "catalogue",
+                "catalogue must be a database name such as \"Patients\", or omitted",
+            ));
+        }
+        object.string("catalogue", catalogue);
+    }
+    object.close();
+    Ok(Body {
+        content_type: JSON,
+        text,
+    })
+}
+
+fn fhir_resource_type(value: &str) -> Result<&str, HaloError> {
+    let valid = value.len() <= 64
+        && value.starts_with(|c: char| c.is_ascii_uppercase())
+        && value.bytes().all(|b| b.is_ascii_alphanumeric());
+    if valid {
+        Ok(value)
+    } else {
+        Err(HaloError::validation(
+            "resourceType",
+            format!("resourceType must be a FHIR resource type such as Patient; got {value:?}"),
+        ))
+    }
+}
+
+/// FHIR ids are `[A-Za-z0-9\-.]{1,64}`; `.` and `..` alone would walk the path.
+fn fhir_id(value: &str) -> Result<&str, HaloError> {
+    let valid = (1..=64).contains(&value.len())
+        && value != "."
+        && value != ".."
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+    if valid {
+        Ok(value)
+    } else {
+        Err(HaloError::validation(
+            "id",
+            "id must be a FHIR id: 1 to 64 letters, digits, '-' or '.', and not a path",
+        ))
+    }
+}
+
+/// `application/x-www-form-urlencoded`, as the URL standard serialises it.
+pub fn form_encode(pairs: &[(String, String)]) -> String {
+    let mut out = String::new();
+    for (index, (name, value)) in pairs.iter().enumerate() {
+        if index > 0 {
+            out.push('&');
+        }
+        push_form_component(&mut out, name);
+        out.push('=');
+        push_form_component(&mut out, value);
+    }
+    out
+}
+
+fn push_form_component(out: &mut String, value: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for byte in value.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => {
+                out.push(byte as char)
+            }
+            b' ' => out.push('+'),
+            _ => {
+                out.push('%');
+                out.push(HEX[usize::from(byte >> 4)] as char);
+                out.push(HEX[usize::from(byte & 0x0f)] as char);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SITE: &str = "3f2504e0-4f89-41d3-9a0c-0305e82c3301";
+    const QUERY: &str = "0b4c7e2a-1d3f-4a5b-8c9d-0e1f2a3b4c5d";
+
+    fn requests() -> DeviceRequests {
+        let endpoint = Endpoint::from_parts(None, Some("http://127.0.0.1:4010"), None).unwrap();
+        DeviceRequests::new(endpoint, SiteId::parse(SITE).unwrap())
+    }
+
+    fn body_json(spec: &RequestSpec) -> serde_json::Value {
+        serde_json::from_str(&spec.body.as_ref().unwrap().text).unwrap()
+    }
+
+    #[test]
+    fn immediate_query_posts_the_documented_body() {
+        let command = SqlCommand::reader("SELECT 1").unwrap();
+        let options = QueryOptions {
+            catalogue: Some("Patients".into()),
+            max_time_in_queue_ms: Some(1000.0),
+        };
+        let spec = requests().immediate_query(&command, &options).unwrap();
+        assert_eq!(spec.method, Method::Post);
+        assert_eq!(
+            spec.url,
+            format!("http://127.0.0.1:4010/desktop/sites/{SITE}/queries/immediate")
+        );
+        assert_eq!(
+            spec.path,
+            format!("/desktop/sites/{SITE}/queries/immediate")
+        );
+        assert_eq!(spec.replay, Replay::CreatesQuery);
+        assert_eq!(spec.body.as_ref().unwrap().content_type, "application/json");
+        assert_eq!(
+            body_json(&spec),
+            serde_json::json!({
+                "command": {"text":"SELECT 1","executionMode":"reader","type":"text","parameters":[]},
+                "maxTimeInQueue": 1000,
+                "catalogue": "Patients"
+            })
+        );
+    }
+
+    #[test]
+    fn max_time_in_queue_limits_differ_between_immediate_and_async() {
+        let command = SqlCommand::reader("SELECT 1").unwrap();
+        let options = |ms| QueryOptions {
+            catalogue: None,
+            max_time_in_queue_ms: Some(ms),
+        };
+        assert!(requests()
+            .immediate_query(&command, &options(60_000.0))
+            .is_ok());
+        let error = requests()
+            .immediate_query(&command, &options(60_001.0))
+            .unwrap_err();
+        assert_eq!(error.field.as_deref(), Some("maxTimeInQueueMs"));
+        assert!(requests()
+            .async_query(&command, &options(7_200_000.0))
+            .is_ok());
+        assert!(requests()
+            .async_query(&command, &options(7_200_001.0))
+            .is_err());
+        assert!(requests().async_query(&command, &options(-1.0)).is_err());
+    }
+
+    #[test]
+    fn result_pages_are_whole_numbers_from_one() {
+        let spec = requests().result_page(QUERY, 2.0).unwrap();
+        assert!(spec.url.ends_with(&format!("/queries/{QUERY}/results/2")));
+        for bad in [0.0, 1.5, -3.0, f64::NAN] {
+            let error = requests().result_page(QUERY, bad).unwrap_err();
+            assert_eq!(error.field.as_deref(), Some("pageNumber"));
+        }
+        assert_eq!(
+            requests()
+                .result_page("nope", 1.0)
+                .unwrap_err()
+                .field
+                .as_deref(),
+            Some("queryId")
+        );
+    }
+
+    #[test]
+    fn registered_queries_respect_frequency_and_duration_limits() {
+        let command = SqlCommand::reader("SELECT 1").unwrap();
+        let registration = Registration::new("daily", command.clone(), 60.0, 86_400.0).unwrap();
+        let spec = requests().create_registered_query(&registration).unwrap();
+        assert_eq!(
+            body_json(&spec),
+            serde_json::json!({
+                "name": "daily", "registeredQueryType": "query", "frequency": 60, "duration": 86400,
+                "registerCommand": {"command": {"text":"SELECT 1","executionMode":"reader","type":"text","parameters":[]}}
+            })
+        );
+        let field = |f, d| {
+            Registration::new("x", command.clone(), f, d)
+                .unwrap_err()
+                .field
+        };
+        assert_eq!(field(59.0, 100.0).as_deref(), Some("frequencySeconds"));
+        assert_eq!(field(60.0, 86_401.0).as_deref(), Some("durationSeconds"));
+        assert!(Registration::new(" ", command, 60.0, 60.0).is_err());
+    }
+
+    #[test]
+    fn fhir_paths_refuse_anything_that_could_leave_the_segment() {
+        assert!(requests()
+            .fhir_read("Patient", "123-a.b")
+            .unwrap()
+            .url
+            .ends_with("/fhir/R4/Patient/123-a.b"));
+        for (resource, id) in [
+            ("Patient", ".."),
+            ("Patient", "a/b"),
+            ("Patient", "a?b"),
+            ("Patient", "a#b"),
+            ("../x", "1"),
+            ("patient", "1"),
+            ("Patient", ""),
+        ] {
+            assert!(
+                requests().fhir_read(resource, id).is_err(),
+                "{resource} {id}"
+            );
+        }
+    }
+
+    #[test]
+    fn fhir_search_posts_a_form_by_default_shape() {
+        let params = vec![
+            ("given".to_owned(), "John Paul".to_owned()),
+            ("birthdate".to_owned(), "gt1900-01-01&x".to_owned()),
+        ];
+        let post = requests()
+            .fhir_search("Patient", &params, Method::Post)
+            .unwrap();
+        assert!(post.url.ends_with("/fhir/R4/Patient/_search"));
+        let body = post.body.unwrap();
+        assert_eq!(body.content_type, "application/x-www-form-urlencoded");
+        assert_eq!(body.text, "given=John+Paul&birthdate=gt1900-01-01%26x");
+        let get = requests()
+            .fhir_search("Patient", &params, Method::Get)
+            .unwrap();
+        assert!(get
+            .url
+            .ends_with("/fhir/R4/Patient?given=John+Paul&birthdate=gt1900-01-01%26x"));
+        assert!(get.body.is_none());
+    }
+}

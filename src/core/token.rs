@@ -1,0 +1,530 @@
+//! The token engine: a pure state machine that decides when to ask the
+//! integrator's `getToken` for a device token and who gets which token.
+//!
+//! Guarantees (checked by the model test at the bottom):
+//! - at most one renewal is in flight, whoever needed it (a call finding no
+//!   token, the proactive margin, or a 401);
+//! - a token is never handed out once its life (minus a small leeway) is over;
+//! - every waiter is settled exactly once: granted a token or failed;
+//! - a failed renewal fails its waiters, keeps any still-valid token, and
+//!   delays the next attempt with backoff instead of hammering the issuer.
+//!
+//! Time is a monotonic millisecond count supplied by the caller: expiry is
+//! `expires_in` measured from receipt, never the local wall clock.
+
+use super::error::{ErrorKind, HaloError};
+use super::secret::Secret;
+use serde::Deserialize;
+
+pub type WaiterId = u64;
+pub type RenewalId = u64;
+
+/// Proactive renewal starts this long before expiry, at most.
+pub const MAX_RENEW_MARGIN_MS: f64 = 300_000.0;
+/// Tokens are not used in the last moments of their life, to allow for the
+/// request's own transit time: min(10 s, lifetime / 20).
+const MAX_EXPIRY_LEEWAY_MS: f64 = 10_000.0;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TokenPolicy {
+    /// `None`: min(300 s, lifetime / 10).
+    pub renew_margin_ms: Option<u64>,
+    pub failure_backoff_base_ms: u64,
+    pub failure_backoff_max_ms: u64,
+}
+
+impl Default for TokenPolicy {
+    fn default() -> Self {
+        Self {
+            renew_margin_ms: None,
+            failure_backoff_base_ms: 250,
+            failure_backoff_max_ms: 30_000,
+        }
+    }
+}
+
+/// What the integrator's `getToken` resolved with.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct IssuedTokenInput {
+    pub access_token: Option<String>,
+    /// Seconds, as in the token endpoint's `expires_in`.
+    pub expires_in: Option<f64>,
+}
+
+#[derive(Clone, Debug)]
+pub struct IssuedToken {
+    pub token: Secret,
+    pub expires_in_s: f64,
+}
+
+impl IssuedTokenInput {
+    pub fn validate(self) -> Result<IssuedToken, HaloError> {
+        let token = self.access_token.filter(|t| !t.is_empty()).ok_or_else(|| {
+            HaloError::new(
+                ErrorKind::Auth,
+                "getToken must resolve to { accessToken, expiresIn }: accessToken is missing or empty",
+            )
+        })?;
+        match self.expires_in {
+            Some(seconds) if seconds.is_finite() && seconds > 0.0 => Ok(IssuedToken {
+                token: Secret::new(token),
+                expires_in_s: seconds,
+            }),
+            _ => Err(HaloError::new(
+                ErrorKind::Auth,
+                "getToken must resolve to { accessToken, expiresIn }: expiresIn must be a positive number of seconds",
+            )),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Grant {
+    pub token: Secret,
+    /// Which token this is: a 401 for an older generation needs no renewal.
+    pub generation: u64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    /// Call `getToken` after `delay_ms`, then report with `renewal`'s id.
+    StartRenewal {
+        renewal: RenewalId,
+        delay_ms: u64,
+    },
+    Grant {
+        waiter: WaiterId,
+        grant: Grant,
+    },
+    Fail {
+        waiter: WaiterId,
+        error: HaloError,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Acquired {
+    Ready(Grant),
+    /// The waiter will be settled by a later `Grant` or `Fail` action.
+    Queued,
+}
+
+#[derive(Clone, Debug)]
+struct Current {
+    token: Secret,
+    generation: u64,
+    renew_at_ms: f64,
+    usable_until_ms: f64,
+    expires_at_ms: f64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TokenInfo {
+    pub has_token: bool,
+    /// Wall-clock estimate, ms since the Unix epoch.
+    pub expires_at_ms: Option<f64>,
+    pub renewals: u64,
+}
+
+#[derive(Clone, Debug)]
+pub struct TokenEngine {
+    policy: TokenPolicy,
+    current: Option<Current>,
+    generations: u64,
+    in_flight: Option<RenewalId>,
+    renewal_ids: RenewalId,
+    waiters: Vec<WaiterId>,
+    consecutive_failures: u32,
+    retry_not_before_ms: f64,
+    renewals: u64,
+}
+
+impl TokenEngine {
+    pub fn new(policy: TokenPolicy) -> Self {
+        Self {
+            policy,
+            current: None,
+            generations: 0,
+            in_flight: None,
+            renewal_ids: 0,
+            waiters: Vec::new(),
+            consecutive_failures: 0,
+            retry_not_before_ms: f64::NEG_INFINITY,
+            renewals: 0,
+        }
+    }
+
+    fn usable(&self, now_ms: f64) -> Option<&Current> {
+        self.current.as_ref().filter(|c| now_ms < c.usable_until_ms)
+    }
+
+    fn start_renewal(&mut self, now_ms: f64) -> Action {
+        self.renewal_ids += 1;
+        self.in_flight = Some(self.renewal_ids);
+        let delay = (self.retry_not_before_ms - now_ms).max(0.0);
+        Action::StartRenewal {
+            renewal: self.renewal_ids,
+            delay_ms: delay as u64,
+        }
+    }
+
+    /// A call needs a token. It gets one now, or is queued for the renewal
+    /// this starts (or the one already running).
+    pub fn acquire(&mut self, waiter: WaiterId, now_ms: f64) -> (Acquired, Option<Action>) {
+        if let Some(current) = self.usable(now_ms) {
+            let grant = Grant {
+                token: current.token.clone(),
+                generation: current.generation,
+            };
+            // Renew ahead of expiry in the background, without making
+            // this call wait, and without retrying a failing issuer early.
+            let due = now_ms >= current.renew_at_ms
+                && self.in_flight.is_none()
+                && now_ms >= self.retry_not_before_ms;
+            let start = due.then(|| self.start_renewal(now_ms));
+            return (Acquired::Ready(grant), start);
+        }
+        self.waiters.push(waiter);
+        let start = self.in_flight.is_none().then(|| self.start_renewal(now_ms));
+        (Acquired::Queued, start)
+    }
+
+    /// `getToken` resolved with a valid token.
+    pub fn renewal_succeeded(
+        &mut self,
+        renewal: RenewalId,
+        issued: IssuedToken,
+        now_ms: f64,
+    ) -> Vec<Action> {
+        if self.in_flight != Some(renewal) {
+            return Vec::new();
+        }
+        self.in_flight = None;
+        self.consecutive_failures = 0;
+        self.retry_not_before_ms = f64::NEG_INFINITY;
+        self.generations += 1;
+        self.renewals += 1;
+        let lifetime = issued.expires_in_s * 1000.0;
+        let margin = match self.policy.renew_margin_ms {
+            Some(margin) => margin as f64,
+            None => MAX_RENEW_MARGIN_MS.min(lifetime / 10.0),
+        };
+        let current = Current {
+            token: issued.token,
+            generation: self.generations,
+            renew_at_ms: now_ms + lifetime - margin,
+            usable_until_ms: now_ms + lifetime - MAX_EXPIRY_LEEWAY_MS.min(lifetime / 20.0),
+            expires_at_ms: now_ms + lifetime,
+        };
+        let grant = Grant {
+            token: current.token.clone(),
+            generation: current.generation,
+        };
+        self.current = Some(current);
+        self.waiters
+            .drain(..)
+            .map(|waiter| Action::Grant {
+                waiter,
+                grant: grant.clone(),
+            })
+            .collect()
+    }
+
+    /// `getToken` rejected, timed out, or resolved with something unusable.
+    pub fn renewal_failed(
+        &mut self,
+        renewal: RenewalId,
+        error: &HaloError,
+        now_ms: f64,
+    ) -> Vec<Action> {
+        if self.in_flight != Some(renewal) {
+            return Vec::new();
+        }
+        self.in_flight = None;
+        self.consecutive_failures += 1;
+        let backoff = self
+            .policy
+            .failure_backoff_base_ms
+            .saturating_mul(1 << (self.consecutive_failures - 1).min(20))
+            .min(self.policy.failure_backoff_max_ms);
+        self.retry_not_before_ms = now_ms + backoff as f64;
+        self.waiters
+            .drain(..)
+            .map(|waiter| Action::Fail {
+                waiter,
+                error: error.clone(),
+            })
+            .collect()
+    }
+
+    /// Halo answered 401 to a request sent with token `generation`. Only the
+    /// current token is dropped: a 401 for an older one says nothing new.
+    pub fn rejected(&mut self, generation: u64) {
+        if self
+            .current
+            .as_ref()
+            .is_some_and(|c| c.generation == generation)
+        {
+            self.current = None;
+        }
+    }
+
+    /// The waiter's caller gave up (aborted). Its renewal goes on for others.
+    pub fn cancel(&mut self, waiter: WaiterId) {
+        self.waiters.retain(|w| *w != waiter);
+    }
+
+    pub fn info(&self, now_ms: f64, wall_now_ms: f64) -> TokenInfo {
+        let usable = self.usable(now_ms);
+        TokenInfo {
+            has_token: usable.is_some(),
+            expires_at_ms: usable.map(|c| wall_now_ms + (c.expires_at_ms - now_ms)),
+            renewals: self.renewals,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn issued(token: &str, expires_in_s: f64) -> IssuedToken {
+        IssuedToken {
+            token: Secret::new(token),
+            expires_in_s,
+        }
+    }
+
+    fn start_id(action: Option<Action>) -> RenewalId {
+        match action {
+            Some(Action::StartRenewal { renewal, .. }) => renewal,
+            other => panic!("expected a renewal to start, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn concurrent_callers_share_one_renewal() {
+        let mut engine = TokenEngine::new(TokenPolicy::default());
+        let (first, start) = engine.acquire(1, 0.0);
+        assert_eq!(first, Acquired::Queued);
+        let renewal = start_id(start);
+        for waiter in 2..=1000 {
+            let (acquired, start) = engine.acquire(waiter, 1.0);
+            assert_eq!(acquired, Acquired::Queued);
+            assert!(start.is_none(), "no second renewal");
+        }
+        let actions = engine.renewal_succeeded(renewal, issued("t1", 3600.0), 5.0);
+        assert_eq!(actions.len(), 1000);
+        assert!(actions
+            .iter()
+            .all(|a| matches!(a, Action::Grant { grant, .. } if grant.generation == 1)));
+    }
+
+    #[test]
+    fn proactive_renewal_does_not_block_while_the_token_is_valid() {
+        let mut engine = TokenEngine::new(TokenPolicy::default());
+        let renewal = start_id(engine.acquire(1, 0.0).1);
+        engine.renewal_succeeded(renewal, issued("t1", 1000.0), 0.0);
+        // Margin is min(300 s, 100 s) = 100 s: renewal due at 900 s.
+        let (acquired, start) = engine.acquire(2, 899_000.0);
+        assert!(matches!(acquired, Acquired::Ready(_)) && start.is_none());
+        let (acquired, start) = engine.acquire(3, 900_000.0);
+        assert!(matches!(
+            acquired,
+            Acquired::Ready(Grant { generation: 1, .. })
+        ));
+        let background = start_id(start);
+        let (acquired, start) = engine.acquire(4, 900_001.0);
+        assert!(matches!(acquired, Acquired::Ready(_)) && start.is_none());
+        let actions = engine.renewal_succeeded(background, issued("t2", 1000.0), 901_000.0);
+        assert!(actions.is_empty(), "nobody was waiting");
+        assert!(matches!(
+            engine.acquire(5, 901_000.0).0,
+            Acquired::Ready(Grant { generation: 2, .. })
+        ));
+    }
+
+    #[test]
+    fn an_expired_token_is_never_handed_out() {
+        let mut engine = TokenEngine::new(TokenPolicy::default());
+        let renewal = start_id(engine.acquire(1, 0.0).1);
+        engine.renewal_succeeded(renewal, issued("t1", 60.0), 0.0);
+        // Leeway min(10 s, 3 s) = 3 s: usable until 57 s.
+        assert!(matches!(engine.acquire(2, 56_999.0).0, Acquired::Ready(_)));
+        assert_eq!(engine.acquire(3, 57_000.0).0, Acquired::Queued);
+    }
+
+    #[test]
+    fn a_failed_renewal_fails_every_waiter_then_recovers_with_backoff() {
+        let mut engine = TokenEngine::new(TokenPolicy::default());
+        let renewal = start_id(engine.acquire(1, 0.0).1);
+        engine.acquire(2, 0.0);
+        let error = HaloError::new(ErrorKind::Auth, "issuer down");
+        let actions = engine.renewal_failed(renewal, &error, 10.0);
+        assert_eq!(actions.len(), 2);
+        assert!(actions
+            .iter()
+            .all(|a| matches!(a, Action::Fail { error: e, .. } if e.message == "issuer down")));
+        let (acquired, start) = engine.acquire(3, 20.0);
+        assert_eq!(acquired, Acquired::Queued);
+        match start {
+            Some(Action::StartRenewal { renewal, delay_ms }) => {
+                assert_eq!(delay_ms, 240, "backoff of 250 ms from the failure at 10 ms");
+                let actions = engine.renewal_succeeded(renewal, issued("t", 60.0), 300.0);
+                assert_eq!(actions.len(), 1);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_401_on_an_old_generation_keeps_the_newer_token() {
+        let mut engine = TokenEngine::new(TokenPolicy::default());
+        let first = start_id(engine.acquire(1, 0.0).1);
+        engine.renewal_succeeded(first, issued("t1", 3600.0), 0.0);
+        engine.rejected(1);
+        let second = start_id(engine.acquire(2, 1.0).1);
+        engine.renewal_succeeded(second, issued("t2", 3600.0), 2.0);
+        engine.rejected(1);
+        assert!(matches!(
+            engine.acquire(3, 3.0),
+            (Acquired::Ready(Grant { generation: 2, .. }), None)
+        ));
+    }
+
+    #[test]
+    fn stale_renewal_reports_are_ignored() {
+        let mut engine = TokenEngine::new(TokenPolicy::default());
+        let renewal = start_id(engine.acquire(1, 0.0).1);
+        let error = HaloError::new(ErrorKind::Timeout, "slow");
+        engine.renewal_failed(renewal, &error, 1.0);
+        assert!(engine
+            .renewal_succeeded(renewal, issued("late", 60.0), 2.0)
+            .is_empty());
+        assert!(!engine.info(2.0, 0.0).has_token);
+    }
+
+    #[test]
+    fn issued_tokens_are_validated() {
+        let input = |token: Option<&str>, expires: Option<f64>| IssuedTokenInput {
+            access_token: token.map(str::to_owned),
+            expires_in: expires,
+        };
+        assert!(input(Some("t"), Some(60.0)).validate().is_ok());
+        for bad in [
+            input(None, Some(60.0)),
+            input(Some(""), Some(60.0)),
+            input(Some("t"), None),
+            input(Some("t"), Some(0.0)),
+            input(Some("t"), Some(f64::NAN)),
+        ] {
+            assert_eq!(bad.validate().unwrap_err().kind, ErrorKind::Auth);
+        }
+    }
+
+    #[test]
+    fn info_reports_wall_clock_expiry_without_the_token() {
+        let mut engine = TokenEngine::new(TokenPolicy::default());
+        let renewal = start_id(engine.acquire(1, 1000.0).1);
+        engine.renewal_succeeded(renewal, issued("secret-token-value", 60.0), 1000.0);
+        let info = engine.info(2000.0, 1_700_000_000_000.0);
+        assert_eq!(
+            info,
+            TokenInfo {
+                has_token: true,
+                expires_at_ms: Some(1_700_000_059_000.0),
+                renewals: 1
+            }
+        );
+        assert!(!format!("{engine:?}").contains("secret-token-value"));
+    }
+
+    /// A model check: random interleavings of calls, time, 401s, aborts and
+    /// renewal outcomes, with the engine's guarantees checked at every step.
+    #[test]
+    fn random_interleavings_keep_every_guarantee() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move |bound: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % bound
+        };
+        for _run in 0..2000 {
+            let mut engine = TokenEngine::new(TokenPolicy::default());
+            let mut now = 0.0;
+            let mut pending: Vec<WaiterId> = Vec::new();
+            let mut settled = std::collections::HashSet::new();
+            let mut renewal: Option<RenewalId> = None;
+            let mut last_generation = 0;
+            let mut waiter_ids = 0;
+            let settle = |waiter: WaiterId, settled: &mut std::collections::HashSet<WaiterId>| {
+                assert!(settled.insert(waiter), "waiter {waiter} settled twice");
+            };
+            for _step in 0..150 {
+                let mut actions = Vec::new();
+                match next(7) {
+                    0 | 1 => {
+                        waiter_ids += 1;
+                        let (acquired, start) = engine.acquire(waiter_ids, now);
+                        match acquired {
+                            Acquired::Ready(grant) => {
+                                settle(waiter_ids, &mut settled);
+                                assert!(engine.current.as_ref().unwrap().usable_until_ms > now);
+                                last_generation = grant.generation;
+                            }
+                            Acquired::Queued => pending.push(waiter_ids),
+                        }
+                        if let Some(Action::StartRenewal { renewal: id, .. }) = start {
+                            assert!(renewal.is_none(), "a second renewal started");
+                            renewal = Some(id);
+                        }
+                    }
+                    2 => now += next(400_000) as f64,
+                    3 => {
+                        if let Some(id) = renewal.take() {
+                            let lifetime = 1 + next(3600);
+                            actions =
+                                engine.renewal_succeeded(id, issued("t", lifetime as f64), now);
+                        }
+                    }
+                    4 => {
+                        if let Some(id) = renewal.take() {
+                            actions = engine.renewal_failed(
+                                id,
+                                &HaloError::new(ErrorKind::Auth, "no"),
+                                now,
+                            );
+                        }
+                    }
+                    5 => engine.rejected(last_generation),
+                    _ => {
+                        if !pending.is_empty() {
+                            let waiter = pending.remove(next(pending.len() as u64) as usize);
+                            engine.cancel(waiter);
+                            settle(waiter, &mut settled);
+                        }
+                    }
+                }
+                for action in actions {
+                    match action {
+                        Action::Grant { waiter, .. } | Action::Fail { waiter, .. } => {
+                            pending.retain(|w| *w != waiter);
+                            settle(waiter, &mut settled);
+                        }
+                        Action::StartRenewal { .. } => unreachable!("outcomes start no renewal"),
+                    }
+                }
+                assert_eq!(
+                    engine.in_flight, renewal,
+                    "the model and the engine agree on the renewal in flight"
+                );
+                assert!(
+                    pending.is_empty() || renewal.is_some(),
+                    "waiters are never stranded without a renewal"
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,15 @@
+//! halo-device: a client for the Halo Cloud (Halo Connect) Device API.
+//!
+//! The crate has two halves with one rule between them:
+//! - [`core`] is sans-IO Rust. It validates input, describes HTTP requests,
+//!   classifies responses and runs the token engine as a pure state machine.
+//!   Time and randomness come in as arguments, so `cargo test` exercises all
+//!   of it natively.
+//! - `wasm` (only on `wasm32`) is the shell that performs the I/O the core
+//!   asks for: `fetch`, timers, the integrator's `getToken` callback, and the
+//!   mapping of core errors to JavaScript `Error` objects. It holds no rules.
+
+pub mod core;
+
+#[cfg(target_arch = "wasm32")]
+mod wasm;

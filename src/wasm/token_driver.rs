@@ -1,0 +1,205 @@
+//! Runs the core's token engine: performs its `StartRenewal` actions by
+//! calling the integrator's `getToken`, and delivers grants and failures to
+//! the calls waiting for them.
+
+use super::events::Events;
+use super::host::{
+    deferred, monotonic_ms, sleep, wall_clock_ms, within, AbortSignal, Interrupted, Settler,
+};
+use super::js_error::Failure;
+use crate::core::error::{ErrorKind, HaloError};
+use crate::core::token::{
+    Acquired, Action, Grant, IssuedTokenInput, RenewalId, TokenEngine, TokenInfo, TokenPolicy,
+    WaiterId,
+};
+use js_sys::{Function, Object, Promise, Reflect};
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+use wasm_bindgen::{JsCast, JsValue};
+
+type Outcome = Result<Grant, (HaloError, Option<JsValue>)>;
+
+pub struct TokenDriver {
+    engine: RefCell<TokenEngine>,
+    waiters: RefCell<HashMap<WaiterId, Settler<Outcome>>>,
+    next_waiter: Cell<WaiterId>,
+    get_token: Function,
+    /// `{ siteId, deviceId }`, the argument `getToken` receives.
+    request: JsValue,
+    timeout_ms: u64,
+    events: Rc<Events>,
+    /// The newest token's text, kept only to scrub it from error messages.
+    latest: RefCell<Option<String>>,
+}
+
+impl TokenDriver {
+    pub fn new(
+        policy: TokenPolicy,
+        get_token: Function,
+        site_id: &str,
+        device_id: &str,
+        timeout_ms: u64,
+        events: Rc<Events>,
+    ) -> Self {
+        let request = Object::new();
+        let _ = Reflect::set(&request, &"siteId".into(), &site_id.into());
+        let _ = Reflect::set(&request, &"deviceId".into(), &device_id.into());
+        Self {
+            engine: RefCell::new(TokenEngine::new(policy)),
+            waiters: RefCell::new(HashMap::new()),
+            next_waiter: Cell::new(0),
+            get_token,
+            request: request.into(),
+            timeout_ms,
+            events,
+            latest: RefCell::new(None),
+        }
+    }
+
+    /// A token for one attempt: at once if the current one is valid, else
+    /// after the (single, shared) renewal.
+    pub async fn token(self: &Rc<Self>, signal: Option<&AbortSignal>) -> Result<Grant, Failure> {
+        let waiter = self.next_waiter.get() + 1;
+        self.next_waiter.set(waiter);
+        let (acquired, start) = self.engine.borrow_mut().acquire(waiter, monotonic_ms());
+        if let Some(Action::StartRenewal { renewal, delay_ms }) = start {
+            wasm_bindgen_futures::spawn_local(self.clone().renew(renewal, delay_ms));
+        }
+        let waiting = match acquired {
+            Acquired::Ready(grant) => return Ok(grant),
+            Acquired::Queued => {
+                let (settler, waiting) = deferred();
+                self.waiters.borrow_mut().insert(waiter, settler);
+                waiting
+            }
+        };
+        match waiting.wait(signal).await {
+            Ok(Ok(grant)) => Ok(grant),
+            Ok(Err((error, cause))) => Err(Failure::Halo(error, cause)),
+            Err(interrupted) => {
+                self.engine.borrow_mut().cancel(waiter);
+                self.waiters.borrow_mut().remove(&waiter);
+                Err(match interrupted {
+                    Interrupted::Aborted(reason) => Failure::Aborted(reason),
+                    Interrupted::Rejected(cause) => Failure::Halo(
+                        HaloError::new(ErrorKind::Auth, "waiting for a token failed"),
+                        Some(cause),
+                    ),
+                })
+            }
+        }
+    }
+
+    /// Halo answered 401 to a request made with this grant.
+    pub fn rejected(&self, grant: &Grant) {
+        self.engine.borrow_mut().rejected(grant.generation);
+    }
+
+    pub fn info(&self) -> TokenInfo {
+        self.engine.borrow().info(monotonic_ms(), wall_clock_ms())
+    }
+
+    pub fn latest_token(&self) -> Option<String> {
+        self.latest.borrow().clone()
+    }
+
+    async fn renew(self: Rc<Self>, renewal: RenewalId, delay_ms: u64) {
+        if delay_ms > 0 {
+            // No signal: the renewal serves every waiter, not one caller.
+            let _ = sleep(delay_ms as f64, None).await;
+        }
+        let started = monotonic_ms();
+        let outcome = self.call_get_token().await;
+        let now = monotonic_ms();
+        let actions = match outcome {
+            Ok(issued) => {
+                *self.latest.borrow_mut() = Some(issued.token.expose().to_owned());
+                let expires_in_ms = issued.expires_in_s * 1000.0;
+                let actions = self
+                    .engine
+                    .borrow_mut()
+                    .renewal_succeeded(renewal, issued, now);
+                let renewals = self.engine.borrow().info(now, wall_clock_ms()).renewals;
+                self.events.emit("tokenRenewed", |e| {
+                    e.field("renewals", renewals as f64)
+                        .field("expiresInMs", expires_in_ms)
+                        .field("durationMs", now - started)
+                });
+                actions
+            }
+            Err((error, cause)) => {
+                self.events.emit("tokenRenewalFailed", |e| {
+                    e.field("code", error.kind.code())
+                        .field("durationMs", now - started)
+                });
+                let actions = self
+                    .engine
+                    .borrow_mut()
+                    .renewal_failed(renewal, &error, now);
+                return self.deliver(actions, cause);
+            }
+        };
+        self.deliver(actions, None);
+    }
+
+    /// Hands grants and failures to the waiting calls; `cause` is what
+    /// `getToken` threw, attached to each failure.
+    fn deliver(&self, actions: Vec<Action>, cause: Option<JsValue>) {
+        for action in actions {
+            let (waiter, outcome) = match action {
+                Action::Grant { waiter, grant } => (waiter, Ok(grant)),
+                Action::Fail { waiter, error } => (waiter, Err((error, cause.clone()))),
+                Action::StartRenewal { .. } => continue,
+            };
+            // Take the settler out before settling: no borrow is held
+            // while JavaScript runs.
+            let settler = self.waiters.borrow_mut().remove(&waiter);
+            if let Some(settler) = settler {
+                settler.settle(outcome);
+            }
+        }
+    }
+
+    async fn call_get_token(
+        &self,
+    ) -> Result<crate::core::token::IssuedToken, (HaloError, Option<JsValue>)> {
+        let failed = |message: &str, cause: Option<JsValue>| {
+            (
+                HaloError::new(
+                    ErrorKind::Auth,
+                    format!("could not get a device token: {message}"),
+                ),
+                cause,
+            )
+        };
+        let returned = self
+            .get_token
+            .call1(&JsValue::UNDEFINED, &self.request)
+            .map_err(|cause| failed("getToken threw", Some(cause)))?;
+        let promise = returned
+            .dyn_into::<Promise>()
+            .unwrap_or_else(|value| Promise::resolve(&value));
+        let value = match within(promise, self.timeout_ms as f64).await {
+            Ok(Some(value)) => value,
+            Ok(None) => {
+                let error = HaloError::new(
+                    ErrorKind::Timeout,
+                    format!(
+                        "could not get a device token: getToken did not settle within {} ms",
+                        self.timeout_ms
+                    ),
+                );
+                return Err((error, None));
+            }
+            Err(cause) => return Err(failed("getToken rejected", Some(cause))),
+        };
+        let input: IssuedTokenInput = serde_wasm_bindgen::from_value(value).map_err(|_| {
+            failed(
+                "getToken must resolve to { accessToken: string, expiresIn: number }",
+                None,
+            )
+        })?;
+        input.validate().map_err(|error| (error, None))
+    }
+}
