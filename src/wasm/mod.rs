@@ -3,6 +3,9 @@
 //! JS values and core types. No protocol rule lives here.
 
 mod device_client;
+pub use device_client::{generate_device_id, DeviceClient};
+pub use host::AbortSignal;
+
 mod events;
 mod host;
 mod js_error;
