@@ -55,8 +55,11 @@ tsc("commonjs", cjs);
 cpSync(join(stage, "src", "wasm"), join(browser, "wasm"), { recursive: true });
 cpSync(join(build, "nodejs-glue"), join(cjs, "wasm"), { recursive: true });
 writeFileSync(join(cjs, "package.json"), JSON.stringify({ type: "commonjs" }) + "\n");
-rmSync(join(cjs, "wasm", ".gitignore"), { force: true });
-rmSync(join(browser, "wasm", ".gitignore"), { force: true });
+// The glue's own declarations are wasm-bindgen's internals (with `any`):
+// the facade was compiled against them, and no public type refers to them.
+for (const dir of [join(cjs, "wasm"), join(browser, "wasm")]) {
+  for (const file of [".gitignore", "halo_device.d.ts", "halo_device_bg.wasm.d.ts"]) rmSync(join(dir, file), { force: true });
+}
 // The Node entries only load the wasm synchronously, then re-export.
 cpSync(join(root, "pkg-template", "entries", "node"), join(pkg, "dist", "node"), { recursive: true });
 cpSync(join(root, "pkg-template", "entries", "node.cjs"), join(cjs, "node.cjs"));

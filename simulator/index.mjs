@@ -1,0 +1,35 @@
+// Halo Cloud simulator: in-process entry point.
+import { resolveOptions } from './lib/options.mjs';
+import { createState } from './lib/state.mjs';
+import { createHttpServer } from './lib/server.mjs';
+
+export { SEEDED_SITES } from './lib/sites.mjs';
+export { INTEGRATOR_ID } from './lib/queries.mjs';
+export { signWebhook } from './lib/webhooks.mjs';
+
+/**
+ * Starts a simulator on 127.0.0.1.
+ * @param {object} [options] see lib/options.mjs (port 0 = any free port)
+ * @returns {Promise<{url: string, port: number, close: () => Promise<void>, state: object}>}
+ */
+export async function startSimulator(options = {}) {
+  const resolved = resolveOptions(options);
+  const state = createState(resolved);
+  const server = createHttpServer(state);
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(resolved.port, resolved.host, resolve);
+  });
+  const { port } = server.address();
+  return {
+    url: `http://${resolved.host}:${port}`,
+    port,
+    state,
+    async close() {
+      state.scheduler.cancelAll();
+      const closed = new Promise((resolve) => server.close(resolve));
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}

@@ -1,0 +1,227 @@
+// Immediate and async queries: creation, the async status lifecycle, status reads and result pages.
+import { randomUUID } from 'node:crypto';
+import { apiError, isGuid, jsonResponse, parseJsonBody } from './http.mjs';
+import { inlineResult, paginate, prepareCommand, runCommand, validateCatalogue, validateMaxTimeInQueue } from './commands.mjs';
+import { sendWebhook } from './webhooks.mjs';
+
+/** The integrator that owns the simulator's subscription key; reported as `integratorId`. */
+export const INTEGRATOR_ID = '9b2d6c4e-1f3a-4e5b-8c7d-0a1b2c3d4e5f';
+
+const IMMEDIATE_LIMITS = { maximum: 60_000, defaultValue: 30_000 };
+const ASYNC_LIMITS = { maximum: 7_200_000, defaultValue: 3_600_000 };
+
+const GONE_MESSAGE = 'Access to the target resource is permanently no longer available at the origin server.';
+
+const now = () => new Date().toISOString();
+
+/** Validates a create-query body shared by immediate and async queries. */
+function parseCreateBody(ctx, limits) {
+  const body = parseJsonBody(ctx.rawBody);
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw apiError(400, "Request body doesn't contain correct schema: expected an object.");
+  }
+  const prepared = prepareCommand(body.command);
+  const maxTimeInQueue = validateMaxTimeInQueue(body.maxTimeInQueue, limits);
+  validateCatalogue(ctx.site, body.catalogue);
+  return { prepared, maxTimeInQueue, commandSize: Buffer.byteLength(JSON.stringify(body.command), 'utf8') };
+}
+
+function newQueryRecord(ctx, mode, { maxTimeInQueue, commandSize }) {
+  const createdAt = now();
+  const record = {
+    siteKey: ctx.site.key,
+    pages: [],
+    query: {
+      id: randomUUID(),
+      integratorId: INTEGRATOR_ID,
+      siteId: ctx.site.id,
+      mode,
+      status: 'initialising',
+      maxTimeInQueue,
+      commandSize,
+      requestSize: ctx.rawBody.length,
+      createdAt,
+      updatedAt: createdAt,
+      statusTiming: { initialising: { startTime: createdAt } },
+    },
+  };
+  ctx.state.queries.set(record.query.id, record);
+  return record;
+}
+
+/** Records a failed execution in the schema's shape (errorDetails plus the deprecated flat fields). */
+function markExecutionFailed(query, outcome, at) {
+  Object.assign(query, {
+    status: 'executionFailed',
+    updatedAt: at,
+    errorCode: outcome.errorDetails.errorCode,
+    errorMessage: outcome.errorDetails.errorMessage,
+    errorDetails: outcome.errorDetails,
+    completedAt: at,
+  });
+}
+
+export function createImmediateQuery(ctx) {
+  const input = parseCreateBody(ctx, IMMEDIATE_LIMITS);
+  const { query } = newQueryRecord(ctx, 'immediate', input);
+  const executingAt = now();
+  const outcome = runCommand(ctx.site.database, input.prepared);
+  ctx.state.stats.recordExecution(query.id);
+  const completedAt = now();
+
+  if (!outcome.ok) {
+    query.statusTiming = {
+      initialising: { startTime: query.createdAt, endTime: executingAt },
+      executing: { startTime: executingAt, endTime: completedAt },
+    };
+    markExecutionFailed(query, outcome, completedAt);
+    return jsonResponse(500, query);
+  }
+  const result = inlineResult(outcome);
+  Object.assign(query, {
+    status: 'successful',
+    updatedAt: completedAt,
+    statusTiming: {
+      initialising: { startTime: query.createdAt },
+      executing: { startTime: executingAt },
+      downloading: { startTime: completedAt },
+      uploading: { startTime: completedAt },
+    },
+    metrics: { sqlExecutionDuration: outcome.durationMs },
+    result,
+    resultSize: result.size,
+    completedAt,
+  });
+  return jsonResponse(200, query);
+}
+
+export function createAsyncQuery(ctx) {
+  const input = parseCreateBody(ctx, ASYNC_LIMITS);
+  const record = newQueryRecord(ctx, 'async', input);
+  // A snapshot: the lifecycle timers mutate the stored query object from here on.
+  const response = jsonResponse(201, structuredClone(record.query));
+  runAsyncLifecycle(ctx.state, ctx.site, record, input.prepared);
+  return response;
+}
+
+/** Moves a query from its current timed state into `status` at time `at`. */
+function enterStatus(query, status, at) {
+  const current = query.statusTiming[query.status];
+  if (current) current.endTime = at;
+  query.status = status;
+  query.updatedAt = at;
+  if (['queued', 'executing', 'uploading'].includes(status)) query.statusTiming[status] = { startTime: at };
+}
+
+/**
+ * initialising -> queued -> executing -> uploading -> successful, each state lasting asyncStepMs.
+ * A query whose maxTimeInQueue is shorter than its time in the queue ends in expiredInQueue; a SQL
+ * error ends in executionFailed. The SQL runs once, on entering `executing`.
+ */
+function runAsyncLifecycle(state, site, record, prepared) {
+  const { asyncStepMs, pageRows } = state.options;
+  const { query } = record;
+  const step = (task) => state.scheduler.after(asyncStepMs, task, state.options.log);
+
+  step(() => {
+    enterStatus(query, 'queued', now());
+    step(() => {
+      const at = now();
+      if (query.maxTimeInQueue < asyncStepMs) {
+        enterStatus(query, 'expiredInQueue', at);
+        query.completedAt = at;
+        return;
+      }
+      enterStatus(query, 'executing', at);
+      const outcome = runCommand(site.database, prepared);
+      state.stats.recordExecution(query.id);
+      step(() => {
+        const finishedAt = now();
+        if (!outcome.ok) {
+          enterStatus(query, 'executionFailed', finishedAt);
+          markExecutionFailed(query, outcome, finishedAt);
+          return;
+        }
+        enterStatus(query, 'uploading', finishedAt);
+        query.metrics = { sqlExecutionDuration: outcome.durationMs };
+        step(() => completeAsyncQuery(state, site, record, outcome, pageRows));
+      });
+    });
+  });
+}
+
+function completeAsyncQuery(state, site, record, outcome, pageRows) {
+  const { query } = record;
+  const at = now();
+  // A nonQuery result has one page without data; its page answers {parameters}.
+  record.pages =
+    outcome.rows === undefined
+      ? [{ pageNumber: 1, rangeStart: 0, rangeEnd: 0, count: 0, size: 0 }]
+      : paginate(outcome.rows, pageRows);
+  const size = record.pages.reduce((total, page) => total + page.size, 0);
+  const pages = record.pages.map((page) => ({
+    pageNumber: page.pageNumber,
+    status: 'cached',
+    size: page.size,
+    rows: { count: page.count, rangeStart: page.rangeStart, rangeEnd: page.rangeEnd },
+  }));
+  enterStatus(query, 'successful', at);
+  query.result =
+    outcome.rows === undefined
+      ? { rowsAffected: outcome.rowsAffected, size, pages }
+      : { rows: outcome.rows.length, size, pages };
+  query.resultSize = size;
+  query.completedAt = at;
+  sendWebhook(state, { siteId: site.id, queryId: query.id, source: 'async' });
+}
+
+function findQueryRecord(ctx, queryId) {
+  if (!isGuid(queryId)) throw apiError(400, 'Query ID must be a valid GUID.');
+  const record = ctx.state.queries.get(queryId.toLowerCase());
+  if (!record || record.siteKey !== ctx.site.key) throw apiError(404, 'Query not found.');
+  return record;
+}
+
+export function getQuery(ctx) {
+  return jsonResponse(200, findQueryRecord(ctx, ctx.params.queryId).query);
+}
+
+export function getResultPage(ctx) {
+  const record = findQueryRecord(ctx, ctx.params.queryId);
+  const { pageNumber: rawPageNumber } = ctx.params;
+  if (!/^\d+$/.test(rawPageNumber) || Number(rawPageNumber) < 1) {
+    throw apiError(400, 'Page number must be an integer greater than or equal to 1.');
+  }
+  const { query } = record;
+  if (query.mode !== 'async') throw apiError(404, 'Immediate queries have no result pages.');
+  if (query.status !== 'successful') {
+    throw apiError(404, `Query results are not available; the query status is ${query.status}.`);
+  }
+  if (Date.now() > Date.parse(query.completedAt) + ctx.state.options.resultRetentionMs) {
+    throw apiError(410, GONE_MESSAGE);
+  }
+  const page = record.pages[Number(rawPageNumber) - 1];
+  if (!page) throw apiError(404, `Result page ${rawPageNumber} does not exist.`);
+  const body = page.data === undefined ? { parameters: [] } : { data: page.data, parameters: [] };
+  return jsonResponse(200, body, {
+    Size: String(page.size),
+    'Rows-Count': String(page.count),
+    'Rows-Range-Start': String(page.rangeStart),
+    'Rows-Range-End': String(page.rangeEnd),
+  });
+}
+
+/** Integrator API only: POST queries/status with {queryIds:[…]}. */
+export function getQueryStatusBatch(ctx) {
+  const body = parseJsonBody(ctx.rawBody);
+  if (!Array.isArray(body?.queryIds) || !body.queryIds.every((id) => typeof id === 'string')) {
+    throw apiError(400, "Request body doesn't contain correct schema: queryIds must be an array of GUIDs.");
+  }
+  const results = body.queryIds.map((queryId) => {
+    const record = ctx.state.queries.get(queryId.toLowerCase());
+    return record && record.siteKey === ctx.site.key
+      ? { queryId, status: 'found', query: record.query }
+      : { queryId, status: 'notFound' };
+  });
+  return jsonResponse(200, { results });
+}

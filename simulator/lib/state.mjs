@@ -1,0 +1,25 @@
+// The simulator's whole mutable state. resetState replaces its parts in place, so references to the
+// state object (startSimulator's `state`, request contexts) stay valid across /_control/reset.
+import { createScheduler } from './scheduler.mjs';
+import { createSiteRegistry } from './sites.mjs';
+import { createTokenStore } from './tokens.mjs';
+import { createStats } from './stats.mjs';
+
+export function createState(options) {
+  const state = { options, scheduler: createScheduler() };
+  resetState(state);
+  return state;
+}
+
+export function resetState(state) {
+  state.scheduler.cancelAll();
+  Object.assign(state, {
+    sites: createSiteRegistry(),
+    tokens: createTokenStore(),
+    queries: new Map(), // query id -> { siteKey, query, pages }
+    registeredQueries: new Map(), // registered query id -> { siteKey, view, latest, timers, prepared }
+    faults: [],
+    stats: createStats(),
+    webhooks: [], // deliveries, for GET /_control/webhooks
+  });
+}
