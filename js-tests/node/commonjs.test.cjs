@@ -2,15 +2,17 @@
 // main process would load it.
 const { test } = require("node:test");
 const assert = require("node:assert/strict");
-const { HaloDeviceClient, HaloValidationError, init } = require("halo-device");
+const halo = require("halo-device");
 
-test("require('halo-device') gives a working client", async () => {
-  const { withSimulator, tokenIssuer, SITE_ID, DEVICE_ID } = await import("../support/simulator.mjs");
-  await init();
+test("require('halo-device') gives a working client and the same error classes", async () => {
+  const { deviceClient } = await import("../scenarios/support.mjs");
+  const { withSimulator } = await import("../support/simulator.mjs");
+  await halo.init();
   await withSimulator({}, async (simulator) => {
-    const client = new HaloDeviceClient({ baseUrl: simulator.url, siteId: SITE_ID, deviceId: DEVICE_ID, getToken: tokenIssuer(simulator.url) });
+    const { client } = deviceClient(halo, simulator.url);
     const { rows } = await client.immediateQuery("SELECT 1 AS one");
     assert.deepEqual(rows, [{ one: 1 }]);
+    await assert.rejects(client.immediateQuery(""), halo.HaloValidationError);
   });
-  assert.throws(() => new HaloDeviceClient({}), HaloValidationError);
+  assert.throws(() => new halo.HaloDeviceClient({}), halo.HaloValidationError);
 });

@@ -10,7 +10,11 @@ import { chromium } from "playwright-core";
 const here = dirname(fileURLToPath(import.meta.url));
 // The installed tarball, resolved the way an app would find it.
 const packageRoot = dirname(createRequire(import.meta.url).resolve("halo-device/package.json"));
-const pagesRoot = join(here, "..", "browser", "pages");
+const ROOTS = {
+  "/pkg/": packageRoot,
+  "/scenarios/": join(here, "..", "scenarios"),
+  "/": join(here, "..", "browser", "pages"),
+};
 
 const TYPES = {
   ".html": "text/html; charset=utf-8",
@@ -23,8 +27,9 @@ const TYPES = {
 function serveStatic() {
   const server = createServer(async (request, response) => {
     const path = decodeURIComponent(new URL(request.url, "http://x").pathname);
-    const [root, rest] = path.startsWith("/pkg/") ? [packageRoot, path.slice(5)] : [pagesRoot, path.slice(1) || "index.html"];
-    const file = normalize(join(root, rest));
+    const prefix = Object.keys(ROOTS).find((p) => path.startsWith(p));
+    const root = ROOTS[prefix];
+    const file = normalize(join(root, path.slice(prefix.length) || "index.html"));
     if (!file.startsWith(root)) {
       response.writeHead(403).end();
       return;
@@ -51,22 +56,27 @@ export const CHROMIUM_ARGS = [
 ];
 
 /**
- * Runs `body({ page, origin })` with a fresh page at the static server's
- * index. Console errors from the page are collected and returned.
+ * Starts the static server and Chromium. `newPage()` opens the test page
+ * (a fresh module graph, so the package is not yet initialised) and
+ * collects its console errors in `page.errors`.
  */
-export async function withBrowserPage(body) {
+export async function launchBrowser() {
   const server = await serveStatic();
   const origin = `http://127.0.0.1:${server.address().port}`;
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", headless: true, args: CHROMIUM_ARGS });
-  try {
-    const page = await browser.newPage();
-    const consoleLines = [];
-    page.on("console", (message) => consoleLines.push(`${message.type()}: ${message.text()}`));
-    page.on("pageerror", (error) => consoleLines.push(`pageerror: ${error.message}`));
-    await page.goto(`${origin}/index.html`);
-    return await body({ page, origin, consoleLines });
-  } finally {
-    await browser.close();
-    await new Promise((resolve) => server.close(resolve));
-  }
+  return {
+    origin,
+    async newPage() {
+      const page = await browser.newPage();
+      page.errors = [];
+      page.on("console", (message) => message.type() === "error" && page.errors.push(message.text()));
+      page.on("pageerror", (error) => page.errors.push(error.message));
+      await page.goto(`${origin}/index.html`);
+      return page;
+    },
+    async close() {
+      await browser.close();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
 }

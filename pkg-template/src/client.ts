@@ -3,13 +3,25 @@ import { decodeRows } from "./decode.js";
 import { fromCore, HaloValidationError } from "./errors.js";
 import { assertReady } from "./runtime.js";
 import type {
+  AsyncQueryOptions,
+  CallOptions,
+  FhirBundle,
+  FhirResource,
+  FhirSearchOptions,
+  FhirSearchParams,
   HaloDeviceClientOptions,
   HaloQuery,
   ImmediateQueryOptions,
   QueryResult,
+  RegisteredQuery,
+  RegisteredQueryRegistration,
+  RegisteredQueryResult,
+  ResultPage,
+  ReturnedParameter,
   Row,
   SqlCommand,
   TokenInfo,
+  WaitOptions,
 } from "./types.js";
 
 const OUTPUT_DIRECTIONS = new Set(["output", "inputOutput", "returnValue"]);
@@ -23,15 +35,18 @@ async function core<T>(call: () => Promise<unknown>): Promise<T> {
   }
 }
 
-function toQueryResult<R extends Row>(query: HaloQuery, command: string | SqlCommand): QueryResult<R> {
-  const result = query.result ?? {};
-  const rows = decodeRows<R>(result.data);
+function outputParametersOf(parameters: ReturnedParameter[] | null | undefined): Record<string, string | null> {
   const outputParameters: Record<string, string | null> = {};
-  for (const parameter of result.parameters ?? []) {
+  for (const parameter of parameters ?? []) {
     if (parameter.direction === undefined || OUTPUT_DIRECTIONS.has(parameter.direction)) {
       outputParameters[parameter.name] = parameter.value ?? null;
     }
   }
+  return outputParameters;
+}
+
+function toQueryResult<R extends Row>(query: HaloQuery, command: string | SqlCommand, rows: R[], parameters: ReturnedParameter[] | null | undefined): QueryResult<R> {
+  const result = query.result ?? {};
   const mode = typeof command === "string" ? "reader" : (command.executionMode ?? "reader");
   const firstRow = rows[0];
   return {
@@ -40,9 +55,23 @@ function toQueryResult<R extends Row>(query: HaloQuery, command: string | SqlCom
     rowCount: result.rows ?? rows.length,
     ...(result.rowsAffected === undefined ? {} : { rowsAffected: result.rowsAffected }),
     ...(mode === "scalar" ? { scalar: firstRow === undefined ? null : Object.values(firstRow)[0] ?? null } : {}),
-    outputParameters,
+    outputParameters: outputParametersOf(parameters),
     query,
   };
+}
+
+/** Flattens search parameters into `[name, value]` pairs, in order. */
+function searchPairs(params: FhirSearchParams): Array<[string, string]> {
+  if (params instanceof URLSearchParams) {
+    const pairs: Array<[string, string]> = [];
+    params.forEach((value, name) => pairs.push([name, value]));
+    return pairs;
+  }
+  if (Array.isArray(params)) return params.map(([name, value]) => [name, value]);
+  return Object.entries(params as Record<string, string | number | ReadonlyArray<string | number>>).flatMap(
+    ([name, value]): Array<[string, string]> =>
+      Array.isArray(value) ? value.map((v: string | number) => [name, String(v)]) : [[name, String(value)]],
+  );
 }
 
 /**
@@ -96,7 +125,158 @@ export class HaloDeviceClient {
   ): Promise<QueryResult<R>> {
     const { signal, ...rest } = options;
     const query = await core<HaloQuery>(() => this.#inner.immediateQuery(command, rest, signal));
-    return toQueryResult<R>(query, command);
+    return toQueryResult<R>(query, command, decodeRows<R>(query.result?.data), query.result?.parameters);
+  }
+
+  /**
+   * Queues SQL as an async query (no result size limit; results are kept
+   * about 24 h) and returns the new query. Follow with `waitForQuery`.
+   *
+   * @example
+   * const { id } = await client.startAsyncQuery("SELECT * FROM Observations");
+   */
+  async startAsyncQuery(command: string | SqlCommand, options: AsyncQueryOptions = {}): Promise<HaloQuery> {
+    const { signal, ...rest } = options;
+    return core<HaloQuery>(() => this.#inner.startAsyncQuery(command, rest, signal));
+  }
+
+  /** The query's current state (immediate or async). */
+  async getQuery(queryId: string, options: CallOptions = {}): Promise<HaloQuery> {
+    const { signal, ...rest } = options;
+    return core<HaloQuery>(() => this.#inner.getQuery(queryId, rest, signal));
+  }
+
+  /**
+   * Polls until the query finishes. Resolves with the successful query;
+   * rejects with `HaloQueryFailedError` on a failed state and
+   * `HaloTimeoutError` after `timeoutMs`.
+   *
+   * @example
+   * const done = await client.waitForQuery(id, { pollIntervalMs: 500 });
+   */
+  async waitForQuery(queryId: string, options: WaitOptions = {}): Promise<HaloQuery> {
+    const { signal, ...rest } = options;
+    return core<HaloQuery>(() => this.#inner.waitForQuery(queryId, rest, signal));
+  }
+
+  /**
+   * One page of a finished async query, decoded. Pages start at 1; they
+   * answer `HaloGoneError` once Halo has dropped the results (~24 h).
+   */
+  async getResultPage<R extends Row = Row>(queryId: string, pageNumber: number, options: CallOptions = {}): Promise<ResultPage<R>> {
+    const { signal, ...rest } = options;
+    const page = await core<{ data?: string | null; parameters?: ReturnedParameter[] | null }>(() =>
+      this.#inner.getResultPage(queryId, pageNumber, rest, signal),
+    );
+    return { pageNumber, rows: decodeRows<R>(page?.data), parameters: page?.parameters ?? [] };
+  }
+
+  /**
+   * The pages of an async query's result, in order, waiting for the query
+   * to finish first.
+   *
+   * @example
+   * for await (const page of client.resultPages(id)) process(page.rows);
+   */
+  async *resultPages<R extends Row = Row>(queryId: string, options: WaitOptions = {}): AsyncGenerator<ResultPage<R>, void, undefined> {
+    const query = await this.waitForQuery(queryId, options);
+    const signalOnly = options.signal === undefined ? {} : { signal: options.signal };
+    const numbers = (query.result?.pages ?? []).map((page) => page.pageNumber).sort((a, b) => a - b);
+    for (const pageNumber of numbers) yield await this.getResultPage<R>(queryId, pageNumber, signalOnly);
+  }
+
+  /**
+   * Start, wait and read every page: an async query as one call.
+   *
+   * @example
+   * const { rows } = await client.asyncQuery("SELECT * FROM Observations", { pollIntervalMs: 250 });
+   */
+  async asyncQuery<R extends Row = Row>(command: string | SqlCommand, options: AsyncQueryOptions & WaitOptions = {}): Promise<QueryResult<R>> {
+    const { pollIntervalMs, timeoutMs, signal, ...start } = options;
+    const signalOnly = signal === undefined ? {} : { signal };
+    const started = await this.startAsyncQuery(command, { ...start, ...signalOnly });
+    const wait: WaitOptions = { ...signalOnly, ...(pollIntervalMs === undefined ? {} : { pollIntervalMs }), ...(timeoutMs === undefined ? {} : { timeoutMs }) };
+    const rows: R[] = [];
+    let parameters: ReturnedParameter[] = [];
+    for await (const page of this.resultPages<R>(started.id, wait)) {
+      rows.push(...page.rows);
+      if (page.parameters.length > 0) parameters = page.parameters;
+    }
+    const query = await this.getQuery(started.id, signalOnly);
+    return toQueryResult<R>(query, command, rows, parameters);
+  }
+
+  /**
+   * Registers SQL that Halo runs every `frequencySeconds` for
+   * `durationSeconds`, uploading results only when they change.
+   *
+   * @example
+   * const { id } = await client.createRegisteredQuery({ name: "today", command: "SELECT * FROM Appointments", frequencySeconds: 300, durationSeconds: 3600 });
+   */
+  async createRegisteredQuery(registration: RegisteredQueryRegistration, options: CallOptions = {}): Promise<{ id: string }> {
+    const { signal, ...rest } = options;
+    return core<{ id: string }>(() => this.#inner.createRegisteredQuery(registration, rest, signal));
+  }
+
+  /** The site's registered queries. */
+  async listRegisteredQueries(options: CallOptions = {}): Promise<RegisteredQuery[]> {
+    const { signal, ...rest } = options;
+    const body = await core<{ registeredQueries?: RegisteredQuery[] }>(() => this.#inner.listRegisteredQueries(rest, signal));
+    return body?.registeredQueries ?? [];
+  }
+
+  async getRegisteredQuery(registeredQueryId: string, options: CallOptions = {}): Promise<RegisteredQuery> {
+    const { signal, ...rest } = options;
+    return core<RegisteredQuery>(() => this.#inner.getRegisteredQuery(registeredQueryId, rest, signal));
+  }
+
+  async cancelRegisteredQuery(registeredQueryId: string, options: CallOptions = {}): Promise<void> {
+    const { signal, ...rest } = options;
+    await core<undefined>(() => this.#inner.cancelRegisteredQuery(registeredQueryId, rest, signal));
+  }
+
+  /** The latest result of a registered query, decoded. */
+  async getRegisteredQueryResult<R extends Row = Row>(registeredQueryId: string, options: CallOptions = {}): Promise<RegisteredQueryResult<R>> {
+    const { signal, ...rest } = options;
+    const body = await core<{ data?: string | null; parameters?: ReturnedParameter[] | null; rows?: number; size?: number }>(() =>
+      this.#inner.getRegisteredQueryResult(registeredQueryId, rest, signal),
+    );
+    const rows = decodeRows<R>(body?.data);
+    return {
+      rows,
+      rowCount: body?.rows ?? rows.length,
+      ...(body?.size === undefined ? {} : { size: body.size }),
+      parameters: body?.parameters ?? [],
+    };
+  }
+
+  /**
+   * Reads one FHIR resource (Bp Premier sites).
+   *
+   * @example
+   * const patient = await client.fhirRead("Patient", "1");
+   */
+  async fhirRead<T extends FhirResource = FhirResource>(resourceType: string, id: string, options: CallOptions = {}): Promise<T> {
+    const { signal, ...rest } = options;
+    return core<T>(() => this.#inner.fhirRead(resourceType, id, rest, signal));
+  }
+
+  /**
+   * Searches FHIR resources. POSTs the parameters as a form to `_search`
+   * unless `method: "GET"`, so patient details stay out of URLs and logs.
+   *
+   * @example
+   * const bundle = await client.fhirSearch("Patient", { family: "Smith", birthdate: "gt1960-01-01" });
+   */
+  async fhirSearch<T extends FhirResource = FhirResource>(resourceType: string, params: FhirSearchParams, options: FhirSearchOptions = {}): Promise<FhirBundle<T>> {
+    const { signal, ...rest } = options;
+    return core<FhirBundle<T>>(() => this.#inner.fhirSearch(resourceType, searchPairs(params), rest, signal));
+  }
+
+  /** The site's FHIR CapabilityStatement. */
+  async fhirCapabilities(options: CallOptions = {}): Promise<FhirResource> {
+    const { signal, ...rest } = options;
+    return core<FhirResource>(() => this.#inner.fhirCapabilities(rest, signal));
   }
 
   /** The token's state; never the token itself. */

@@ -128,10 +128,29 @@ export interface CallOptions {
 }
 
 export interface ImmediateQueryOptions extends CallOptions {
-  /** The database on multi-database PMSs, e.g. `Patients`. */
+  /** The database on multi-database PMSs, e.g. `BPSPatients`. */
   catalogue?: string;
   /** 0–60 000 ms; Halo's default is 30 000. */
   maxTimeInQueueMs?: number;
+}
+
+export interface AsyncQueryOptions extends CallOptions {
+  catalogue?: string;
+  /** 0–7 200 000 ms; Halo's default is 3 600 000. */
+  maxTimeInQueueMs?: number;
+}
+
+export interface WaitOptions {
+  signal?: AbortSignal;
+  /** Default 1 000 ms. */
+  pollIntervalMs?: number;
+  /** How long to wait for a terminal state; default 2 h 5 min. */
+  timeoutMs?: number;
+}
+
+export interface FhirSearchOptions extends CallOptions {
+  /** `POST` to `_search` with a form body (default: search parameters carry PII), or `GET`. */
+  method?: "POST" | "GET";
 }
 
 export type Row = Record<string, unknown>;
@@ -152,6 +171,14 @@ export interface ReturnedParameter {
   size?: number;
 }
 
+/** One page of an async query's result, as listed in `result.pages`. */
+export interface ResultPageInfo {
+  pageNumber: number;
+  status?: "queued" | "uploading" | "cached";
+  size?: number;
+  rows?: { count?: number; rangeStart?: number; rangeEnd?: number };
+}
+
 /** The query object Halo returns (the `result.data` blob is decoded into `rows`). */
 export interface HaloQuery {
   id: string;
@@ -168,8 +195,74 @@ export interface HaloQuery {
   resultSize?: number;
   statusTiming?: Record<string, { startTime?: string; endTime?: string }>;
   metrics?: { sqlExecutionDuration?: number };
-  result?: QueryResultInfo;
+  result?: QueryResultInfo & { pages?: ResultPageInfo[] };
+  errorDetails?: { errorType?: string; errorCode?: number; errorMessage?: string };
 }
+
+export interface ResultPage<R extends Row = Row> {
+  pageNumber: number;
+  rows: R[];
+  parameters: ReturnedParameter[];
+}
+
+export interface RegisteredQueryRegistration {
+  /** A label for the registration. */
+  name: string;
+  command: string | SqlCommand;
+  /** How often Halo runs it: at least 60 s. */
+  frequencySeconds: number;
+  /** For how long: at most 86 400 s (24 h). */
+  durationSeconds: number;
+}
+
+export interface RegisteredQuery {
+  id: string;
+  name?: string;
+  status?: "initialisationFailedCacheError" | "enabled" | "cancelled" | "completed";
+  frequency?: number;
+  duration?: number;
+  createdAt?: string;
+  completedAt?: string | null;
+  /** A hash of the last good result; results upload only when it changes. */
+  lastHash?: string | null;
+  lastErrorDetails?: { errorType?: string; errorCode?: number; errorMessage?: string } | null;
+  metrics?: {
+    lastSucceededAt?: string | null;
+    lastFailedAt?: string | null;
+    lastExecutionDuration?: number | null;
+    executionSucceededCount?: number;
+    executionFailedCount?: number;
+    resultSizeSum?: number;
+    requestSize?: number;
+  };
+}
+
+export interface RegisteredQueryResult<R extends Row = Row> {
+  rows: R[];
+  rowCount: number;
+  size?: number;
+  parameters: ReturnedParameter[];
+}
+
+/** Any FHIR resource; narrow it with your own FHIR types. */
+export interface FhirResource {
+  resourceType: string;
+  id?: string;
+  [element: string]: unknown;
+}
+
+export interface FhirBundle<T extends FhirResource = FhirResource> extends FhirResource {
+  resourceType: "Bundle";
+  type?: string;
+  total?: number;
+  entry?: Array<{ fullUrl?: string; resource?: T; search?: { mode?: string } }>;
+}
+
+/** Search parameters: an object (arrays repeat a name), `URLSearchParams`, or pairs. */
+export type FhirSearchParams =
+  | Record<string, string | number | ReadonlyArray<string | number>>
+  | URLSearchParams
+  | ReadonlyArray<readonly [string, string]>;
 
 export interface QueryResult<R extends Row = Row> {
   queryId: string;

@@ -8,6 +8,7 @@ pub mod headers;
 pub mod http_date;
 pub mod ids;
 pub mod json_writer;
+pub mod polling;
 pub mod requests;
 pub mod responses;
 pub mod retry;

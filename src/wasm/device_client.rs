@@ -1,23 +1,20 @@
 //! `DeviceClient`, the wasm export behind the facade's `HaloDeviceClient`.
-//! Each method validates through the core, then runs the core's call loop:
-//! token, fetch, classify, and retry, renew or fail as the core decides.
+//! Each method validates its input through the core, builds the request
+//! with the core, runs the shared call loop, and checks the answer with the
+//! core. Bodies come back as parsed JS values; the facade decodes rows.
 
+use super::call_loop::{Limits, Shared};
 use super::events::Events;
-use super::host::{
-    monotonic_ms, random_bytes, random_unit, sleep, wall_clock_ms, AbortSignal, Interrupted,
-    GLOBAL_FETCH,
-};
+use super::host::{monotonic_ms, random_bytes, sleep, AbortSignal, Interrupted, GLOBAL_FETCH};
 use super::js_error::{to_js, Failure};
 use super::token_driver::TokenDriver;
-use super::transport::{send, AttemptError, HttpResponse};
-use crate::core::call::{Call, Next};
 use crate::core::command::{CommandInput, SqlCommand};
 use crate::core::config::{ClientConfig, ClientOptionsInput};
 use crate::core::error::{ErrorKind, HaloError};
-use crate::core::headers::auth_headers;
 use crate::core::ids::format_device_id;
-use crate::core::requests::{DeviceRequests, QueryOptions, RequestSpec};
-use crate::core::responses::{classify_failure, query_state, ErrorBody, QueryState, QueryStatus};
+use crate::core::polling::{PollStep, WaitPlan};
+use crate::core::requests::{DeviceRequests, Method, QueryOptions, Registration, RequestSpec};
+use crate::core::responses::{query_state, QueryState, QueryStatus};
 use js_sys::{Function, Object, Promise, Reflect};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -32,29 +29,45 @@ pub fn generate_device_id() -> String {
     format_device_id(&random_bytes::<16>())
 }
 
-struct Shared {
-    config: ClientConfig,
-    requests: DeviceRequests,
-    tokens: Rc<TokenDriver>,
-    fetch: Function,
-    events: Rc<Events>,
-}
-
 #[wasm_bindgen]
 pub struct DeviceClient {
     shared: Rc<Shared>,
 }
 
-/// Per-call options shared by the query methods.
 #[derive(Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
-struct CallOptionsInput {
+struct QueryCallOptions {
     catalogue: Option<String>,
     max_time_in_queue_ms: Option<f64>,
-    /// Total time for the call, all attempts and waits included.
     timeout_ms: Option<f64>,
 }
 
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+struct CallOptions {
+    timeout_ms: Option<f64>,
+    /// FHIR search only: `POST` (default) or `GET`.
+    method: Option<String>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+struct WaitOptions {
+    poll_interval_ms: Option<f64>,
+    timeout_ms: Option<f64>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+struct RegistrationInput {
+    name: Option<String>,
+    command: Option<CommandInput>,
+    frequency_seconds: Option<f64>,
+    duration_seconds: Option<f64>,
+}
+
+/// Reads a JS value into a core input type; `undefined` and `null` give its
+/// default, a wrong shape a validation error naming `field`.
 fn from_js<T: DeserializeOwned + Default>(field: &str, value: JsValue) -> Result<T, HaloError> {
     if value.is_undefined() || value.is_null() {
         return Ok(T::default());
@@ -62,6 +75,38 @@ fn from_js<T: DeserializeOwned + Default>(field: &str, value: JsValue) -> Result
     serde_wasm_bindgen::from_value(value).map_err(|error| {
         HaloError::validation(field, format!("{field} has the wrong shape: {error}"))
     })
+}
+
+fn command_from_js(value: JsValue) -> Result<SqlCommand, HaloError> {
+    let input = from_js::<Option<CommandInput>>("command", value)?;
+    SqlCommand::from_input(input.unwrap_or(CommandInput::Text(String::new())))
+}
+
+fn string_arg(field: &str, value: JsValue) -> Result<String, HaloError> {
+    value
+        .as_string()
+        .ok_or_else(|| HaloError::validation(field, format!("{field} must be a string")))
+}
+
+/// A query object as the core sees it.
+fn query_status(body: &JsValue) -> Result<QueryState, HaloError> {
+    let status: QueryStatus = serde_wasm_bindgen::from_value(body.clone()).map_err(|_| {
+        HaloError::new(
+            ErrorKind::Protocol,
+            "Halo Cloud returned a query object of an unexpected shape",
+        )
+    })?;
+    Ok(query_state(&status))
+}
+
+impl QueryCallOptions {
+    fn split(self) -> (QueryOptions, Option<f64>) {
+        let options = QueryOptions {
+            catalogue: self.catalogue,
+            max_time_in_queue_ms: self.max_time_in_queue_ms,
+        };
+        (options, self.timeout_ms)
+    }
 }
 
 #[wasm_bindgen]
@@ -83,7 +128,7 @@ impl DeviceClient {
             .ok_or_else(|| {
                 reject(HaloError::validation(
                     "fetch",
-                    "no fetch: this runtime has no global fetch, so pass one in the options",
+                    "this runtime has no global fetch: pass one in the options",
                 ))
             })?;
         let events = Rc::new(Events::new(on_event));
@@ -96,40 +141,249 @@ impl DeviceClient {
             events.clone(),
         ));
         let requests = DeviceRequests::new(config.endpoint.clone(), config.site_id.clone());
-        Ok(DeviceClient {
-            shared: Rc::new(Shared {
-                config,
-                requests,
-                tokens,
-                fetch,
-                events,
-            }),
-        })
+        let shared = Rc::new(Shared {
+            config,
+            requests,
+            tokens,
+            fetch,
+            events,
+        });
+        Ok(DeviceClient { shared })
     }
 
     /// Runs SQL now; resolves with the query object (status `successful`).
     #[wasm_bindgen(js_name = immediateQuery, unchecked_return_type = "Promise<unknown>")]
     pub fn immediate_query(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "unknown")] command: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "object | undefined")] options: JsValue,
+        command: JsValue,
+        options: JsValue,
         signal: Option<AbortSignal>,
     ) -> Promise {
-        let shared = self.shared.clone();
-        self.run(async move {
-            let command =
-                SqlCommand::from_input(from_js::<CommandOrDefault>("command", command)?.0)?;
-            let options: CallOptionsInput = from_js("options", options)?;
-            let query_options = QueryOptions {
-                catalogue: options.catalogue,
-                max_time_in_queue_ms: options.max_time_in_queue_ms,
-            };
-            let spec = shared.requests.immediate_query(&command, &query_options)?;
-            let response = shared
-                .execute(spec, signal.as_ref(), options.timeout_ms)
-                .await?;
-            finished_query(response.body)
+        self.run(move |shared| async move {
+            let command = command_from_js(command)?;
+            let (options, timeout_ms) = from_js::<QueryCallOptions>("options", options)?.split();
+            let spec = shared.requests.immediate_query(&command, &options)?;
+            let body = shared
+                .execute(spec, &Limits { signal, timeout_ms })
+                .await?
+                .body;
+            match query_status(&body)? {
+                QueryState::Succeeded => Ok(body),
+                QueryState::Failed(error) => Err(error.into()),
+                QueryState::Pending => Err(HaloError::new(
+                    ErrorKind::Protocol,
+                    "an immediate query came back unfinished",
+                )
+                .into()),
+            }
         })
+    }
+
+    /// Queues SQL; resolves with the new query object (`mode: "async"`).
+    #[wasm_bindgen(js_name = startAsyncQuery, unchecked_return_type = "Promise<unknown>")]
+    pub fn start_async_query(
+        &self,
+        command: JsValue,
+        options: JsValue,
+        signal: Option<AbortSignal>,
+    ) -> Promise {
+        self.run(move |shared| async move {
+            let command = command_from_js(command)?;
+            let (options, timeout_ms) = from_js::<QueryCallOptions>("options", options)?.split();
+            let spec = shared.requests.async_query(&command, &options)?;
+            let body = shared
+                .execute(spec, &Limits { signal, timeout_ms })
+                .await?
+                .body;
+            match query_status(&body)? {
+                QueryState::Failed(error) => Err(error.into()),
+                QueryState::Succeeded | QueryState::Pending => Ok(body),
+            }
+        })
+    }
+
+    /// The query object as it is now, whatever its status.
+    #[wasm_bindgen(js_name = getQuery, unchecked_return_type = "Promise<unknown>")]
+    pub fn get_query(
+        &self,
+        query_id: JsValue,
+        options: JsValue,
+        signal: Option<AbortSignal>,
+    ) -> Promise {
+        self.run_read(options, signal, move |requests| {
+            requests.get_query(&string_arg("queryId", query_id)?)
+        })
+    }
+
+    /// Polls until the query is in a terminal state; rejects with a
+    /// `HaloQueryFailedError` when that state is a failure.
+    #[wasm_bindgen(js_name = waitForQuery, unchecked_return_type = "Promise<unknown>")]
+    pub fn wait_for_query(
+        &self,
+        query_id: JsValue,
+        options: JsValue,
+        signal: Option<AbortSignal>,
+    ) -> Promise {
+        self.run(move |shared| async move {
+            let spec = shared
+                .requests
+                .get_query(&string_arg("queryId", query_id)?)?;
+            let options: WaitOptions = from_js("options", options)?;
+            let plan = WaitPlan::new(options.poll_interval_ms, options.timeout_ms, monotonic_ms())?;
+            let limits = Limits {
+                signal,
+                timeout_ms: None,
+            };
+            loop {
+                let body = shared.execute(spec.clone(), &limits).await?.body;
+                match query_status(&body)? {
+                    QueryState::Succeeded => return Ok(body),
+                    QueryState::Failed(error) => return Err(error.into()),
+                    QueryState::Pending => match plan.after_pending(monotonic_ms()) {
+                        PollStep::GiveUp(error) => return Err(error.into()),
+                        PollStep::Wait(ms) => {
+                            if let Err(Interrupted::Aborted(reason)) =
+                                sleep(ms as f64, limits.signal.as_ref()).await
+                            {
+                                return Err(Failure::Aborted(reason));
+                            }
+                        }
+                    },
+                }
+            }
+        })
+    }
+
+    /// One page of an async query's results: `{ data, parameters }`.
+    #[wasm_bindgen(js_name = getResultPage, unchecked_return_type = "Promise<unknown>")]
+    pub fn get_result_page(
+        &self,
+        query_id: JsValue,
+        page_number: f64,
+        options: JsValue,
+        signal: Option<AbortSignal>,
+    ) -> Promise {
+        self.run_read(options, signal, move |requests| {
+            requests.result_page(&string_arg("queryId", query_id)?, page_number)
+        })
+    }
+
+    /// Registers a query that Halo re-runs every `frequencySeconds`; resolves with `{ id }`.
+    #[wasm_bindgen(js_name = createRegisteredQuery, unchecked_return_type = "Promise<unknown>")]
+    pub fn create_registered_query(
+        &self,
+        registration: JsValue,
+        options: JsValue,
+        signal: Option<AbortSignal>,
+    ) -> Promise {
+        self.run_read(options, signal, move |requests| {
+            let input: RegistrationInput = from_js("registration", registration)?;
+            let command =
+                SqlCommand::from_input(input.command.unwrap_or(CommandInput::Text(String::new())))?;
+            let registration = Registration::new(
+                input.name.as_deref().unwrap_or_default(),
+                command,
+                input.frequency_seconds.unwrap_or(f64::NAN),
+                input.duration_seconds.unwrap_or(f64::NAN),
+            )?;
+            requests.create_registered_query(&registration)
+        })
+    }
+
+    #[wasm_bindgen(js_name = listRegisteredQueries, unchecked_return_type = "Promise<unknown>")]
+    pub fn list_registered_queries(
+        &self,
+        options: JsValue,
+        signal: Option<AbortSignal>,
+    ) -> Promise {
+        self.run_read(options, signal, |requests| {
+            Ok(requests.list_registered_queries())
+        })
+    }
+
+    #[wasm_bindgen(js_name = getRegisteredQuery, unchecked_return_type = "Promise<unknown>")]
+    pub fn get_registered_query(
+        &self,
+        query_id: JsValue,
+        options: JsValue,
+        signal: Option<AbortSignal>,
+    ) -> Promise {
+        self.run_read(options, signal, move |requests| {
+            requests.get_registered_query(&string_arg("registeredQueryId", query_id)?)
+        })
+    }
+
+    #[wasm_bindgen(js_name = cancelRegisteredQuery, unchecked_return_type = "Promise<unknown>")]
+    pub fn cancel_registered_query(
+        &self,
+        query_id: JsValue,
+        options: JsValue,
+        signal: Option<AbortSignal>,
+    ) -> Promise {
+        self.run_read(options, signal, move |requests| {
+            requests.cancel_registered_query(&string_arg("registeredQueryId", query_id)?)
+        })
+    }
+
+    /// The latest result: `{ data, parameters, rows, size }`.
+    #[wasm_bindgen(js_name = getRegisteredQueryResult, unchecked_return_type = "Promise<unknown>")]
+    pub fn get_registered_query_result(
+        &self,
+        query_id: JsValue,
+        options: JsValue,
+        signal: Option<AbortSignal>,
+    ) -> Promise {
+        self.run_read(options, signal, move |requests| {
+            requests.registered_query_result(&string_arg("registeredQueryId", query_id)?)
+        })
+    }
+
+    #[wasm_bindgen(js_name = fhirRead, unchecked_return_type = "Promise<unknown>")]
+    pub fn fhir_read(
+        &self,
+        resource_type: JsValue,
+        id: JsValue,
+        options: JsValue,
+        signal: Option<AbortSignal>,
+    ) -> Promise {
+        self.run_read(options, signal, move |requests| {
+            requests.fhir_read(
+                &string_arg("resourceType", resource_type)?,
+                &string_arg("id", id)?,
+            )
+        })
+    }
+
+    /// `params` is an array of `[name, value]` pairs (the facade flattens
+    /// objects and `URLSearchParams` into it).
+    #[wasm_bindgen(js_name = fhirSearch, unchecked_return_type = "Promise<unknown>")]
+    pub fn fhir_search(
+        &self,
+        resource_type: JsValue,
+        params: JsValue,
+        options: JsValue,
+        signal: Option<AbortSignal>,
+    ) -> Promise {
+        let method = from_js::<CallOptions>("options", options.clone()).map(|o| o.method);
+        self.run_read(options, signal, move |requests| {
+            let params: Vec<(String, String)> = from_js("params", params)?;
+            let method = match method?.as_deref() {
+                None | Some("POST") => Method::Post,
+                Some("GET") => Method::Get,
+                Some(other) => {
+                    return Err(HaloError::validation(
+                        "method",
+                        format!("method must be \"POST\" or \"GET\"; got {other:?}"),
+                    ))
+                }
+            };
+            requests.fhir_search(&string_arg("resourceType", resource_type)?, &params, method)
+        })
+    }
+
+    #[wasm_bindgen(js_name = fhirCapabilities, unchecked_return_type = "Promise<unknown>")]
+    pub fn fhir_capabilities(&self, options: JsValue, signal: Option<AbortSignal>) -> Promise {
+        self.run_read(options, signal, |requests| Ok(requests.fhir_capabilities()))
     }
 
     /// `{ hasToken, expiresAt, renewals }`; never the token itself.
@@ -150,133 +404,36 @@ impl DeviceClient {
 
 impl DeviceClient {
     /// Turns a call into a promise whose rejection is a scrubbed JS error.
-    fn run(&self, call: impl Future<Output = Result<JsValue, Failure>> + 'static) -> Promise {
+    fn run<F, Fut>(&self, call: F) -> Promise
+    where
+        F: FnOnce(Rc<Shared>) -> Fut,
+        Fut: Future<Output = Result<JsValue, Failure>> + 'static,
+    {
         let shared = self.shared.clone();
+        let pending = call(shared.clone());
         future_to_promise(async move {
-            call.await.map_err(|failure| {
-                let token = shared.tokens.latest_token();
-                let mut secrets = vec![shared.config.device_id.expose()];
-                secrets.extend(token.as_deref());
+            pending.await.map_err(|failure| {
+                let secrets = shared.secrets();
+                let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
                 to_js(failure, &secrets)
             })
         })
     }
-}
 
-/// `CommandInput` has no natural default; an absent command is empty text,
-/// which validation then names.
-struct CommandOrDefault(CommandInput);
-
-impl Default for CommandOrDefault {
-    fn default() -> Self {
-        Self(CommandInput::Text(String::new()))
-    }
-}
-
-impl<'de> Deserialize<'de> for CommandOrDefault {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        CommandInput::deserialize(deserializer).map(Self)
-    }
-}
-
-/// A query object that must have finished successfully.
-fn finished_query(body: JsValue) -> Result<JsValue, Failure> {
-    let status: QueryStatus = serde_wasm_bindgen::from_value(body.clone()).map_err(|_| {
-        HaloError::new(
-            ErrorKind::Protocol,
-            "Halo Cloud returned a query object of an unexpected shape",
-        )
-    })?;
-    match query_state(&status) {
-        QueryState::Succeeded => Ok(body),
-        QueryState::Failed(error) => Err(error.into()),
-        QueryState::Pending => Err(HaloError::new(
-            ErrorKind::Protocol,
-            "an immediate query came back unfinished",
-        )
-        .into()),
-    }
-}
-
-impl Shared {
-    /// The call loop. Each turn: get a token, send once, and let the core
-    /// decide whether to finish, retry after a delay, renew, or fail.
-    async fn execute(
-        self: &Rc<Self>,
-        spec: RequestSpec,
-        signal: Option<&AbortSignal>,
-        timeout_ms: Option<f64>,
-    ) -> Result<HttpResponse, Failure> {
-        let deadline = timeout_ms.map(|ms| monotonic_ms() + ms);
-        let mut call = Call::new(spec.replay, self.config.retry, deadline);
-        let mut attempt = 0u32;
-        loop {
-            if let Some(signal) = signal.filter(|s| s.aborted()) {
-                return Err(Failure::Aborted(signal.reason()));
-            }
-            if let Some(error) = call.expired(monotonic_ms()) {
-                return Err(error.into());
-            }
-            let grant = self.tokens.token(signal).await?;
-            attempt += 1;
-            let started = monotonic_ms();
-            self.events.emit("request", |e| {
-                e.field("method", spec.method.as_str())
-                    .field("path", spec.path.as_str())
-                    .field("attempt", attempt)
-            });
-            let headers = auth_headers(&grant.token, &self.config.device_id);
-            let (error, cause) = match send(
-                &self.fetch,
-                &spec,
-                &headers,
-                self.config.attempt_timeout_ms,
+    /// A call that sends one request built by `build` and resolves with
+    /// its parsed body (`undefined` for 204).
+    fn run_read<B>(&self, options: JsValue, signal: Option<AbortSignal>, build: B) -> Promise
+    where
+        B: FnOnce(&DeviceRequests) -> Result<RequestSpec, HaloError> + 'static,
+    {
+        self.run(move |shared| async move {
+            let options: CallOptions = from_js("options", options)?;
+            let spec = build(&shared.requests)?;
+            let limits = Limits {
                 signal,
-            )
-            .await
-            {
-                Ok(response) => {
-                    self.events.emit("response", |e| {
-                        e.field("method", spec.method.as_str())
-                            .field("path", spec.path.as_str())
-                            .field("status", response.status)
-                            .field("attempt", attempt)
-                            .field("durationMs", monotonic_ms() - started)
-                    });
-                    if response.ok() {
-                        return Ok(response);
-                    }
-                    let body: Option<ErrorBody> =
-                        serde_wasm_bindgen::from_value(response.body.clone()).ok();
-                    (
-                        classify_failure(
-                            response.status,
-                            response.retry_after.as_deref(),
-                            body.as_ref(),
-                            wall_clock_ms(),
-                        ),
-                        None,
-                    )
-                }
-                Err(AttemptError::Aborted(reason)) => return Err(Failure::Aborted(reason)),
-                Err(AttemptError::Failed(error, cause)) => (error, cause),
+                timeout_ms: options.timeout_ms,
             };
-            match call.on_failure(error, monotonic_ms(), random_unit()) {
-                Next::Retry { delay_ms } => {
-                    self.events.emit("retry", |e| {
-                        e.field("method", spec.method.as_str())
-                            .field("path", spec.path.as_str())
-                            .field("attempt", attempt)
-                            .field("delayMs", delay_ms as f64)
-                    });
-                    if let Err(Interrupted::Aborted(reason)) = sleep(delay_ms as f64, signal).await
-                    {
-                        return Err(Failure::Aborted(reason));
-                    }
-                }
-                Next::RenewToken => self.tokens.rejected(&grant),
-                Next::Fail(error) => return Err(Failure::Halo(error, cause)),
-            }
-        }
+            Ok(shared.execute(spec, &limits).await?.body)
+        })
     }
 }

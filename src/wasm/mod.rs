@@ -6,6 +6,7 @@ mod device_client;
 pub use device_client::{generate_device_id, DeviceClient};
 pub use host::AbortSignal;
 
+mod call_loop;
 mod events;
 mod host;
 mod js_error;

@@ -1,0 +1,49 @@
+// Every device-client scenario (js-tests/scenarios), through the packed
+// package, once in Node and once in headless Chromium, each against a fresh
+// simulator. The same scenario code runs in both runtimes.
+import { after, before, describe, test } from "node:test";
+import * as halo from "halo-device";
+import { scenarios } from "./scenarios/index.mjs";
+import { launchBrowser } from "./support/browser.mjs";
+import { withSimulator } from "./support/simulator.mjs";
+
+describe("Node", () => {
+  for (const scenario of scenarios) {
+    test(scenario.name, () => withSimulator(scenario.simulator ?? {}, (simulator) => scenario.run({ halo, baseUrl: simulator.url })));
+  }
+});
+
+describe("Chromium", () => {
+  let browser;
+  before(async () => {
+    browser = await launchBrowser();
+  });
+  after(() => browser?.close());
+
+  for (const scenario of scenarios) {
+    test(scenario.name, () =>
+      withSimulator(scenario.simulator ?? {}, async (simulator) => {
+        const page = await browser.newPage();
+        try {
+          const failure = await page.evaluate(
+            async ({ name, baseUrl }) => {
+              const halo = await import("/pkg/dist/browser/index.js");
+              await halo.init();
+              const { scenarios } = await import("/scenarios/index.mjs");
+              try {
+                await scenarios.find((s) => s.name === name).run({ halo, baseUrl });
+                return null;
+              } catch (error) {
+                return `${error?.name}: ${error?.message}\n${error?.stack ?? ""}`;
+              }
+            },
+            { name: scenario.name, baseUrl: simulator.url },
+          );
+          if (failure) throw new Error(failure);
+        } finally {
+          await page.close();
+        }
+      }),
+    );
+  }
+});
