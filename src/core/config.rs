@@ -112,7 +112,7 @@ impl Endpoint {
             (Some(other), None) => {
                 return Err(HaloError::validation(
                     "environment",
-                    format!("environment must be \"production\" or \"stage\"; got {other:?}"),
+                    format!("environment must be \"production\" or \"stage\"; got \"{other}\""),
                 ))
             }
             (None, Some(url)) => validate_base_url(url)?,
@@ -150,7 +150,7 @@ fn validate_base_url(url: &str) -> Result<String, HaloError> {
     } else {
         Err(HaloError::validation(
             "baseUrl",
-            format!("baseUrl must be an http(s) URL without a query or fragment, such as http://127.0.0.1:4010; got {url:?}"),
+            format!("baseUrl must be an http(s) URL without a query or fragment, such as http://127.0.0.1:4010; got \"{url}\""),
         ))
     }
 }
@@ -171,19 +171,21 @@ fn validate_path_prefix(prefix: &str) -> Result<String, HaloError> {
     } else {
         Err(HaloError::validation(
             "pathPrefix",
-            format!("pathPrefix must look like /desktop; got {prefix:?}"),
+            format!("pathPrefix must look like /desktop; got \"{prefix}\""),
         ))
     }
 }
 
 /// Accepts a JavaScript number that must be a whole number within a range.
+/// (The message does not echo the number: float formatting would add
+/// kilobytes to the wasm for no help to the reader.)
 pub fn whole_number(field: &str, value: f64, min: u64, max: u64) -> Result<u64, HaloError> {
     if value.fract() == 0.0 && value >= min as f64 && value <= max as f64 {
         Ok(value as u64)
     } else {
         Err(HaloError::validation(
             field,
-            format!("{field} must be a whole number from {min} to {max}; got {value}"),
+            format!("{field} must be a whole number from {min} to {max}"),
         ))
     }
 }

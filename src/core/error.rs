@@ -30,6 +30,9 @@ pub enum ErrorKind {
     Timeout,
     /// The server answered with something the API does not document.
     Protocol,
+    /// An incoming webhook failed verification: a missing header, a bad
+    /// signature, a stale or future timestamp, a replay or a malformed payload.
+    WebhookVerification,
 }
 
 impl ErrorKind {
@@ -49,6 +52,7 @@ impl ErrorKind {
             ErrorKind::Network => "HALO_NETWORK",
             ErrorKind::Timeout => "HALO_TIMEOUT",
             ErrorKind::Protocol => "HALO_PROTOCOL",
+            ErrorKind::WebhookVerification => "HALO_WEBHOOK",
         }
     }
 
@@ -65,6 +69,7 @@ impl ErrorKind {
             ErrorKind::QueryFailed => "HaloQueryFailedError",
             ErrorKind::Network => "HaloNetworkError",
             ErrorKind::Timeout => "HaloTimeoutError",
+            ErrorKind::WebhookVerification => "HaloWebhookError",
             ErrorKind::BadRequest | ErrorKind::Server | ErrorKind::Protocol => "HaloError",
         }
     }
@@ -161,6 +166,7 @@ mod tests {
             ErrorKind::Network,
             ErrorKind::Timeout,
             ErrorKind::Protocol,
+            ErrorKind::WebhookVerification,
         ];
         let mut codes: Vec<_> = kinds.iter().map(|k| k.code()).collect();
         codes.sort_unstable();
@@ -174,5 +180,14 @@ mod tests {
         assert_eq!(error.field.as_deref(), Some("siteId"));
         assert!(!error.retryable());
         assert_eq!(error.kind.class_name(), "HaloValidationError");
+    }
+
+    #[test]
+    fn webhook_errors_have_their_own_class_and_are_not_retryable() {
+        let kind = ErrorKind::WebhookVerification;
+        assert_eq!(kind.code(), "HALO_WEBHOOK");
+        assert_eq!(kind.class_name(), "HaloWebhookError");
+        // A forged or stale delivery stays forged when verified again.
+        assert!(!kind.retryable());
     }
 }

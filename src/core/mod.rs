@@ -7,6 +7,7 @@ pub mod error;
 pub mod headers;
 pub mod http_date;
 pub mod ids;
+pub mod integrator;
 pub mod json_writer;
 pub mod polling;
 pub mod requests;

@@ -39,10 +39,21 @@ pub enum Replay {
     CreatesQuery,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Body {
     pub content_type: &'static str,
     pub text: String,
+}
+
+/// Bodies can carry a device id (the token request) or patient details
+/// (a FHIR search): `Debug` shows only their type and size.
+impl core::fmt::Debug for Body {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Body")
+            .field("content_type", &self.content_type)
+            .field("bytes", &self.text.len())
+            .finish()
+    }
 }
 
 /// An HTTP request for the shell to send, minus the auth headers, which
@@ -58,7 +69,7 @@ pub struct RequestSpec {
 }
 
 const JSON: &str = "application/json";
-const FORM: &str = "application/x-www-form-urlencoded";
+pub(crate) const FORM: &str = "application/x-www-form-urlencoded";
 
 /// Builds the Device API requests of one client.
 #[derive(Clone, Debug)]
@@ -326,7 +337,7 @@ fn fhir_resource_type(value: &str) -> Result<&str, HaloError> {
     } else {
         Err(HaloError::validation(
             "resourceType",
-            format!("resourceType must be a FHIR resource type such as Patient; got {value:?}"),
+            format!("resourceType must be a FHIR resource type such as Patient; got \"{value}\""),
         ))
     }
 }
@@ -509,6 +520,19 @@ mod tests {
                 "{resource} {id}"
             );
         }
+    }
+
+    #[test]
+    fn body_debug_shows_no_content() {
+        let body = Body {
+            content_type: FORM,
+            text: "given=Jane&device_id=secret-device".into(),
+        };
+        let shown = format!("{body:?}");
+        assert!(
+            !shown.contains("secret-device") && !shown.contains("Jane"),
+            "{shown}"
+        );
     }
 
     #[test]

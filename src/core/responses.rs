@@ -11,11 +11,37 @@ use serde::Deserialize;
 
 /// A number or a name: the flat error body has `"status": 400`, a query
 /// object has `"status": "executionFailed"`.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(untagged)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum StatusField {
     Code(f64),
     Name(String),
+}
+
+/// By hand rather than `#[serde(untagged)]`, whose buffering deserializer
+/// would be the largest thing in the wasm.
+impl<'de> Deserialize<'de> for StatusField {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Either;
+        impl serde::de::Visitor<'_> for Either {
+            type Value = StatusField;
+            fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.write_str("a status code or name")
+            }
+            fn visit_f64<E>(self, value: f64) -> Result<StatusField, E> {
+                Ok(StatusField::Code(value))
+            }
+            fn visit_u64<E>(self, value: u64) -> Result<StatusField, E> {
+                Ok(StatusField::Code(value as f64))
+            }
+            fn visit_i64<E>(self, value: i64) -> Result<StatusField, E> {
+                Ok(StatusField::Code(value as f64))
+            }
+            fn visit_str<E>(self, value: &str) -> Result<StatusField, E> {
+                Ok(StatusField::Name(value.to_owned()))
+            }
+        }
+        deserializer.deserialize_any(Either)
+    }
 }
 
 /// `{"error":{…}}`: `{statusCode, message}` (expired token) or

@@ -19,6 +19,7 @@ use js_sys::{Function, Object, Promise, Reflect};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
@@ -61,7 +62,9 @@ struct WaitOptions {
 #[serde(rename_all = "camelCase", default)]
 struct RegistrationInput {
     name: Option<String>,
-    command: Option<CommandInput>,
+    /// Kept as the JS value: a string or an object, told apart by `command_from_js`.
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    command: JsValue,
     frequency_seconds: Option<f64>,
     duration_seconds: Option<f64>,
 }
@@ -77,9 +80,13 @@ fn from_js<T: DeserializeOwned + Default>(field: &str, value: JsValue) -> Result
     })
 }
 
+/// A SQL string or the API's command object.
 fn command_from_js(value: JsValue) -> Result<SqlCommand, HaloError> {
-    let input = from_js::<Option<CommandInput>>("command", value)?;
-    SqlCommand::from_input(input.unwrap_or(CommandInput::Text(String::new())))
+    let input = match value.as_string() {
+        Some(text) => CommandInput::Text(text),
+        None => CommandInput::Object(from_js("command", value)?),
+    };
+    SqlCommand::from_input(input)
 }
 
 fn string_arg(field: &str, value: JsValue) -> Result<String, HaloError> {
@@ -278,8 +285,7 @@ impl DeviceClient {
     ) -> Promise {
         self.run_read(options, signal, move |requests| {
             let input: RegistrationInput = from_js("registration", registration)?;
-            let command =
-                SqlCommand::from_input(input.command.unwrap_or(CommandInput::Text(String::new())))?;
+            let command = command_from_js(input.command)?;
             let registration = Registration::new(
                 input.name.as_deref().unwrap_or_default(),
                 command,
@@ -373,7 +379,7 @@ impl DeviceClient {
                 Some(other) => {
                     return Err(HaloError::validation(
                         "method",
-                        format!("method must be \"POST\" or \"GET\"; got {other:?}"),
+                        format!("method must be \"POST\" or \"GET\"; got \"{other}\""),
                     ))
                 }
             };
@@ -409,8 +415,13 @@ impl DeviceClient {
         F: FnOnce(Rc<Shared>) -> Fut,
         Fut: Future<Output = Result<JsValue, Failure>> + 'static,
     {
+        self.settle(Box::pin(call(self.shared.clone())))
+    }
+
+    /// One non-generic `future_to_promise` for every method: each generic
+    /// copy of it costs the wasm about 2 KB.
+    fn settle(&self, pending: Pin<Box<dyn Future<Output = Result<JsValue, Failure>>>>) -> Promise {
         let shared = self.shared.clone();
-        let pending = call(shared.clone());
         future_to_promise(async move {
             pending.await.map_err(|failure| {
                 let secrets = shared.secrets();

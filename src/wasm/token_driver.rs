@@ -14,7 +14,6 @@ use crate::core::token::{
 };
 use js_sys::{Function, Object, Promise, Reflect};
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -22,7 +21,8 @@ type Outcome = Result<Grant, (HaloError, Option<JsValue>)>;
 
 pub struct TokenDriver {
     engine: RefCell<TokenEngine>,
-    waiters: RefCell<HashMap<WaiterId, Settler<Outcome>>>,
+    /// Few at a time and short-lived: a vector beats a hash map in size and speed.
+    waiters: RefCell<Vec<(WaiterId, Settler<Outcome>)>>,
     next_waiter: Cell<WaiterId>,
     get_token: Function,
     /// `{ siteId, deviceId }`, the argument `getToken` receives.
@@ -47,7 +47,7 @@ impl TokenDriver {
         let _ = Reflect::set(&request, &"deviceId".into(), &device_id.into());
         Self {
             engine: RefCell::new(TokenEngine::new(policy)),
-            waiters: RefCell::new(HashMap::new()),
+            waiters: RefCell::new(Vec::new()),
             next_waiter: Cell::new(0),
             get_token,
             request: request.into(),
@@ -70,7 +70,7 @@ impl TokenDriver {
             Acquired::Ready(grant) => return Ok(grant),
             Acquired::Queued => {
                 let (settler, waiting) = deferred();
-                self.waiters.borrow_mut().insert(waiter, settler);
+                self.waiters.borrow_mut().push((waiter, settler));
                 waiting
             }
         };
@@ -79,7 +79,7 @@ impl TokenDriver {
             Ok(Err((error, cause))) => Err(Failure::Halo(error, cause)),
             Err(interrupted) => {
                 self.engine.borrow_mut().cancel(waiter);
-                self.waiters.borrow_mut().remove(&waiter);
+                self.waiters.borrow_mut().retain(|(id, _)| *id != waiter);
                 Err(match interrupted {
                     Interrupted::Aborted(reason) => Failure::Aborted(reason),
                     Interrupted::Rejected(cause) => Failure::Halo(
@@ -154,7 +154,11 @@ impl TokenDriver {
             };
             // Take the settler out before settling: no borrow is held
             // while JavaScript runs.
-            let settler = self.waiters.borrow_mut().remove(&waiter);
+            let settler = {
+                let mut waiters = self.waiters.borrow_mut();
+                let index = waiters.iter().position(|(id, _)| *id == waiter);
+                index.map(|index| waiters.swap_remove(index).1)
+            };
             if let Some(settler) = settler {
                 settler.settle(outcome);
             }
