@@ -62,7 +62,7 @@ for (const dir of [join(cjs, "wasm"), join(browser, "wasm")]) {
 }
 // The Node entries only load the wasm synchronously, then re-export.
 cpSync(join(root, "pkg-template", "entries", "node"), join(pkg, "dist", "node"), { recursive: true });
-cpSync(join(root, "pkg-template", "entries", "node.cjs"), join(cjs, "node.cjs"));
+for (const entry of ["node.cjs", "integrator.cjs"]) cpSync(join(root, "pkg-template", "entries", entry), join(cjs, entry));
 
 cpSync(join(root, "pkg-template", "package.json"), join(pkg, "package.json"));
 cpSync(join(root, "pkg-template", "README.md"), join(pkg, "README.md"));

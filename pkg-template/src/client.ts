@@ -1,4 +1,5 @@
 import { DeviceClient } from "./wasm/halo_device.js";
+import { core } from "./call.js";
 import { decodeRows } from "./decode.js";
 import { fromCore, HaloValidationError } from "./errors.js";
 import { assertReady } from "./runtime.js";
@@ -25,15 +26,6 @@ import type {
 } from "./types.js";
 
 const OUTPUT_DIRECTIONS = new Set(["output", "inputOutput", "returnValue"]);
-
-/** Awaits a core call, re-throwing its errors as the facade's classes. */
-async function core<T>(call: () => Promise<unknown>): Promise<T> {
-  try {
-    return (await call()) as T;
-  } catch (error) {
-    throw fromCore(error);
-  }
-}
 
 function outputParametersOf(parameters: ReturnedParameter[] | null | undefined): Record<string, string | null> {
   const outputParameters: Record<string, string | null> = {};

@@ -13,6 +13,7 @@ export type HaloErrorCode =
   | "HALO_NETWORK"
   | "HALO_TIMEOUT"
   | "HALO_PROTOCOL"
+  | "HALO_WEBHOOK"
   | "HALO_NOT_INITIALISED";
 
 /** What every Halo error carries besides its message. */
@@ -106,6 +107,18 @@ export class HaloNetworkError extends HaloError {}
 /** An attempt, a token request or the whole call ran out of time. */
 export class HaloTimeoutError extends HaloError {}
 
+/** Why a webhook was refused. */
+export type WebhookRejectionReason = "headers" | "signature" | "timestamp" | "replay" | "payload";
+
+/** A webhook request that must not be trusted; `reason` says which check failed. */
+export class HaloWebhookError extends HaloError {
+  readonly reason: WebhookRejectionReason;
+  constructor(message: string, details: HaloErrorDetails & { reason: WebhookRejectionReason }) {
+    super(message, details);
+    this.reason = details.reason;
+  }
+}
+
 /** The shape in which the wasm core reports errors (a plain `Error`). */
 interface CoreError extends Error {
   code: HaloErrorCode;
@@ -117,6 +130,7 @@ interface CoreError extends Error {
   errorType?: string;
   errorCode?: number;
   errorMessage?: string;
+  reason?: WebhookRejectionReason;
 }
 
 function isCoreError(value: unknown): value is CoreError {
@@ -157,6 +171,8 @@ export function fromCore(value: unknown): unknown {
       return new HaloNetworkError(value.message, details);
     case "HaloTimeoutError":
       return new HaloTimeoutError(value.message, details);
+    case "HaloWebhookError":
+      return new HaloWebhookError(value.message, { ...details, reason: value.reason ?? "payload" });
     default:
       return new HaloError(value.message, details);
   }

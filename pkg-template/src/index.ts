@@ -14,7 +14,8 @@ export {
   HaloQueryFailedError,
   HaloNetworkError,
   HaloTimeoutError,
+  HaloWebhookError,
 } from "./errors.js";
-export type { HaloErrorCode, HaloErrorDetails } from "./errors.js";
+export type { HaloErrorCode, HaloErrorDetails, WebhookRejectionReason } from "./errors.js";
 export { decodeRows } from "./decode.js";
 export type * from "./types.js";

@@ -22,17 +22,25 @@ pub struct Call {
     replay: Replay,
     policy: RetryPolicy,
     retries: u32,
+    /// Device tokens can be renewed; a subscription key cannot.
+    renewable: bool,
     renewed_after_401: bool,
     /// Monotonic ms after which no new attempt starts, if the caller set one.
     deadline_ms: Option<f64>,
 }
 
 impl Call {
-    pub fn new(replay: Replay, policy: RetryPolicy, deadline_ms: Option<f64>) -> Self {
+    pub fn new(
+        replay: Replay,
+        policy: RetryPolicy,
+        deadline_ms: Option<f64>,
+        renewable: bool,
+    ) -> Self {
         Self {
             replay,
             policy,
             retries: 0,
+            renewable,
             renewed_after_401: false,
             deadline_ms,
         }
@@ -52,7 +60,7 @@ impl Call {
 
     /// Decides what follows a failed attempt. `random` is in `[0, 1)`.
     pub fn on_failure(&mut self, error: HaloError, now_ms: f64, random: f64) -> Next {
-        if error.kind == ErrorKind::Auth && error.status == Some(401) {
+        if self.renewable && error.kind == ErrorKind::Auth && error.status == Some(401) {
             // Renew once, retry once: a second 401 means the token we are
             // given is wrong, and asking again would loop.
             if self.renewed_after_401 {
@@ -101,7 +109,7 @@ mod tests {
 
     #[test]
     fn a_401_renews_once_and_a_second_fails_without_looping() {
-        let mut call = Call::new(Replay::CreatesQuery, RetryPolicy::default(), None);
+        let mut call = Call::new(Replay::CreatesQuery, RetryPolicy::default(), None, true);
         assert_eq!(call.on_failure(unauthorized(), 0.0, 0.5), Next::RenewToken);
         let Next::Fail(error) = call.on_failure(unauthorized(), 0.0, 0.5) else {
             panic!("second 401 must fail");
@@ -111,12 +119,20 @@ mod tests {
     }
 
     #[test]
+    fn a_401_with_credentials_that_cannot_be_renewed_fails_at_once() {
+        let mut call = Call::new(Replay::Idempotent, RetryPolicy::default(), None, false);
+        assert!(
+            matches!(call.on_failure(unauthorized(), 0.0, 0.5), Next::Fail(e) if e.status == Some(401))
+        );
+    }
+
+    #[test]
     fn retries_are_counted_and_bounded() {
         let policy = RetryPolicy {
             max_retries: 2,
             ..RetryPolicy::default()
         };
-        let mut call = Call::new(Replay::Idempotent, policy, None);
+        let mut call = Call::new(Replay::Idempotent, policy, None, true);
         let busy = || HaloError::new(ErrorKind::Unavailable, "x").with_status(503);
         assert!(matches!(
             call.on_failure(busy(), 0.0, 0.5),
@@ -132,7 +148,12 @@ mod tests {
 
     #[test]
     fn no_retry_is_scheduled_past_the_deadline() {
-        let mut call = Call::new(Replay::Idempotent, RetryPolicy::default(), Some(100.0));
+        let mut call = Call::new(
+            Replay::Idempotent,
+            RetryPolicy::default(),
+            Some(100.0),
+            true,
+        );
         let mut limited = HaloError::new(ErrorKind::RateLimit, "x").with_status(429);
         limited.retry_after_ms = Some(200);
         assert!(

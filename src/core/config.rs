@@ -62,18 +62,10 @@ impl ClientConfig {
             input.device_id.as_deref().unwrap_or_default(),
             input.allow_weak_device_id.unwrap_or(false),
         )?;
-        let mut retry = RetryPolicy::default();
-        if let Some(max) = input.max_retries {
-            retry.max_retries = whole_number("maxRetries", max, 0, 10)? as u32;
-        }
         let mut token = TokenPolicy::default();
         if let Some(margin) = input.renew_margin_ms {
             token.renew_margin_ms = Some(whole_number("renewMarginMs", margin, 0, 86_400_000)?);
         }
-        let timeout = |field, value: Option<f64>, default| match value {
-            None => Ok(default),
-            Some(value) => whole_number(field, value, 1, 600_000),
-        };
         Ok(Self {
             endpoint,
             site_id,
@@ -88,9 +80,26 @@ impl ClientConfig {
                 input.token_timeout_ms,
                 DEFAULT_TOKEN_TIMEOUT_MS,
             )?,
-            retry,
+            retry: retry_policy(input.max_retries)?,
             token,
         })
+    }
+}
+
+/// The retry policy with the caller's `maxRetries`, if given (0 to 10).
+pub fn retry_policy(max_retries: Option<f64>) -> Result<RetryPolicy, HaloError> {
+    let mut retry = RetryPolicy::default();
+    if let Some(max) = max_retries {
+        retry.max_retries = whole_number("maxRetries", max, 0, 10)? as u32;
+    }
+    Ok(retry)
+}
+
+/// A timeout option: 1 ms to 10 min, `default` when absent.
+pub fn timeout(field: &str, value: Option<f64>, default: u64) -> Result<u64, HaloError> {
+    match value {
+        None => Ok(default),
+        Some(value) => whole_number(field, value, 1, 600_000),
     }
 }
 

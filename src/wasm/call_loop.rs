@@ -1,26 +1,41 @@
-//! The call loop shared by every endpoint. Each turn: get a token, send
-//! once, and let the core decide whether to finish, retry after a delay,
-//! renew the token, or fail.
+//! The call loop shared by every endpoint of both clients. Each turn: get
+//! the credentials for one attempt, send once, and let the core decide
+//! whether to finish, retry after a delay, renew the token, or fail.
 
 use super::events::Events;
 use super::host::{monotonic_ms, random_unit, sleep, wall_clock_ms, AbortSignal, Interrupted};
 use super::js_error::Failure;
-use super::token_driver::TokenDriver;
 use super::transport::{send, AttemptError, HttpResponse};
 use crate::core::call::{Call, Next};
-use crate::core::config::ClientConfig;
-use crate::core::headers::auth_headers;
-use crate::core::requests::{DeviceRequests, RequestSpec};
+use crate::core::requests::RequestSpec;
 use crate::core::responses::{classify_failure, ErrorBody};
+use crate::core::retry::RetryPolicy;
+use crate::core::token::Grant;
 use js_sys::Function;
 use std::rc::Rc;
 
-pub struct Shared {
-    pub config: ClientConfig,
-    pub requests: DeviceRequests,
-    pub tokens: Rc<TokenDriver>,
+/// How requests leave: the `fetch` to use, the observer, and the timing rules.
+pub struct Transport {
     pub fetch: Function,
     pub events: Rc<Events>,
+    pub attempt_timeout_ms: u64,
+    pub retry: RetryPolicy,
+}
+
+/// The auth headers of one attempt, and the device token they carry, if any.
+pub struct Attempt {
+    pub headers: Vec<(&'static str, String)>,
+    pub grant: Option<Grant>,
+}
+
+/// Where an attempt's auth headers come from: a device token (renewable)
+/// or the integrator's subscription key (fixed).
+pub trait Credentials {
+    async fn attempt(&self, signal: Option<&AbortSignal>) -> Result<Attempt, Failure>;
+    /// Halo answered 401 to `attempt`; the next `attempt` should not reuse it.
+    fn rejected(&self, attempt: &Attempt);
+    /// Whether a 401 can be cured by asking for new credentials.
+    fn renewable(&self) -> bool;
 }
 
 /// How the caller bounded one call.
@@ -31,23 +46,17 @@ pub struct Limits {
     pub timeout_ms: Option<f64>,
 }
 
-impl Shared {
-    /// Device id and newest token, to scrub from any message that leaves.
-    pub fn secrets(&self) -> Vec<String> {
-        let mut secrets = vec![self.config.device_id.expose().to_owned()];
-        secrets.extend(self.tokens.latest_token());
-        secrets
-    }
-
+impl Transport {
     pub async fn execute(
-        self: &Rc<Self>,
+        &self,
+        credentials: &impl Credentials,
         spec: RequestSpec,
         limits: &Limits,
     ) -> Result<HttpResponse, Failure> {
         let signal = limits.signal.as_ref();
         let deadline = limits.timeout_ms.map(|ms| monotonic_ms() + ms);
-        let mut call = Call::new(spec.replay, self.config.retry, deadline);
-        let mut attempt = 0u32;
+        let mut call = Call::new(spec.replay, self.retry, deadline, credentials.renewable());
+        let mut number = 0u32;
         loop {
             if let Some(signal) = signal.filter(|s| s.aborted()) {
                 return Err(Failure::Aborted(signal.reason()));
@@ -55,20 +64,19 @@ impl Shared {
             if let Some(error) = call.expired(monotonic_ms()) {
                 return Err(error.into());
             }
-            let grant = self.tokens.token(signal).await?;
-            attempt += 1;
+            let attempt = credentials.attempt(signal).await?;
+            number += 1;
             let started = monotonic_ms();
             self.events.emit("request", |e| {
                 e.field("method", spec.method.as_str())
                     .field("path", spec.path.as_str())
-                    .field("attempt", attempt)
+                    .field("attempt", number)
             });
-            let headers = auth_headers(&grant.token, &self.config.device_id);
             let sent = send(
                 &self.fetch,
                 &spec,
-                &headers,
-                self.config.attempt_timeout_ms,
+                &attempt.headers,
+                self.attempt_timeout_ms,
                 signal,
             )
             .await;
@@ -78,7 +86,7 @@ impl Shared {
                         e.field("method", spec.method.as_str())
                             .field("path", spec.path.as_str())
                             .field("status", response.status)
-                            .field("attempt", attempt)
+                            .field("attempt", number)
                             .field("durationMs", monotonic_ms() - started)
                     });
                     if response.ok() {
@@ -102,7 +110,7 @@ impl Shared {
                     self.events.emit("retry", |e| {
                         e.field("method", spec.method.as_str())
                             .field("path", spec.path.as_str())
-                            .field("attempt", attempt)
+                            .field("attempt", number)
                             .field("delayMs", delay_ms as f64)
                     });
                     if let Err(Interrupted::Aborted(reason)) = sleep(delay_ms as f64, signal).await
@@ -110,7 +118,7 @@ impl Shared {
                         return Err(Failure::Aborted(reason));
                     }
                 }
-                Next::RenewToken => self.tokens.rejected(&grant),
+                Next::RenewToken => credentials.rejected(&attempt),
                 Next::Fail(error) => return Err(Failure::Halo(error, cause)),
             }
         }

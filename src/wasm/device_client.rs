@@ -3,7 +3,8 @@
 //! with the core, runs the shared call loop, and checks the answer with the
 //! core. Bodies come back as parsed JS values; the facade decodes rows.
 
-use super::call_loop::{Limits, Shared};
+use super::call_loop::{Attempt, Credentials, Limits, Transport};
+use super::convert::{from_js, promise, string_arg, Pending};
 use super::events::Events;
 use super::host::{monotonic_ms, random_bytes, sleep, AbortSignal, Interrupted, GLOBAL_FETCH};
 use super::js_error::{to_js, Failure};
@@ -11,23 +12,66 @@ use super::token_driver::TokenDriver;
 use crate::core::command::{CommandInput, SqlCommand};
 use crate::core::config::{ClientConfig, ClientOptionsInput};
 use crate::core::error::{ErrorKind, HaloError};
-use crate::core::ids::format_device_id;
+use crate::core::headers::auth_headers;
+use crate::core::ids::{format_device_id, DeviceId};
 use crate::core::polling::{PollStep, WaitPlan};
 use crate::core::requests::{DeviceRequests, Method, QueryOptions, Registration, RequestSpec};
 use crate::core::responses::{query_state, QueryState, QueryStatus};
 use js_sys::{Function, Object, Promise, Reflect};
-use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use std::future::Future;
-use std::pin::Pin;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
 /// 128 random bits from `crypto.getRandomValues`, as 32 hex characters.
 #[wasm_bindgen(js_name = generateDeviceId)]
 pub fn generate_device_id() -> String {
     format_device_id(&random_bytes::<16>())
+}
+
+/// A device token from the engine, sent with the device id.
+struct DeviceCredentials {
+    tokens: Rc<TokenDriver>,
+    device_id: DeviceId,
+}
+
+impl Credentials for DeviceCredentials {
+    async fn attempt(&self, signal: Option<&AbortSignal>) -> Result<Attempt, Failure> {
+        let grant = self.tokens.token(signal).await?;
+        let headers = auth_headers(&grant.token, &self.device_id).into();
+        Ok(Attempt {
+            headers,
+            grant: Some(grant),
+        })
+    }
+
+    fn rejected(&self, attempt: &Attempt) {
+        if let Some(grant) = &attempt.grant {
+            self.tokens.rejected(grant);
+        }
+    }
+
+    fn renewable(&self) -> bool {
+        true
+    }
+}
+
+struct Shared {
+    transport: Transport,
+    credentials: DeviceCredentials,
+    requests: DeviceRequests,
+}
+
+impl Shared {
+    async fn execute(
+        &self,
+        spec: RequestSpec,
+        limits: &Limits,
+    ) -> Result<super::transport::HttpResponse, Failure> {
+        self.transport
+            .execute(&self.credentials, spec, limits)
+            .await
+    }
 }
 
 #[wasm_bindgen]
@@ -69,17 +113,6 @@ struct RegistrationInput {
     duration_seconds: Option<f64>,
 }
 
-/// Reads a JS value into a core input type; `undefined` and `null` give its
-/// default, a wrong shape a validation error naming `field`.
-fn from_js<T: DeserializeOwned + Default>(field: &str, value: JsValue) -> Result<T, HaloError> {
-    if value.is_undefined() || value.is_null() {
-        return Ok(T::default());
-    }
-    serde_wasm_bindgen::from_value(value).map_err(|error| {
-        HaloError::validation(field, format!("{field} has the wrong shape: {error}"))
-    })
-}
-
 /// A SQL string or the API's command object.
 fn command_from_js(value: JsValue) -> Result<SqlCommand, HaloError> {
     let input = match value.as_string() {
@@ -87,12 +120,6 @@ fn command_from_js(value: JsValue) -> Result<SqlCommand, HaloError> {
         None => CommandInput::Object(from_js("command", value)?),
     };
     SqlCommand::from_input(input)
-}
-
-fn string_arg(field: &str, value: JsValue) -> Result<String, HaloError> {
-    value
-        .as_string()
-        .ok_or_else(|| HaloError::validation(field, format!("{field} must be a string")))
 }
 
 /// A query object as the core sees it.
@@ -148,12 +175,20 @@ impl DeviceClient {
             events.clone(),
         ));
         let requests = DeviceRequests::new(config.endpoint.clone(), config.site_id.clone());
-        let shared = Rc::new(Shared {
-            config,
-            requests,
-            tokens,
+        let transport = Transport {
             fetch,
             events,
+            attempt_timeout_ms: config.attempt_timeout_ms,
+            retry: config.retry,
+        };
+        let credentials = DeviceCredentials {
+            tokens,
+            device_id: config.device_id,
+        };
+        let shared = Rc::new(Shared {
+            transport,
+            credentials,
+            requests,
         });
         Ok(DeviceClient { shared })
     }
@@ -395,7 +430,7 @@ impl DeviceClient {
     /// `{ hasToken, expiresAt, renewals }`; never the token itself.
     #[wasm_bindgen(js_name = tokenInfo, unchecked_return_type = "{ hasToken: boolean; expiresAt: Date | null; renewals: number }")]
     pub fn token_info(&self) -> JsValue {
-        let info = self.shared.tokens.info();
+        let info = self.shared.credentials.tokens.info();
         let object = Object::new();
         let expires_at = match info.expires_at_ms {
             Some(ms) => js_sys::Date::new(&ms.into()).into(),
@@ -409,26 +444,24 @@ impl DeviceClient {
 }
 
 impl DeviceClient {
-    /// Turns a call into a promise whose rejection is a scrubbed JS error.
+    /// Turns a call into a promise whose rejection is scrubbed of the
+    /// device id and the newest token.
     fn run<F, Fut>(&self, call: F) -> Promise
     where
         F: FnOnce(Rc<Shared>) -> Fut,
         Fut: Future<Output = Result<JsValue, Failure>> + 'static,
     {
-        self.settle(Box::pin(call(self.shared.clone())))
-    }
-
-    /// One non-generic `future_to_promise` for every method: each generic
-    /// copy of it costs the wasm about 2 KB.
-    fn settle(&self, pending: Pin<Box<dyn Future<Output = Result<JsValue, Failure>>>>) -> Promise {
         let shared = self.shared.clone();
-        future_to_promise(async move {
-            pending.await.map_err(|failure| {
-                let secrets = shared.secrets();
-                let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
-                to_js(failure, &secrets)
-            })
-        })
+        let pending: Pending = Box::pin(call(shared.clone()));
+        promise(
+            pending,
+            Box::new(move || {
+                let credentials = &shared.credentials;
+                let mut secrets = vec![credentials.device_id.expose().to_owned()];
+                secrets.extend(credentials.tokens.latest_token());
+                secrets
+            }),
+        )
     }
 
     /// A call that sends one request built by `build` and resolves with

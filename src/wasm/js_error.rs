@@ -2,6 +2,7 @@
 //! and `code`; the TypeScript facade re-creates them as its classes.
 
 use crate::core::error::HaloError;
+use crate::core::integrator::webhooks::WebhookRejection;
 use crate::core::secret::redact;
 use js_sys::{Error, Reflect};
 use wasm_bindgen::JsValue;
@@ -55,6 +56,9 @@ pub fn to_js(failure: Failure, secrets: &[&str]) -> JsValue {
         if let Some(message) = &query.error_message {
             set(&js, "errorMessage", redact(message, secrets).into());
         }
+    }
+    if let Some(reason) = WebhookRejection::of(&error) {
+        set(&js, "reason", reason.as_str().into());
     }
     if let Some(cause) = cause {
         set(&js, "cause", cause);

@@ -6,6 +6,7 @@
 //! this half runs on the integrator's servers, never in the device client.
 #![warn(missing_docs)]
 
+pub mod config;
 pub mod pms;
 pub mod requests;
 pub mod responses;

@@ -1,0 +1,10 @@
+import { fromCore } from "./errors.js";
+
+/** Awaits a core call, re-throwing its errors as the facade's classes. */
+export async function core<T>(call: () => Promise<unknown>): Promise<T> {
+  try {
+    return (await call()) as T;
+  } catch (error) {
+    throw fromCore(error);
+  }
+}

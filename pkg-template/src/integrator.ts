@@ -1,0 +1,228 @@
+import { IntegratorClient, expandWebhookUrl as expand, verifyWebhookRequest } from "./wasm/halo_device.js";
+import { core } from "./call.js";
+import { fromCore, HaloValidationError, HaloWebhookError } from "./errors.js";
+import { assertReady } from "./runtime.js";
+import type {
+  DeviceToken,
+  DeviceTokenRequest,
+  GuidChange,
+  HaloIntegratorClientOptions,
+  HaloSite,
+  IntegratorCallOptions,
+  Practice,
+  ResolvedSite,
+  SecondaryIdentifiers,
+  VerifiedWebhook,
+  VerifyWebhookOptions,
+  WebhookHeaders,
+  WebhookSeenStore,
+} from "./integrator-types.js";
+
+function inBrowser(): boolean {
+  const scope = globalThis as { window?: unknown; document?: unknown; importScripts?: unknown };
+  return (typeof scope.window === "object" && typeof scope.document === "object") || typeof scope.importScripts === "function";
+}
+
+/**
+ * The integrator's side of Halo Cloud, for your servers (or Electron's main
+ * process): device tokens from the subscription key, PMS ID → Halo GUID, and
+ * pairing. Every call carries `Ocp-Apim-Subscription-Key`; the key never
+ * appears in an error, an event or a log line.
+ *
+ * @example
+ * const integrator = new HaloIntegratorClient({ environment: "stage", subscriptionKey: process.env.HALO_KEY! });
+ * const { siteId } = await integrator.resolveSite({ pmsId: "12345", pmsName: "Best Practice", expect: { practiceName: "Halo Clinic North" } });
+ * const token = await integrator.issueDeviceToken({ siteId, deviceId });
+ */
+export class HaloIntegratorClient {
+  readonly #inner: IntegratorClient;
+
+  constructor(options: HaloIntegratorClientOptions) {
+    assertReady();
+    const { subscriptionKey, fetch, onEvent, dangerouslyAllowBrowser, ...settings } = options ?? ({} as Partial<HaloIntegratorClientOptions>);
+    if (inBrowser() && dangerouslyAllowBrowser !== true) {
+      throw new HaloValidationError(
+        "HaloIntegratorClient refuses to run in a browser: the subscription key must stay on your server. " +
+          "Issue device tokens from your cloud and give the device HaloDeviceClient a getToken that asks it " +
+          "(or pass dangerouslyAllowBrowser: true if you really mean to)",
+        { code: "HALO_VALIDATION", retryable: false, field: "dangerouslyAllowBrowser" },
+      );
+    }
+    if (typeof subscriptionKey !== "string") {
+      throw new HaloValidationError("subscriptionKey is required: the Integrator API key from the Integrator Portal", {
+        code: "HALO_VALIDATION",
+        retryable: false,
+        field: "subscriptionKey",
+      });
+    }
+    try {
+      this.#inner = new IntegratorClient(settings, subscriptionKey, fetch, onEvent);
+    } catch (error) {
+      throw fromCore(error);
+    }
+  }
+
+  /**
+   * `POST /integrator/token`: a device token for one device at one practice,
+   * to hand to that device's `getToken`.
+   *
+   * @example
+   * app.post("/halo-token", async (req, res) => res.json(await integrator.issueDeviceToken({ siteId, deviceId: req.user.deviceId })));
+   */
+  async issueDeviceToken(request: DeviceTokenRequest, options: IntegratorCallOptions = {}): Promise<DeviceToken> {
+    const { signal, ...rest } = options;
+    return core<DeviceToken>(() => this.#inner.issueDeviceToken(request, rest, signal));
+  }
+
+  /** `GET /integrator/sites`: every site Halo knows for a PMS ID (authoritative or not). */
+  async findSites(practice: Practice, options: IntegratorCallOptions = {}): Promise<HaloSite[]> {
+    const { signal, ...rest } = options;
+    return (await core<HaloSite[] | undefined>(() => this.#inner.findSites(practice, rest, signal))) ?? [];
+  }
+
+  /** `GET /integrator/sites/{siteId}`: a site's status. */
+  async getSite(siteId: string, options: IntegratorCallOptions = {}): Promise<HaloSite> {
+    const { signal, ...rest } = options;
+    return core<HaloSite>(() => this.#inner.getSite(siteId, rest, signal));
+  }
+
+  /** `POST /integrator/pair-site`: `pairingCode` is required for Best Practice. */
+  async pairSite(practice: Practice & { pairingCode?: string }, options: IntegratorCallOptions = {}): Promise<HaloSite> {
+    const { signal, ...rest } = options;
+    return core<HaloSite>(() => this.#inner.pairSite(practice, rest, signal));
+  }
+
+  /**
+   * Halo's "Fetching a Halo GUID" workflow: trades the PMS ID for its
+   * authoritative site and checks the identifiers you recorded; a mismatch
+   * is a `HaloValidationError` naming the identifier.
+   *
+   * @example
+   * const { siteId } = await integrator.resolveSite({ pmsId, pmsName: "Zedmed", expect: { practiceName: "Harbour Medical Centre" } });
+   */
+  async resolveSite(practice: Practice & { expect?: SecondaryIdentifiers }, options: IntegratorCallOptions = {}): Promise<ResolvedSite> {
+    const { signal, ...rest } = options;
+    return core<ResolvedSite>(() => this.#inner.resolveSite(practice, rest, signal));
+  }
+
+  /**
+   * After a device call got `HaloForbiddenError` (403): re-resolves the GUID
+   * from the stored PMS ID and reports old → new, and whether the recorded
+   * identifiers still match (if not, the practice may have split or merged).
+   *
+   * @example
+   * const change = await integrator.recoverFromGuidChange({ siteId: stored.siteId, pmsId: stored.pmsId, pmsName: stored.pmsName, recorded: stored.identifiers });
+   * if (change.canSwitchAutomatically) stored.siteId = change.newSiteId;
+   */
+  async recoverFromGuidChange(
+    practice: Practice & { siteId: string; recorded?: SecondaryIdentifiers },
+    options: IntegratorCallOptions = {},
+  ): Promise<GuidChange> {
+    const { signal, ...rest } = options;
+    return core<GuidChange>(() => this.#inner.recoverFromGuidChange(practice, rest, signal));
+  }
+}
+
+/**
+ * Fills `{siteId}`, `{queryId}` and `{source}` in a webhook URL template,
+ * URL-encoded; any other placeholder is a `HaloValidationError`.
+ *
+ * @example
+ * expandWebhookUrl("https://example.com/halo/{source}/{siteId}?q={queryId}", { siteId, queryId, source: "async" });
+ */
+export function expandWebhookUrl(template: string, values: { siteId: string; queryId: string; source: string }): string {
+  assertReady();
+  try {
+    return expand(template, values.siteId, values.queryId, values.source);
+  } catch (error) {
+    throw fromCore(error);
+  }
+}
+
+/** An in-memory replay store; entries are dropped once they expire. */
+export function createMemorySeenStore(): WebhookSeenStore {
+  const ids = new Map<string, number>();
+  return {
+    seen(id, rememberUntil) {
+      const now = Date.now();
+      for (const [known, until] of ids) if (until < now) ids.delete(known);
+      if (ids.has(id)) return true;
+      ids.set(id, rememberUntil);
+      return false;
+    },
+  };
+}
+
+const processSeenStore = createMemorySeenStore();
+
+function header(headers: WebhookHeaders, name: string): string | undefined {
+  if (typeof (headers as Headers).get === "function") return (headers as Headers).get(name) ?? undefined;
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(headers as Record<string, string | string[] | undefined>)) {
+    if (key.toLowerCase() === wanted) return Array.isArray(value) ? value[0] : value;
+  }
+  return undefined;
+}
+
+/**
+ * Verifies a Halo webhook before you trust it: `X-Halo-Signature-256`
+ * (HMAC-SHA256 of `<raw body>.<X-Halo-Timestamp>`, compared in constant
+ * time), the timestamp's age, replays of `X-Halo-Id`, and the payload.
+ * Rejects with `HaloWebhookError` (`reason`) on any failure.
+ *
+ * @example
+ * const hook = await verifyWebhook({ rawBody: await request.text(), headers: request.headers, secret });
+ * const result = await device.getResultPage(hook.queryId, 1);
+ */
+export async function verifyWebhook(options: VerifyWebhookOptions): Promise<VerifiedWebhook> {
+  assertReady();
+  const { rawBody, headers, secret, toleranceSeconds = 300, seen = processSeenStore } = options;
+  const bytes = typeof rawBody === "string" ? new TextEncoder().encode(rawBody) : rawBody;
+  let payload: unknown;
+  try {
+    payload = JSON.parse(typeof rawBody === "string" ? rawBody : new TextDecoder().decode(rawBody));
+  } catch {
+    payload = undefined; // the core reports it, after checking the signature
+  }
+  let verified: VerifiedWebhook & { rememberUntil: number };
+  try {
+    verified = verifyWebhookRequest(
+      bytes,
+      payload,
+      header(headers, "X-Halo-Timestamp"),
+      header(headers, "X-Halo-Signature-256"),
+      header(headers, "X-Halo-Id"),
+      secret,
+      toleranceSeconds,
+    ) as VerifiedWebhook & { rememberUntil: number };
+  } catch (error) {
+    throw fromCore(error);
+  }
+  const { rememberUntil, ...webhook } = verified;
+  if (await seen.seen(webhook.id, rememberUntil)) {
+    throw new HaloWebhookError(`webhook rejected (replay): notification ${webhook.id} was already received`, {
+      code: "HALO_WEBHOOK",
+      retryable: false,
+      reason: "replay",
+    });
+  }
+  return webhook;
+}
+
+export { init } from "./init.js";
+export type { InitInput } from "./init.js";
+export {
+  HaloError,
+  HaloValidationError,
+  HaloAuthError,
+  HaloForbiddenError,
+  HaloNotFoundError,
+  HaloRateLimitError,
+  HaloUnavailableError,
+  HaloNetworkError,
+  HaloTimeoutError,
+  HaloWebhookError,
+} from "./errors.js";
+export type { HaloErrorCode, WebhookRejectionReason } from "./errors.js";
+export type * from "./integrator-types.js";
+export type { HaloEvent, FetchLike } from "./types.js";

@@ -1,0 +1,44 @@
+//! Reading JavaScript arguments into core input types, and turning a call
+//! into the promise JavaScript awaits.
+
+use super::js_error::{to_js, Failure};
+use crate::core::error::HaloError;
+use js_sys::Promise;
+use serde::de::DeserializeOwned;
+use std::future::Future;
+use std::pin::Pin;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::future_to_promise;
+
+/// Reads a JS value into a core input type; `undefined` and `null` give its
+/// default, a wrong shape a validation error naming `field`.
+pub fn from_js<T: DeserializeOwned + Default>(field: &str, value: JsValue) -> Result<T, HaloError> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(T::default());
+    }
+    serde_wasm_bindgen::from_value(value).map_err(|error| {
+        HaloError::validation(field, format!("{field} has the wrong shape: {error}"))
+    })
+}
+
+pub fn string_arg(field: &str, value: JsValue) -> Result<String, HaloError> {
+    value
+        .as_string()
+        .ok_or_else(|| HaloError::validation(field, format!("{field} must be a string")))
+}
+
+pub type Pending = Pin<Box<dyn Future<Output = Result<JsValue, Failure>>>>;
+
+/// The promise of a call, rejecting with a scrubbed JS error. `secrets`
+/// is asked only on failure, for the values to scrub from the message. One
+/// non-generic `future_to_promise` serves every method: each generic copy
+/// of it costs the wasm about 2 KB.
+pub fn promise(pending: Pending, secrets: Box<dyn Fn() -> Vec<String>>) -> Promise {
+    future_to_promise(async move {
+        pending.await.map_err(|failure| {
+            let secrets = secrets();
+            let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+            to_js(failure, &secrets)
+        })
+    })
+}

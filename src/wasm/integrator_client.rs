@@ -1,0 +1,392 @@
+//! `IntegratorClient`, the wasm export behind `halo-device/integrator`'s
+//! `HaloIntegratorClient`: the integrator's cloud side, authenticated by the
+//! subscription key. Same call loop as the device client; no token engine.
+
+use super::call_loop::{Attempt, Credentials, Limits, Transport};
+use super::convert::{from_js, promise, string_arg, Pending};
+use super::events::Events;
+use super::host::{wall_clock_ms, AbortSignal, GLOBAL_FETCH};
+use super::js_error::{to_js, Failure};
+use crate::core::error::{ErrorKind, HaloError};
+use crate::core::ids::{DeviceId, SiteId};
+use crate::core::integrator::config::{IntegratorConfig, IntegratorOptionsInput};
+use crate::core::integrator::pms::{PmsId, PmsName};
+use crate::core::integrator::requests::{GrantType, IntegratorRequests};
+use crate::core::integrator::responses::{Site, SitesResponse, TokenResponse};
+use crate::core::integrator::sites::{
+    check_secondary, choose_authoritative, detect_guid_change, SecondaryIdentifiers,
+};
+use crate::core::secret::Secret;
+use js_sys::{Array, Function, Object, Promise, Reflect};
+use serde::Deserialize;
+use std::future::Future;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+
+struct KeyCredentials {
+    header: (&'static str, Secret),
+}
+
+impl Credentials for KeyCredentials {
+    async fn attempt(&self, _signal: Option<&AbortSignal>) -> Result<Attempt, Failure> {
+        let (name, value) = &self.header;
+        Ok(Attempt {
+            headers: vec![(*name, value.expose().to_owned())],
+            grant: None,
+        })
+    }
+
+    fn rejected(&self, _attempt: &Attempt) {}
+
+    fn renewable(&self) -> bool {
+        false
+    }
+}
+
+struct Shared {
+    transport: Transport,
+    credentials: KeyCredentials,
+    requests: IntegratorRequests,
+}
+
+#[wasm_bindgen]
+pub struct IntegratorClient {
+    shared: Rc<Shared>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+struct TokenRequestInput {
+    site_id: Option<String>,
+    device_id: Option<String>,
+    grant_type: Option<String>,
+    allow_weak_device_id: Option<bool>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+struct PracticeInput {
+    pms_id: Option<String>,
+    pms_name: Option<String>,
+    pairing_code: Option<String>,
+    /// resolveSite: the identifiers recorded at onboarding.
+    expect: Option<RecordedInput>,
+    /// recoverFromGuidChange: the GUID that got a 403, and what was recorded.
+    site_id: Option<String>,
+    recorded: Option<RecordedInput>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+struct RecordedInput {
+    practice_name: Option<String>,
+    practice_management_version: Option<String>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+struct CallOptions {
+    timeout_ms: Option<f64>,
+}
+
+fn set(target: &Object, key: &str, value: &JsValue) {
+    let _ = Reflect::set(target, &JsValue::from_str(key), value);
+}
+
+impl PracticeInput {
+    fn practice(&self) -> Result<(PmsId, PmsName), HaloError> {
+        let pms_id = PmsId::parse(self.pms_id.as_deref().unwrap_or_default())?;
+        let pms_name = PmsName::parse(self.pms_name.as_deref().unwrap_or_default())?;
+        Ok((pms_id, pms_name))
+    }
+
+    fn identifiers(recorded: Option<&RecordedInput>, pms_name: PmsName) -> SecondaryIdentifiers {
+        SecondaryIdentifiers {
+            pms_name,
+            practice_name: recorded.and_then(|r| r.practice_name.clone()),
+            practice_management_version: recorded
+                .and_then(|r| r.practice_management_version.clone()),
+        }
+    }
+}
+
+/// The raw site object (as Halo sent it) with the given id.
+fn raw_site(sites: &JsValue, site_id: &SiteId) -> JsValue {
+    Array::from(sites)
+        .iter()
+        .find(|site| {
+            Reflect::get(site, &"id".into())
+                .ok()
+                .and_then(|id| id.as_string())
+                .is_some_and(|id| id.eq_ignore_ascii_case(site_id.as_str()))
+        })
+        .unwrap_or(JsValue::UNDEFINED)
+}
+
+impl Shared {
+    async fn send(
+        &self,
+        spec: crate::core::requests::RequestSpec,
+        options: JsValue,
+        signal: Option<AbortSignal>,
+    ) -> Result<JsValue, Failure> {
+        let options: CallOptions = from_js("options", options)?;
+        let limits = Limits {
+            signal,
+            timeout_ms: options.timeout_ms,
+        };
+        Ok(self
+            .transport
+            .execute(&self.credentials, spec, &limits)
+            .await?
+            .body)
+    }
+
+    /// The authoritative site for a practice: its parsed form and Halo's object.
+    async fn authoritative(
+        &self,
+        pms_id: &PmsId,
+        pms_name: PmsName,
+        options: JsValue,
+        signal: Option<AbortSignal>,
+    ) -> Result<(Site, JsValue), Failure> {
+        let body = self
+            .send(self.requests.find_sites(pms_id, pms_name), options, signal)
+            .await?;
+        let parsed: SitesResponse = serde_wasm_bindgen::from_value(body.clone()).map_err(|_| {
+            HaloError::new(
+                ErrorKind::Protocol,
+                "Halo Cloud returned a site list of an unexpected shape",
+            )
+        })?;
+        let site = choose_authoritative(parsed.sites, pms_id, pms_name)?;
+        let raw = raw_site(
+            &Reflect::get(&body, &"sites".into()).unwrap_or(JsValue::UNDEFINED),
+            &site.site_id()?,
+        );
+        Ok((site, raw))
+    }
+}
+
+#[wasm_bindgen]
+impl IntegratorClient {
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "object")] settings: JsValue,
+        subscription_key: String,
+        fetch: Option<Function>,
+        on_event: Option<Function>,
+    ) -> Result<IntegratorClient, JsValue> {
+        let key = Secret::new(subscription_key);
+        let reject = |error: HaloError| to_js(Failure::from(error), &[key.expose()]);
+        let input: IntegratorOptionsInput = from_js("options", settings).map_err(reject)?;
+        let config = IntegratorConfig::from_input(input, key.clone()).map_err(reject)?;
+        let fetch = fetch
+            .or_else(|| GLOBAL_FETCH.with(Clone::clone))
+            .ok_or_else(|| {
+                reject(HaloError::validation(
+                    "fetch",
+                    "this runtime has no global fetch: pass one in the options",
+                ))
+            })?;
+        let transport = Transport {
+            fetch,
+            events: Rc::new(Events::new(on_event)),
+            attempt_timeout_ms: config.attempt_timeout_ms,
+            retry: config.retry,
+        };
+        let shared = Rc::new(Shared {
+            transport,
+            credentials: KeyCredentials {
+                header: config.key_header,
+            },
+            requests: IntegratorRequests::new(config.endpoint),
+        });
+        Ok(IntegratorClient { shared })
+    }
+
+    /// `POST /integrator/token`: `{ accessToken, tokenType, expiresIn, expiresAt }`.
+    #[wasm_bindgen(js_name = issueDeviceToken, unchecked_return_type = "Promise<unknown>")]
+    pub fn issue_device_token(
+        &self,
+        request: JsValue,
+        options: JsValue,
+        signal: Option<AbortSignal>,
+    ) -> Promise {
+        self.run(move |shared| async move {
+            let input: TokenRequestInput = from_js("request", request)?;
+            let site_id = SiteId::parse(input.site_id.as_deref().unwrap_or_default())?;
+            let device_id = DeviceId::parse(
+                input.device_id.as_deref().unwrap_or_default(),
+                input.allow_weak_device_id.unwrap_or(false),
+            )?;
+            let grant = GrantType::parse(input.grant_type.as_deref())?;
+            let body = shared
+                .send(
+                    shared
+                        .requests
+                        .issue_device_token(&site_id, &device_id, grant),
+                    options,
+                    signal,
+                )
+                .await?;
+            let parsed: TokenResponse = serde_wasm_bindgen::from_value(body).map_err(|_| {
+                HaloError::new(
+                    ErrorKind::Protocol,
+                    "the token endpoint answered with an unexpected shape",
+                )
+            })?;
+            let token = parsed.validate()?;
+            let result = Object::new();
+            set(&result, "accessToken", &token.access_token.expose().into());
+            set(&result, "tokenType", &token.token_type.as_str().into());
+            set(&result, "expiresIn", &token.expires_in_s.into());
+            let expires_at = wall_clock_ms() + token.expires_in_s * 1000.0;
+            set(
+                &result,
+                "expiresAt",
+                &js_sys::Date::new(&expires_at.into()).into(),
+            );
+            Ok(result.into())
+        })
+    }
+
+    /// `GET /integrator/sites?…`: every site Halo knows for a PMS ID.
+    #[wasm_bindgen(js_name = findSites, unchecked_return_type = "Promise<unknown>")]
+    pub fn find_sites(
+        &self,
+        practice: JsValue,
+        options: JsValue,
+        signal: Option<AbortSignal>,
+    ) -> Promise {
+        self.run(move |shared| async move {
+            let (pms_id, pms_name) = from_js::<PracticeInput>("practice", practice)?.practice()?;
+            let body = shared
+                .send(
+                    shared.requests.find_sites(&pms_id, pms_name),
+                    options,
+                    signal,
+                )
+                .await?;
+            Ok(Reflect::get(&body, &"sites".into()).unwrap_or(JsValue::UNDEFINED))
+        })
+    }
+
+    /// `GET /integrator/sites/{siteId}`.
+    #[wasm_bindgen(js_name = getSite, unchecked_return_type = "Promise<unknown>")]
+    pub fn get_site(
+        &self,
+        site_id: JsValue,
+        options: JsValue,
+        signal: Option<AbortSignal>,
+    ) -> Promise {
+        self.run(move |shared| async move {
+            let site_id = SiteId::parse(&string_arg("siteId", site_id)?)?;
+            shared
+                .send(shared.requests.get_site(&site_id), options, signal)
+                .await
+        })
+    }
+
+    /// `POST /integrator/pair-site?…`.
+    #[wasm_bindgen(js_name = pairSite, unchecked_return_type = "Promise<unknown>")]
+    pub fn pair_site(
+        &self,
+        practice: JsValue,
+        options: JsValue,
+        signal: Option<AbortSignal>,
+    ) -> Promise {
+        self.run(move |shared| async move {
+            let input: PracticeInput = from_js("practice", practice)?;
+            let (pms_id, pms_name) = input.practice()?;
+            let spec =
+                shared
+                    .requests
+                    .pair_site(&pms_id, pms_name, input.pairing_code.as_deref())?;
+            shared.send(spec, options, signal).await
+        })
+    }
+
+    /// The getting-started workflow: PMS ID → the authoritative site, whose
+    /// identifiers must match what was recorded. `{ siteId, site }`.
+    #[wasm_bindgen(js_name = resolveSite, unchecked_return_type = "Promise<unknown>")]
+    pub fn resolve_site(
+        &self,
+        practice: JsValue,
+        options: JsValue,
+        signal: Option<AbortSignal>,
+    ) -> Promise {
+        self.run(move |shared| async move {
+            let input: PracticeInput = from_js("practice", practice)?;
+            let (pms_id, pms_name) = input.practice()?;
+            let (site, raw) = shared
+                .authoritative(&pms_id, pms_name, options, signal)
+                .await?;
+            check_secondary(
+                &site,
+                &PracticeInput::identifiers(input.expect.as_ref(), pms_name),
+            )?;
+            let result = Object::new();
+            set(&result, "siteId", &site.site_id()?.as_str().into());
+            set(&result, "site", &raw);
+            Ok(result.into())
+        })
+    }
+
+    /// After a device call got 403: re-resolve from the stored PMS ID and
+    /// report old → new GUID and which recorded identifiers changed.
+    #[wasm_bindgen(js_name = recoverFromGuidChange, unchecked_return_type = "Promise<unknown>")]
+    pub fn recover_from_guid_change(
+        &self,
+        practice: JsValue,
+        options: JsValue,
+        signal: Option<AbortSignal>,
+    ) -> Promise {
+        self.run(move |shared| async move {
+            let input: PracticeInput = from_js("practice", practice)?;
+            let old_site_id = SiteId::parse(input.site_id.as_deref().unwrap_or_default())?;
+            let (pms_id, pms_name) = input.practice()?;
+            let (site, raw) = shared
+                .authoritative(&pms_id, pms_name, options, signal)
+                .await?;
+            let change = detect_guid_change(
+                &old_site_id,
+                &PracticeInput::identifiers(input.recorded.as_ref(), pms_name),
+                &site,
+            )?;
+            let result = Object::new();
+            set(&result, "oldSiteId", &change.old_site_id.as_str().into());
+            set(&result, "newSiteId", &change.new_site_id.as_str().into());
+            set(&result, "changed", &change.changed.into());
+            set(
+                &result,
+                "canSwitchAutomatically",
+                &change.can_switch_automatically().into(),
+            );
+            let changed: Array = change
+                .secondary_changed
+                .iter()
+                .map(|name| JsValue::from_str(name))
+                .collect();
+            set(&result, "secondaryChanged", &changed);
+            set(&result, "site", &raw);
+            Ok(result.into())
+        })
+    }
+}
+
+impl IntegratorClient {
+    /// Turns a call into a promise whose rejection is scrubbed of the key.
+    fn run<F, Fut>(&self, call: F) -> Promise
+    where
+        F: FnOnce(Rc<Shared>) -> Fut,
+        Fut: Future<Output = Result<JsValue, Failure>> + 'static,
+    {
+        let shared = self.shared.clone();
+        let pending: Pending = Box::pin(call(shared.clone()));
+        promise(
+            pending,
+            Box::new(move || vec![shared.credentials.header.1.expose().to_owned()]),
+        )
+    }
+}
