@@ -1,24 +1,57 @@
 #!/usr/bin/env node
-// Starts the simulator (tokens live 5 s, so the demo shows a renewal), runs
-// examples/node/demo.mjs against it, and stops the simulator.
+// The demo's cast, all on loopback: the Halo Cloud simulator (tokens live
+// 5 s, so a renewal shows; webhooks go to the receiver), the integrator's
+// token broker and webhook receiver (examples/broker, examples/webhooks),
+// and the device app (examples/node/demo.mjs), whose exit code is ours.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { createServer } from "node:net";
 import { createInterface } from "node:readline";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const simulator = spawn(process.execPath, [join(root, "simulator", "bin", "halo-sim.mjs"), "--port", "0", "--token-lifetime", "5"], {
-  stdio: ["ignore", "pipe", "inherit"],
-});
-const [line] = await once(createInterface({ input: simulator.stdout }), "line");
-const baseUrl = line.match(/https?:\/\/\S+/)?.[0];
-if (!baseUrl) throw new Error(`the simulator printed no URL: ${line}`);
-console.log(line);
-const demo = spawn(process.execPath, [join(root, "examples", "node", "demo.mjs")], {
-  stdio: "inherit",
-  env: { ...process.env, HALO_BASE_URL: baseUrl },
-});
-const [code] = await once(demo, "exit");
-simulator.kill();
-process.exit(code ?? 1);
+const children = [];
+
+/** Starts a Node program, prefixes its output, and resolves its first URL. */
+async function start(name, script, args = [], env = {}) {
+  const child = spawn(process.execPath, [join(root, script), ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
+  children.push(child);
+  const lines = createInterface({ input: child.stdout });
+  createInterface({ input: child.stderr }).on("line", (line) => console.error(`[${name}] ${line}`));
+  const [first] = await once(lines, "line");
+  lines.on("line", (line) => console.log(`[${name}] ${line}`));
+  console.log(`[${name}] ${first}`);
+  const url = first.match(/https?:\/\/\S+/)?.[0];
+  if (!url) throw new Error(`${name} printed no URL: ${first}`);
+  return url;
+}
+
+async function freePort() {
+  const server = createServer().listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+try {
+  const receiverPort = await freePort();
+  const secret = "demo-webhook-secret";
+  const simulator = await start("halo-cloud", "simulator/bin/halo-sim.mjs", [
+    "--port", "0", "--token-lifetime", "5", "--async-step-ms", "100",
+    "--webhook-url", `http://127.0.0.1:${receiverPort}/halo/{source}/{siteId}/{queryId}`, "--webhook-secret", secret,
+  ]);
+  const shared = { HALO_BASE_URL: simulator, HALO_SUBSCRIPTION_KEY: "sim-subscription-key" };
+  await start("receiver", "examples/webhooks/receiver.mjs", [], { ...shared, HALO_WEBHOOK_SECRET: secret, PORT: String(receiverPort) });
+  const broker = await start("broker", "examples/broker/server.mjs", [], shared);
+  const device = spawn(process.execPath, [join(root, "examples", "node", "demo.mjs")], {
+    stdio: "inherit",
+    env: { ...process.env, HALO_BASE_URL: simulator, HALO_TOKEN_BROKER_URL: broker },
+  });
+  const [code] = await once(device, "exit");
+  await new Promise((resolve) => setTimeout(resolve, 500)); // let the receiver finish its log
+  process.exitCode = code ?? 1;
+} finally {
+  for (const child of children) child.kill();
+}

@@ -1,35 +1,37 @@
 #!/usr/bin/env node
-// The main demo: a device app asks its integrator's cloud for a token, runs
-// queries against Halo Cloud (here, the local simulator), and keeps working
-// as its token expires and is renewed.
+// The main demo: a device app asks its integrator's cloud (the token broker
+// in examples/broker) for a device token, runs queries against Halo Cloud
+// (here, the local simulator), and keeps working as its token expires.
 //
-//   HALO_BASE_URL=http://127.0.0.1:4010 node examples/node/demo.mjs
+//   HALO_BASE_URL=http://127.0.0.1:4010 HALO_TOKEN_BROKER_URL=http://127.0.0.1:4020 node examples/node/demo.mjs
 //
-// For the demo, this process also plays the integrator's cloud (see
-// `issueToken`). In a real app that code runs on your server, because it
-// holds the subscription key; the device only ever sees device tokens.
-import { HaloDeviceClient, HaloError, generateDeviceId } from "halo-device";
+// The device never sees the subscription key: only the broker has it.
+import { HaloDeviceClient, HaloError } from "halo-device";
 
 const baseUrl = process.env.HALO_BASE_URL ?? "http://127.0.0.1:4010";
-const subscriptionKey = process.env.HALO_SUBSCRIPTION_KEY ?? "sim-subscription-key";
-const siteId = process.env.HALO_SITE_ID ?? "3f2504e0-4f89-41d3-9a0c-0305e82c3301";
+const brokerUrl = process.env.HALO_TOKEN_BROKER_URL ?? "http://127.0.0.1:4020";
+const credential = process.env.DEMO_DEVICE_CREDENTIAL ?? "demo-device-credential";
 
-async function issueToken({ siteId, deviceId }) {
-  const response = await fetch(`${baseUrl}/integrator/token`, {
-    method: "POST",
-    headers: { "Content-Type": "application/x-www-form-urlencoded", "Ocp-Apim-Subscription-Key": subscriptionKey },
-    body: new URLSearchParams({ grant_type: "urn:halo-connect:oauth:desktop-token", device_id: deviceId, site_id: siteId }),
-  });
-  if (!response.ok) throw new Error(`the token endpoint answered ${response.status}`);
-  const token = await response.json();
-  return { accessToken: token.access_token, expiresIn: token.expires_in };
+/** Signs in to the broker; its answer says which practice and device we are. */
+async function askBroker() {
+  const response = await fetch(`${brokerUrl}/device-token`, { method: "POST", headers: { Authorization: `Bearer ${credential}` } });
+  if (!response.ok) throw new Error(`the token broker answered ${response.status}`);
+  return response.json();
+}
+
+const first = await askBroker();
+let handedOver = first;
+async function getToken() {
+  const token = handedOver ?? (await askBroker());
+  handedOver = undefined;
+  return token;
 }
 
 const client = new HaloDeviceClient({
   baseUrl,
-  siteId,
-  deviceId: generateDeviceId(),
-  getToken: issueToken,
+  siteId: first.siteId,
+  deviceId: first.deviceId,
+  getToken,
   onEvent: (event) => {
     if (event.type === "tokenRenewed") console.log(`  [event] token renewed (#${event.renewals}, valid ${event.expiresInMs / 1000} s)`);
     if (event.type === "retry") console.log(`  [event] retrying ${event.method} ${event.path} in ${event.delayMs} ms`);
@@ -54,7 +56,11 @@ try {
   const appointments = await client.immediateQuery("SELECT TOP 3 AppointmentID, InternalID, AppointmentDate FROM Appointments ORDER BY AppointmentID");
   console.table(appointments.rows);
 
-  console.log("4. Bad input never leaves the device:");
+  console.log("4. An async query; Halo Cloud notifies the integrator's webhook receiver when it is done:");
+  const observations = await client.asyncQuery("SELECT ObservationID, Code, Value FROM Observations", { pollIntervalMs: 100 });
+  console.log(`  ${observations.rows.length} rows in ${observations.query.result.pages.length} pages; first: ${JSON.stringify(observations.rows[0])}`);
+
+  console.log("5. Bad input never leaves the device:");
   try {
     await client.immediateQuery({ text: "SELECT 1", executionMode: "rows" });
   } catch (error) {

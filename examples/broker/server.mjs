@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+// The integrator's cloud, in miniature: a token broker. Devices sign in with
+// their own credential (here a demo one), and the broker, which alone holds
+// the Halo subscription key, asks Halo Cloud for a device token for them.
+//
+//   HALO_BASE_URL=http://127.0.0.1:4010 HALO_SUBSCRIPTION_KEY=… node examples/broker/server.mjs
+//
+// First stdout line: "token broker listening on http://127.0.0.1:<port>".
+import { createServer } from "node:http";
+import { HaloIntegratorClient, HaloError } from "halo-device/integrator";
+
+const integrator = new HaloIntegratorClient({
+  baseUrl: process.env.HALO_BASE_URL ?? "http://127.0.0.1:4010",
+  subscriptionKey: process.env.HALO_SUBSCRIPTION_KEY ?? "sim-subscription-key",
+});
+
+// Onboarding, once per practice: trade the PMS ID the practice knows for its
+// Halo GUID, checking the practice name we recorded when it signed up.
+const practice = { pmsId: process.env.HALO_PMS_ID ?? "12345", pmsName: "Best Practice", expect: { practiceName: "Halo Clinic North" } };
+const { siteId, site } = await integrator.resolveSite(practice);
+
+// Your real app would check a user session or a device certificate here.
+const DEMO_CREDENTIALS = new Map([[process.env.DEMO_DEVICE_CREDENTIAL ?? "demo-device-credential", process.env.DEMO_DEVICE_ID ?? "demo-workstation-4f3a9c21d4e5b6a7"]]);
+
+const server = createServer(async (request, response) => {
+  const reply = (status, body) => response.writeHead(status, { "Content-Type": "application/json" }).end(JSON.stringify(body));
+  if (request.method !== "POST" || request.url !== "/device-token") return reply(404, { error: "not found" });
+  const credential = request.headers.authorization?.replace(/^Bearer /, "");
+  const deviceId = DEMO_CREDENTIALS.get(credential ?? "");
+  if (!deviceId) return reply(401, { error: "unknown device" });
+  try {
+    const token = await integrator.issueDeviceToken({ siteId, deviceId });
+    console.log(`broker: issued a token for a device at ${site.practiceMetadata?.practiceName ?? siteId}, valid ${token.expiresIn} s`);
+    reply(200, { accessToken: token.accessToken, expiresIn: token.expiresIn, siteId, deviceId });
+  } catch (error) {
+    console.error(`broker: ${error instanceof HaloError ? `${error.name} ${error.code}` : "error"}: ${error.message}`);
+    reply(502, { error: "could not get a device token" });
+  }
+});
+
+server.listen(Number(process.env.PORT ?? 0), "127.0.0.1", () => {
+  console.log(`token broker listening on http://127.0.0.1:${server.address().port}`);
+});
