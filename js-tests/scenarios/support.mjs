@@ -7,6 +7,37 @@ export const SUBSCRIPTION_KEY = "js-tests-subscription-key";
 export const SITE_ID = "3f2504e0-4f89-41d3-9a0c-0305e82c3301";
 export const DEVICE_ID = "js-tests-device-5f0c2a9d81e3b7c4";
 
+/**
+ * Everything the scenarios see come out of the client (error messages,
+ * stacks, serialised errors, events), to prove no secret is ever in it.
+ */
+export const produced = [];
+/** Every token the test issuers handed out. */
+export const issuedTokens = [];
+
+/** Records an error's message, stack, JSON form and cause; returns it. */
+export function recordError(error) {
+  produced.push(String(error?.message), String(error?.stack), JSON.stringify(error ?? null), String(error?.cause?.message ?? ""));
+  return error;
+}
+
+/** Records every console line from now on as well (Node test processes). */
+export function recordConsole() {
+  for (const method of ["log", "info", "warn", "error", "debug"]) {
+    const original = console[method].bind(console);
+    console[method] = (...args) => {
+      produced.push(args.map(String).join(" "));
+      original(...args);
+    };
+  }
+}
+
+/** The recorded outputs that contain a device id, the key or an issued token. */
+export function leakedSecrets() {
+  const secrets = [DEVICE_ID, SUBSCRIPTION_KEY, ...issuedTokens];
+  return produced.filter((text) => secrets.some((secret) => text.includes(secret)));
+}
+
 /** The integrator cloud's side of the token workflow (never in a device). */
 export function tokenIssuer(baseUrl, { failFirst = 0 } = {}) {
   const issuer = async ({ siteId, deviceId }) => {
@@ -19,6 +50,7 @@ export function tokenIssuer(baseUrl, { failFirst = 0 } = {}) {
     });
     if (!response.ok) throw new Error(`the token endpoint answered ${response.status}`);
     const token = await response.json();
+    issuedTokens.push(token.access_token);
     return { accessToken: token.access_token, expiresIn: token.expires_in };
   };
   issuer.calls = 0;
@@ -56,7 +88,7 @@ export async function rejects(promise, predicate, message = "wrong rejection") {
   try {
     await promise;
   } catch (caught) {
-    error = caught;
+    error = recordError(caught);
   }
   if (error === undefined) throw new AssertionFailed(`${message}: it resolved`);
   if (!predicate(error)) throw new AssertionFailed(`${message}: ${error?.name} ${error?.code} ${error?.field ?? ""} ${error?.message}`);
@@ -74,7 +106,10 @@ export function deviceClient(halo, baseUrl, options = {}) {
     siteId: SITE_ID,
     deviceId: DEVICE_ID,
     getToken,
-    onEvent: (event) => events.push(event),
+    onEvent: (event) => {
+      events.push(event);
+      produced.push(JSON.stringify(event));
+    },
     ...options,
   });
   return { client, getToken, events };

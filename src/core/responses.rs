@@ -262,7 +262,8 @@ pub fn classify_failure(
         format!("{} (HTTP {status}){hint}", said.unwrap_or(default)),
     )
     .with_status(status);
-    if status == 429 {
+    // RFC 9110 gives Retry-After to 429 and 503 alike.
+    if status == 429 || status == 503 {
         error.retry_after_ms = retry_after.and_then(|h| retry_after_ms(h, wall_now_ms));
     }
     error
@@ -333,7 +334,7 @@ mod tests {
     }
 
     #[test]
-    fn rate_limits_carry_retry_after() {
+    fn rate_limits_and_unavailability_carry_retry_after() {
         assert_eq!(
             classify_failure(429, Some("2"), None, 0.0).retry_after_ms,
             Some(2000)
@@ -344,6 +345,10 @@ mod tests {
         );
         assert_eq!(
             classify_failure(503, Some("2"), None, 0.0).retry_after_ms,
+            Some(2000)
+        );
+        assert_eq!(
+            classify_failure(500, Some("2"), None, 0.0).retry_after_ms,
             None
         );
     }
