@@ -11,8 +11,15 @@ export type InitInput =
   | Request
   | Response
   | Promise<Response>
-  | WebAssembly.Module
-  | BufferSource;
+  | CompiledModule
+  | ArrayBuffer
+  | ArrayBufferView;
+
+/**
+ * `WebAssembly.Module`, spelled so that it also type-checks where the DOM
+ * lib is absent (a Node or Electron main-process project with `@types/node`).
+ */
+export type CompiledModule = typeof globalThis extends { WebAssembly: { Module: abstract new (...args: never[]) => infer M } } ? M : never;
 
 let loading: Promise<void> | undefined;
 

@@ -9,6 +9,7 @@ mod events;
 mod host;
 mod integrator_client;
 mod js_error;
+mod panic_hook;
 mod token_driver;
 mod transport;
 mod webhooks;

@@ -1,0 +1,99 @@
+// The main-process half of the Electron example. It imports nothing from
+// `electron`, so it runs (and is tested) in plain Node: main.mjs passes in
+// Electron's `net.fetch` and registers `handlers` with `ipcMain.handle`.
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { dirname } from "node:path";
+import { HaloDeviceClient, generateDeviceId } from "halo-device";
+
+const require = createRequire(import.meta.url);
+
+/**
+ * The wasm, read from the installed package. A renderer loaded from
+ * `file://` cannot `fetch()` it (Chromium's fetch has no file scheme), so
+ * the renderer asks for the bytes over IPC and passes them to `init()`.
+ */
+export async function wasmBytes() {
+  return new Uint8Array(await readFile(require.resolve("halo-device/halo_device_bg.wasm")));
+}
+
+/** A device id made once per installation and kept in `file` (e.g. under userData). */
+export async function loadDeviceId(file) {
+  try {
+    return (await readFile(file, "utf8")).trim();
+  } catch (error) {
+    if (error.code !== "ENOENT") throw error;
+    const deviceId = generateDeviceId();
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, deviceId, { mode: 0o600 });
+    return deviceId;
+  }
+}
+
+/** Asks YOUR cloud for a device token (it holds the subscription key, the app never does). */
+export function cloudTokenService({ url, fetch }) {
+  return async ({ siteId, deviceId }) => {
+    const response = await fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ siteId, deviceId }) });
+    if (!response.ok) throw new Error(`the token service answered ${response.status}`);
+    return response.json(); // { accessToken, expiresIn }
+  };
+}
+
+/**
+ * Development against the Halo Cloud simulator only: plays your cloud by
+ * calling POST /integrator/token itself. Never ship a subscription key.
+ */
+export function simulatorTokenService({ baseUrl, subscriptionKey, fetch }) {
+  return async ({ siteId, deviceId }) => {
+    const response = await fetch(`${baseUrl}/integrator/token`, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded", "Ocp-Apim-Subscription-Key": subscriptionKey },
+      body: new URLSearchParams({ grant_type: "urn:halo-connect:oauth:desktop-token", device_id: deviceId, site_id: siteId }).toString(),
+    });
+    if (!response.ok) throw new Error(`the token endpoint answered ${response.status}`);
+    const token = await response.json();
+    return { accessToken: token.access_token, expiresIn: token.expires_in };
+  };
+}
+
+/**
+ * The main process's client (over the injected `fetch`: Electron's
+ * `net.fetch`, with the system's proxy and certificates, and no CORS) and
+ * the IPC handlers the preload calls. Handlers take `(event, ...args)`.
+ */
+export function createHaloMain({ baseUrl, siteId, deviceId, getToken, fetch }) {
+  const client = new HaloDeviceClient({ baseUrl, siteId, deviceId, getToken, fetch });
+  const handlers = {
+    "halo:config": () => ({ baseUrl, siteId, deviceId }),
+    "halo:wasm": () => wasmBytes(),
+    // The renderer only ever gets tokens for this app's own site and device.
+    "halo:token": () => getToken({ siteId, deviceId }),
+    // Main-process queries are named, never SQL sent by a renderer.
+    "halo:appointments": async () =>
+      (await client.immediateQuery("SELECT TOP 5 AppointmentID, InternalID, AppointmentDate, Reason FROM Appointments ORDER BY AppointmentID")).rows,
+  };
+  return { client, handlers };
+}
+
+const HALO_HEADERS = "Authorization, DeviceId, Content-Type";
+
+/**
+ * For `session.webRequest.onHeadersReceived` on Halo's origin: lets a
+ * renderer whose origin Halo does not list (`file://` sends `Origin: null`;
+ * a custom scheme sends `app://…`) read Halo's answers and send the
+ * `Authorization` and `DeviceId` headers. A preflight Halo refuses becomes
+ * a 204. Only this app's session sends requests that pass through it.
+ */
+export function rendererCors({ method, statusCode, statusLine, responseHeaders = {} }, origin = "null") {
+  const headers = Object.fromEntries(Object.entries(responseHeaders).filter(([name]) => !/^access-control-|^vary$/i.test(name)));
+  Object.assign(headers, {
+    "Access-Control-Allow-Origin": [origin],
+    "Access-Control-Allow-Headers": [HALO_HEADERS],
+    "Access-Control-Allow-Methods": ["GET, POST, DELETE"],
+    "Access-Control-Expose-Headers": ["Retry-After"],
+    "Access-Control-Max-Age": ["600"],
+    Vary: ["Origin"],
+  });
+  const refusedPreflight = method === "OPTIONS" && (statusCode < 200 || statusCode > 299);
+  return { responseHeaders: headers, statusLine: refusedPreflight ? "HTTP/1.1 204 No Content" : statusLine };
+}
