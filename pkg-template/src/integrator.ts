@@ -210,7 +210,7 @@ export async function verifyWebhook(options: VerifyWebhookOptions): Promise<Veri
 }
 
 export { init } from "./init.js";
-export type { InitInput } from "./init.js";
+export type { CompiledModule, InitInput } from "./init.js";
 export {
   HaloError,
   HaloValidationError,
