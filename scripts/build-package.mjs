@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Builds the npm package into build/pkg and packs it to build/halo-device.tgz:
-//   1. the Rust crate for wasm32 (release profile: opt-level z, LTO, 1 CGU);
-//   2. wasm-bindgen twice: `web` glue (browsers, bundlers, Node ESM) and
+//   1. the Rust crate for wasm32 once per entry (device; integrator), with
+//      the release profile: opt-level z, LTO, 1 CGU;
+//   2. wasm-bindgen for each: `web` glue (browsers, bundlers, Node ESM) and
 //      `nodejs` glue (CommonJS `require`);
 //   3. wasm-opt -Oz from the pinned npm binaryen (Debian's corrupts output);
 //   4. tsc over the facade in pkg-template/src, once as ESM, once as CJS,
@@ -20,16 +21,22 @@ const bin = (name) => join(root, "node_modules", ".bin", name);
 const run = (command, args, options = {}) =>
   execFileSync(command, args, { cwd: root, stdio: ["ignore", "inherit", "inherit"], ...options });
 
+// One wasm per npm entry: a browser loading `halo-device` downloads none of
+// the integrator's code (HMAC, site parsing), and the other way round.
+const ENTRIES = [
+  { name: "halo_device", features: [] },
+  { name: "halo_integrator", features: ["--no-default-features", "--features", "integrator"] },
+];
 const crateWasm = join(root, "target", "wasm32-unknown-unknown", "release", "halo_device.wasm");
 
-function bindgen(target, outDir) {
-  run("wasm-bindgen", ["--target", target, "--weak-refs", "--out-dir", outDir, "--out-name", "halo_device", crateWasm]);
+function bindgen(wasm, name, target, outDir) {
+  run("wasm-bindgen", ["--target", target, "--weak-refs", "--out-dir", outDir, "--out-name", name, wasm]);
   // wasm-bindgen declares `[Symbol.dispose]`, which breaks consumers whose
   // TypeScript lib lacks esnext.disposable; `free()` stays available.
-  const types = join(outDir, "halo_device.d.ts");
+  const types = join(outDir, `${name}.d.ts`);
   writeFileSync(types, readFileSync(types, "utf8").split("\n").filter((line) => !line.includes("Symbol.dispose")).join("\n"));
-  const wasm = join(outDir, "halo_device_bg.wasm");
-  run(bin("wasm-opt"), ["-Oz", "--strip-debug", "--strip-producers", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext", "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue", wasm, "-o", wasm]);
+  const output = join(outDir, `${name}_bg.wasm`);
+  run(bin("wasm-opt"), ["-Oz", "--strip-debug", "--strip-producers", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext", "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue", output, "-o", output]);
 }
 
 function tsc(module, outDir) {
@@ -39,14 +46,17 @@ function tsc(module, outDir) {
 rmSync(build, { recursive: true, force: true });
 mkdirSync(pkg, { recursive: true });
 
-run("cargo", ["build", "--release", "--target", "wasm32-unknown-unknown", "--lib"]);
-
 // The facade is compiled against the web glue's types, which the nodejs
 // glue shares (same classes and functions, minus the loaders).
 cpSync(join(root, "pkg-template", "src"), join(stage, "src"), { recursive: true });
 cpSync(join(root, "pkg-template", "tsconfig.json"), join(stage, "tsconfig.json"));
-bindgen("web", join(stage, "src", "wasm"));
-bindgen("nodejs", join(build, "nodejs-glue"));
+for (const { name, features } of ENTRIES) {
+  run("cargo", ["build", "--release", "--target", "wasm32-unknown-unknown", "--lib", ...features]);
+  const wasm = join(build, `${name}.wasm`);
+  cpSync(crateWasm, wasm);
+  bindgen(wasm, name, "web", join(stage, "src", "wasm"));
+  bindgen(wasm, name, "nodejs", join(build, "nodejs-glue"));
+}
 
 const browser = join(pkg, "dist", "browser");
 const cjs = join(pkg, "dist", "cjs");
@@ -58,7 +68,8 @@ writeFileSync(join(cjs, "package.json"), JSON.stringify({ type: "commonjs" }) + 
 // The glue's own declarations are wasm-bindgen's internals (with `any`):
 // the facade was compiled against them, and no public type refers to them.
 for (const dir of [join(cjs, "wasm"), join(browser, "wasm")]) {
-  for (const file of [".gitignore", "halo_device.d.ts", "halo_device_bg.wasm.d.ts"]) rmSync(join(dir, file), { force: true });
+  rmSync(join(dir, ".gitignore"), { force: true });
+  for (const { name } of ENTRIES) for (const file of [`${name}.d.ts`, `${name}_bg.wasm.d.ts`]) rmSync(join(dir, file), { force: true });
 }
 // The Node entries only load the wasm synchronously, then re-export.
 cpSync(join(root, "pkg-template", "entries", "node"), join(pkg, "dist", "node"), { recursive: true });

@@ -13,6 +13,7 @@ step "format and lints"
 cargo fmt --check
 cargo clippy --all-targets -- -D warnings
 cargo clippy --target wasm32-unknown-unknown --lib --tests -- -D warnings
+cargo clippy --target wasm32-unknown-unknown --lib --no-default-features --features integrator -- -D warnings
 
 step "core (native cargo test)"
 cargo test

@@ -1,4 +1,4 @@
 "use strict";
 // Node CommonJS entry of halo-device/integrator (see node.cjs).
-require("./runtime.js").markReady();
+require("./integrator-init.js").integratorWasm.markReady();
 module.exports = require("./integrator.js");

@@ -1,5 +1,5 @@
 "use strict";
 // Node CommonJS entry: wasm-bindgen's `nodejs` glue compiles the wasm
 // synchronously when required, so the client is ready at once.
-require("./runtime.js").markReady();
+require("./init.js").deviceWasm.markReady();
 module.exports = require("./index.js");

@@ -2,7 +2,7 @@ import { DeviceClient } from "./wasm/halo_device.js";
 import { core } from "./call.js";
 import { decodeRows } from "./decode.js";
 import { fromCore, HaloValidationError } from "./errors.js";
-import { assertReady } from "./runtime.js";
+import { deviceWasm } from "./init.js";
 import type {
   AsyncQueryOptions,
   CallOptions,
@@ -85,7 +85,7 @@ export class HaloDeviceClient {
   readonly #inner: DeviceClient;
 
   constructor(options: HaloDeviceClientOptions) {
-    assertReady();
+    deviceWasm.assertReady();
     const { getToken, fetch, onEvent, ...settings } = options ?? ({} as Partial<HaloDeviceClientOptions>);
     if (typeof getToken !== "function") {
       throw new HaloValidationError("getToken is required: a function that returns { accessToken, expiresIn }", {

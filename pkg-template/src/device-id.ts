@@ -1,5 +1,5 @@
 import { generateDeviceId as generate } from "./wasm/halo_device.js";
-import { assertReady } from "./runtime.js";
+import { deviceWasm } from "./init.js";
 
 /**
  * A new device id: 128 random bits from `crypto.getRandomValues`, as 32
@@ -9,6 +9,6 @@ import { assertReady } from "./runtime.js";
  * const deviceId = localStorage.getItem("deviceId") ?? generateDeviceId();
  */
 export function generateDeviceId(): string {
-  assertReady();
+  deviceWasm.assertReady();
   return generate();
 }

@@ -1,5 +1,5 @@
 export { init } from "./init.js";
-export type { CompiledModule, InitInput } from "./init.js";
+export type { CompiledModule, InitInput } from "./loader.js";
 export { HaloDeviceClient } from "./client.js";
 export { generateDeviceId } from "./device-id.js";
 export {

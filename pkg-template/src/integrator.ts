@@ -1,7 +1,7 @@
-import { IntegratorClient, expandWebhookUrl as expand, verifyWebhookRequest } from "./wasm/halo_device.js";
+import { IntegratorClient, expandWebhookUrl as expand, verifyWebhookRequest } from "./wasm/halo_integrator.js";
 import { core } from "./call.js";
 import { fromCore, HaloValidationError, HaloWebhookError } from "./errors.js";
-import { assertReady } from "./runtime.js";
+import { integratorWasm } from "./integrator-init.js";
 import type {
   DeviceToken,
   DeviceTokenRequest,
@@ -38,7 +38,7 @@ export class HaloIntegratorClient {
   readonly #inner: IntegratorClient;
 
   constructor(options: HaloIntegratorClientOptions) {
-    assertReady();
+    integratorWasm.assertReady();
     const { subscriptionKey, fetch, onEvent, dangerouslyAllowBrowser, ...settings } = options ?? ({} as Partial<HaloIntegratorClientOptions>);
     if (inBrowser() && dangerouslyAllowBrowser !== true) {
       throw new HaloValidationError(
@@ -131,7 +131,7 @@ export class HaloIntegratorClient {
  * expandWebhookUrl("https://example.com/halo/{source}/{siteId}?q={queryId}", { siteId, queryId, source: "async" });
  */
 export function expandWebhookUrl(template: string, values: { siteId: string; queryId: string; source: string }): string {
-  assertReady();
+  integratorWasm.assertReady();
   try {
     return expand(template, values.siteId, values.queryId, values.source);
   } catch (error) {
@@ -175,7 +175,7 @@ function header(headers: WebhookHeaders, name: string): string | undefined {
  * const result = await device.getResultPage(hook.queryId, 1);
  */
 export async function verifyWebhook(options: VerifyWebhookOptions): Promise<VerifiedWebhook> {
-  assertReady();
+  integratorWasm.assertReady();
   const { rawBody, headers, secret, toleranceSeconds = 300, seen = processSeenStore } = options;
   const bytes = typeof rawBody === "string" ? new TextEncoder().encode(rawBody) : rawBody;
   let payload: unknown;
@@ -209,8 +209,8 @@ export async function verifyWebhook(options: VerifyWebhookOptions): Promise<Veri
   return webhook;
 }
 
-export { init } from "./init.js";
-export type { CompiledModule, InitInput } from "./init.js";
+export { init } from "./integrator-init.js";
+export type { CompiledModule, InitInput } from "./loader.js";
 export {
   HaloError,
   HaloValidationError,

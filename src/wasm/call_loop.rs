@@ -10,7 +10,6 @@ use crate::core::call::{Call, Next};
 use crate::core::requests::RequestSpec;
 use crate::core::responses::{classify_failure, ErrorBody};
 use crate::core::retry::RetryPolicy;
-use crate::core::token::Grant;
 use js_sys::Function;
 use std::rc::Rc;
 
@@ -22,18 +21,19 @@ pub struct Transport {
     pub retry: RetryPolicy,
 }
 
-/// The auth headers of one attempt, and the device token they carry, if any.
-pub struct Attempt {
-    pub headers: Vec<(&'static str, String)>,
-    pub grant: Option<Grant>,
-}
-
 /// Where an attempt's auth headers come from: a device token (renewable)
 /// or the integrator's subscription key (fixed).
 pub trait Credentials {
-    async fn attempt(&self, signal: Option<&AbortSignal>) -> Result<Attempt, Failure>;
-    /// Halo answered 401 to `attempt`; the next `attempt` should not reuse it.
-    fn rejected(&self, attempt: &Attempt);
+    /// What identifies the credentials an attempt used (a token's
+    /// generation), so a 401 drops those and no newer ones.
+    type Used;
+    /// The auth headers for one attempt.
+    async fn attempt(
+        &self,
+        signal: Option<&AbortSignal>,
+    ) -> Result<(Vec<(&'static str, String)>, Self::Used), Failure>;
+    /// Halo answered 401 to the attempt that used `used`.
+    fn rejected(&self, used: &Self::Used);
     /// Whether a 401 can be cured by asking for new credentials.
     fn renewable(&self) -> bool;
 }
@@ -64,7 +64,7 @@ impl Transport {
             if let Some(error) = call.expired(monotonic_ms()) {
                 return Err(error.into());
             }
-            let attempt = credentials.attempt(signal).await?;
+            let (headers, used) = credentials.attempt(signal).await?;
             number += 1;
             let started = monotonic_ms();
             self.events.emit("request", |e| {
@@ -75,7 +75,7 @@ impl Transport {
             let sent = send(
                 &self.fetch,
                 &spec,
-                &attempt.headers,
+                &headers,
                 self.attempt_timeout_ms,
                 signal,
             )
@@ -118,7 +118,7 @@ impl Transport {
                         return Err(Failure::Aborted(reason));
                     }
                 }
-                Next::RenewToken => credentials.rejected(&attempt),
+                Next::RenewToken => credentials.rejected(&used),
                 Next::Fail(error) => return Err(Failure::Halo(error, cause)),
             }
         }

@@ -3,7 +3,7 @@
 //! with the core, runs the shared call loop, and checks the answer with the
 //! core. Bodies come back as parsed JS values; the facade decodes rows.
 
-use super::call_loop::{Attempt, Credentials, Limits, Transport};
+use super::call_loop::{Credentials, Limits, Transport};
 use super::convert::{from_js, promise, string_arg, Pending};
 use super::events::Events;
 use super::host::{monotonic_ms, random_bytes, sleep, AbortSignal, Interrupted, GLOBAL_FETCH};
@@ -17,6 +17,7 @@ use crate::core::ids::{format_device_id, DeviceId};
 use crate::core::polling::{PollStep, WaitPlan};
 use crate::core::requests::{DeviceRequests, Method, QueryOptions, Registration, RequestSpec};
 use crate::core::responses::{query_state, QueryState, QueryStatus};
+use crate::core::token::Grant;
 use js_sys::{Function, Object, Promise, Reflect};
 use serde::Deserialize;
 use std::future::Future;
@@ -36,19 +37,19 @@ struct DeviceCredentials {
 }
 
 impl Credentials for DeviceCredentials {
-    async fn attempt(&self, signal: Option<&AbortSignal>) -> Result<Attempt, Failure> {
+    type Used = Grant;
+
+    async fn attempt(
+        &self,
+        signal: Option<&AbortSignal>,
+    ) -> Result<(Vec<(&'static str, String)>, Grant), Failure> {
         let grant = self.tokens.token(signal).await?;
         let headers = auth_headers(&grant.token, &self.device_id).into();
-        Ok(Attempt {
-            headers,
-            grant: Some(grant),
-        })
+        Ok((headers, grant))
     }
 
-    fn rejected(&self, attempt: &Attempt) {
-        if let Some(grant) = &attempt.grant {
-            self.tokens.rejected(grant);
-        }
+    fn rejected(&self, grant: &Grant) {
+        self.tokens.rejected(grant);
     }
 
     fn renewable(&self) -> bool {

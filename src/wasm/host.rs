@@ -2,9 +2,12 @@
 //! in browsers, workers, Node and Electron's main process (no `window`).
 
 use js_sys::{Function, Promise};
+#[cfg(feature = "device")]
 use std::cell::RefCell;
+#[cfg(feature = "device")]
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
+#[cfg(feature = "device")]
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
@@ -58,6 +61,7 @@ pub fn random_unit() -> f64 {
     js_sys::Math::random()
 }
 
+#[cfg(feature = "device")]
 pub fn random_bytes<const N: usize>() -> [u8; N] {
     let mut bytes = [0u8; N];
     get_random_values(&mut bytes);
@@ -94,6 +98,7 @@ pub async fn sleep(ms: f64, signal: Option<&AbortSignal>) -> Result<(), Interrup
 }
 
 /// Awaits `promise` for at most `ms`; `Ok(None)` when time ran out.
+#[cfg(feature = "device")]
 pub async fn within(promise: Promise, ms: f64) -> Result<Option<JsValue>, JsValue> {
     let sentinel = JsValue::symbol(Some("halo-device timeout"));
     let mut timer = None;
@@ -107,6 +112,7 @@ pub async fn within(promise: Promise, ms: f64) -> Result<Option<JsValue>, JsValu
 
 /// A value handed from one task to another, awaited through a JS promise so
 /// that the wait can race the caller's `AbortSignal`.
+#[cfg(feature = "device")]
 pub fn deferred<T>() -> (Settler<T>, Waiting<T>) {
     let slot = Rc::new(RefCell::new(None));
     let mut resolve = None;
@@ -121,11 +127,13 @@ pub fn deferred<T>() -> (Settler<T>, Waiting<T>) {
     )
 }
 
+#[cfg(feature = "device")]
 pub struct Settler<T> {
     slot: Rc<RefCell<Option<T>>>,
     resolve: Function,
 }
 
+#[cfg(feature = "device")]
 impl<T> Settler<T> {
     pub fn settle(self, value: T) {
         *self.slot.borrow_mut() = Some(value);
@@ -133,11 +141,13 @@ impl<T> Settler<T> {
     }
 }
 
+#[cfg(feature = "device")]
 pub struct Waiting<T> {
     slot: Rc<RefCell<Option<T>>>,
     promise: Promise,
 }
 
+#[cfg(feature = "device")]
 impl<T> Waiting<T> {
     pub async fn wait(self, signal: Option<&AbortSignal>) -> Result<T, Interrupted> {
         until_aborted(self.promise, signal).await?;

@@ -2,7 +2,7 @@
 //! `HaloIntegratorClient`: the integrator's cloud side, authenticated by the
 //! subscription key. Same call loop as the device client; no token engine.
 
-use super::call_loop::{Attempt, Credentials, Limits, Transport};
+use super::call_loop::{Credentials, Limits, Transport};
 use super::convert::{from_js, promise, string_arg, Pending};
 use super::events::Events;
 use super::host::{wall_clock_ms, AbortSignal, GLOBAL_FETCH};
@@ -28,15 +28,17 @@ struct KeyCredentials {
 }
 
 impl Credentials for KeyCredentials {
-    async fn attempt(&self, _signal: Option<&AbortSignal>) -> Result<Attempt, Failure> {
+    type Used = ();
+
+    async fn attempt(
+        &self,
+        _signal: Option<&AbortSignal>,
+    ) -> Result<(Vec<(&'static str, String)>, ()), Failure> {
         let (name, value) = &self.header;
-        Ok(Attempt {
-            headers: vec![(*name, value.expose().to_owned())],
-            grant: None,
-        })
+        Ok((vec![(*name, value.expose().to_owned())], ()))
     }
 
-    fn rejected(&self, _attempt: &Attempt) {}
+    fn rejected(&self, _used: &()) {}
 
     fn renewable(&self) -> bool {
         false

@@ -4,16 +4,22 @@
 
 mod call_loop;
 mod convert;
+#[cfg(feature = "device")]
 mod device_client;
 mod events;
 mod host;
+#[cfg(feature = "integrator")]
 mod integrator_client;
 mod js_error;
 mod panic_hook;
+#[cfg(feature = "device")]
 mod token_driver;
 mod transport;
+#[cfg(feature = "integrator")]
 mod webhooks;
 
+#[cfg(feature = "device")]
 pub use device_client::{generate_device_id, DeviceClient};
 pub use host::AbortSignal;
+#[cfg(feature = "integrator")]
 pub use integrator_client::IntegratorClient;

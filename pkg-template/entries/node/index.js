@@ -2,9 +2,9 @@
 // import, so `init()` resolves at once and the client works without it.
 import { readFileSync } from "node:fs";
 import { initSync } from "../browser/wasm/halo_device.js";
-import { markReady } from "../browser/runtime.js";
+import { deviceWasm } from "../browser/init.js";
 
 initSync({ module: readFileSync(new URL("../browser/wasm/halo_device_bg.wasm", import.meta.url)) });
-markReady();
+deviceWasm.markReady();
 
 export * from "../browser/index.js";

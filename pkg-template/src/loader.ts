@@ -1,0 +1,64 @@
+import { HaloError } from "./errors.js";
+
+/**
+ * Where to load the wasm from: a URL (string or `URL`), a `Response` (or a
+ * promise of one), a compiled `WebAssembly.Module`, or the raw bytes.
+ */
+export type InitInput =
+  | string
+  | URL
+  | Request
+  | Response
+  | Promise<Response>
+  | CompiledModule
+  | ArrayBuffer
+  | ArrayBufferView;
+
+/**
+ * `WebAssembly.Module`, spelled so that it also type-checks where the DOM
+ * lib is absent (a Node or Electron main-process project with `@types/node`).
+ */
+export type CompiledModule = typeof globalThis extends { WebAssembly: { Module: abstract new (...args: never[]) => infer M } } ? M : never;
+
+type LoadWasm = (input?: { module_or_path: InitInput }) => Promise<unknown>;
+
+/**
+ * @internal One entry's wasm module: loaded once, by the Node entry at import
+ * or by `init()` in browsers. Each entry (`halo-device`,
+ * `halo-device/integrator`) has its own, so a browser downloads only its own.
+ */
+export class WasmLoader {
+  #ready = false;
+  #loading: Promise<void> | undefined;
+
+  constructor(
+    private readonly entry: string,
+    private readonly load: LoadWasm,
+  ) {}
+
+  markReady(): void {
+    this.#ready = true;
+  }
+
+  /** Throws the error that tells a browser user to call `init()` first. */
+  assertReady(): void {
+    if (!this.#ready) {
+      throw new HaloError(`${this.entry} is not initialised: call \`await init()\` (from "${this.entry}") first`, {
+        code: "HALO_NOT_INITIALISED",
+        retryable: false,
+      });
+    }
+  }
+
+  init(input?: InitInput): Promise<void> {
+    if (this.#ready) return Promise.resolve();
+    this.#loading ??= this.load(input === undefined ? undefined : { module_or_path: input }).then(
+      () => this.markReady(),
+      (error: unknown) => {
+        this.#loading = undefined; // a failed load can be tried again
+        throw error;
+      },
+    );
+    return this.#loading;
+  }
+}
