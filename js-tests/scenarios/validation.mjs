@@ -37,6 +37,11 @@ export const scenarios = [
         [() => client.fhirRead("Patient", "1#x"), "id"],
         [() => client.fhirRead("../Patient", "1"), "resourceType"],
         [() => client.fhirSearch("Patient", { family: "x" }, { method: "PUT" }), "method"],
+        [() => client.immediateQuery(42), "command"],
+        [() => client.immediateQuery({ text: 7 }), "command.text"],
+        [() => client.immediateQuery({ text: "SELECT 1", parameters: "none" }), "command.parameters"],
+        [() => client.immediateQuery({ text: "SELECT 1", parameters: [{ name: "@a", type: "Int", value: 5 }] }), "command.parameters[0].value"],
+        [() => client.immediateQuery("SELECT 1", { maxTimeInQueueMs: "5000" }), "maxTimeInQueueMs"],
       ];
       for (const [call, field] of cases) {
         await rejects(call(), (e) => e instanceof halo.HaloValidationError && e instanceof halo.HaloError && e.field === field && e.code === "HALO_VALIDATION" && e.retryable === false, `field ${field}`);
@@ -65,6 +70,8 @@ export const scenarios = [
         [{ attemptTimeoutMs: 0 }, "attemptTimeoutMs"],
         [{ maxRetries: 11 }, "maxRetries"],
         [{ getToken: undefined }, "getToken"],
+        [{ siteId: 123 }, "siteId"],
+        [{ allowWeakDeviceId: "yes" }, "allowWeakDeviceId"],
       ];
       for (const [override, field] of cases) {
         let error;

@@ -2,13 +2,14 @@
 //! the credentials for one attempt, send once, and let the core decide
 //! whether to finish, retry after a delay, renew the token, or fail.
 
+use super::bodies::error_body;
 use super::events::Events;
 use super::host::{monotonic_ms, random_unit, sleep, wall_clock_ms, AbortSignal, Interrupted};
 use super::js_error::Failure;
 use super::transport::{send, AttemptError, HttpResponse};
 use crate::core::call::{Call, Next};
 use crate::core::requests::RequestSpec;
-use crate::core::responses::{classify_failure, ErrorBody};
+use crate::core::responses::classify_failure;
 use crate::core::retry::RetryPolicy;
 use js_sys::Function;
 use std::rc::Rc;
@@ -92,12 +93,11 @@ impl Transport {
                     if response.ok() {
                         return Ok(response);
                     }
-                    let body: Option<ErrorBody> =
-                        serde_wasm_bindgen::from_value(response.body.clone()).ok();
+                    let body = error_body(response.body.clone());
                     let error = classify_failure(
                         response.status,
                         response.retry_after.as_deref(),
-                        body.as_ref(),
+                        Some(&body),
                         wall_clock_ms(),
                     );
                     (error, None)

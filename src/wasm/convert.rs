@@ -4,6 +4,7 @@
 use super::js_error::{to_js, Failure};
 use crate::core::error::HaloError;
 use js_sys::Promise;
+#[cfg(feature = "integrator")]
 use serde::de::DeserializeOwned;
 use std::future::Future;
 use std::pin::Pin;
@@ -11,7 +12,9 @@ use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::future_to_promise;
 
 /// Reads a JS value into a core input type; `undefined` and `null` give its
-/// default, a wrong shape a validation error naming `field`.
+/// default, a wrong shape a validation error naming `field`. (The device
+/// entry reads its inputs with `fields` instead, which costs far less wasm.)
+#[cfg(feature = "integrator")]
 pub fn from_js<T: DeserializeOwned + Default>(field: &str, value: JsValue) -> Result<T, HaloError> {
     if value.is_undefined() || value.is_null() {
         return Ok(T::default());

@@ -3,23 +3,23 @@
 //! with the core, runs the shared call loop, and checks the answer with the
 //! core. Bodies come back as parsed JS values; the facade decodes rows.
 
+use super::bodies::query_status;
 use super::call_loop::{Credentials, Limits, Transport};
-use super::convert::{from_js, promise, string_arg, Pending};
+use super::convert::{promise, string_arg, Pending};
+use super::device_inputs as inputs;
 use super::events::Events;
 use super::host::{monotonic_ms, random_bytes, sleep, AbortSignal, Interrupted, GLOBAL_FETCH};
 use super::js_error::{to_js, Failure};
 use super::token_driver::TokenDriver;
-use crate::core::command::{CommandInput, SqlCommand};
-use crate::core::config::{ClientConfig, ClientOptionsInput};
+use crate::core::config::ClientConfig;
 use crate::core::error::{ErrorKind, HaloError};
 use crate::core::headers::auth_headers;
 use crate::core::ids::{format_device_id, DeviceId};
 use crate::core::polling::{PollStep, WaitPlan};
-use crate::core::requests::{DeviceRequests, Method, QueryOptions, Registration, RequestSpec};
-use crate::core::responses::{query_state, QueryState, QueryStatus};
+use crate::core::requests::{DeviceRequests, Method, Registration, RequestSpec};
+use crate::core::responses::{query_state, QueryState};
 use crate::core::token::Grant;
 use js_sys::{Function, Object, Promise, Reflect};
-use serde::Deserialize;
 use std::future::Future;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -80,68 +80,9 @@ pub struct DeviceClient {
     shared: Rc<Shared>,
 }
 
-#[derive(Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-struct QueryCallOptions {
-    catalogue: Option<String>,
-    max_time_in_queue_ms: Option<f64>,
-    timeout_ms: Option<f64>,
-}
-
-#[derive(Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-struct CallOptions {
-    timeout_ms: Option<f64>,
-    /// FHIR search only: `POST` (default) or `GET`.
-    method: Option<String>,
-}
-
-#[derive(Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-struct WaitOptions {
-    poll_interval_ms: Option<f64>,
-    timeout_ms: Option<f64>,
-}
-
-#[derive(Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-struct RegistrationInput {
-    name: Option<String>,
-    /// Kept as the JS value: a string or an object, told apart by `command_from_js`.
-    #[serde(with = "serde_wasm_bindgen::preserve")]
-    command: JsValue,
-    frequency_seconds: Option<f64>,
-    duration_seconds: Option<f64>,
-}
-
-/// A SQL string or the API's command object.
-fn command_from_js(value: JsValue) -> Result<SqlCommand, HaloError> {
-    let input = match value.as_string() {
-        Some(text) => CommandInput::Text(text),
-        None => CommandInput::Object(from_js("command", value)?),
-    };
-    SqlCommand::from_input(input)
-}
-
-/// A query object as the core sees it.
-fn query_status(body: &JsValue) -> Result<QueryState, HaloError> {
-    let status: QueryStatus = serde_wasm_bindgen::from_value(body.clone()).map_err(|_| {
-        HaloError::new(
-            ErrorKind::Protocol,
-            "Halo Cloud returned a query object of an unexpected shape",
-        )
-    })?;
-    Ok(query_state(&status))
-}
-
-impl QueryCallOptions {
-    fn split(self) -> (QueryOptions, Option<f64>) {
-        let options = QueryOptions {
-            catalogue: self.catalogue,
-            max_time_in_queue_ms: self.max_time_in_queue_ms,
-        };
-        (options, self.timeout_ms)
-    }
+/// Where a query object stands, as the core sees it.
+fn query_state_of(body: &JsValue) -> QueryState {
+    query_state(&query_status(body))
 }
 
 #[wasm_bindgen]
@@ -156,7 +97,7 @@ impl DeviceClient {
         on_event: Option<Function>,
     ) -> Result<DeviceClient, JsValue> {
         let reject = |error: HaloError| to_js(Failure::from(error), &[]);
-        let input: ClientOptionsInput = from_js("options", settings).map_err(reject)?;
+        let input = inputs::client_options(settings).map_err(reject)?;
         let config = ClientConfig::from_input(input).map_err(reject)?;
         let fetch = fetch
             .or_else(|| GLOBAL_FETCH.with(Clone::clone))
@@ -203,14 +144,14 @@ impl DeviceClient {
         signal: Option<AbortSignal>,
     ) -> Promise {
         self.run(move |shared| async move {
-            let command = command_from_js(command)?;
-            let (options, timeout_ms) = from_js::<QueryCallOptions>("options", options)?.split();
+            let command = inputs::command(command)?;
+            let (options, timeout_ms) = inputs::query_options(options)?;
             let spec = shared.requests.immediate_query(&command, &options)?;
             let body = shared
                 .execute(spec, &Limits { signal, timeout_ms })
                 .await?
                 .body;
-            match query_status(&body)? {
+            match query_state_of(&body) {
                 QueryState::Succeeded => Ok(body),
                 QueryState::Failed(error) => Err(error.into()),
                 QueryState::Pending => Err(HaloError::new(
@@ -231,14 +172,14 @@ impl DeviceClient {
         signal: Option<AbortSignal>,
     ) -> Promise {
         self.run(move |shared| async move {
-            let command = command_from_js(command)?;
-            let (options, timeout_ms) = from_js::<QueryCallOptions>("options", options)?.split();
+            let command = inputs::command(command)?;
+            let (options, timeout_ms) = inputs::query_options(options)?;
             let spec = shared.requests.async_query(&command, &options)?;
             let body = shared
                 .execute(spec, &Limits { signal, timeout_ms })
                 .await?
                 .body;
-            match query_status(&body)? {
+            match query_state_of(&body) {
                 QueryState::Failed(error) => Err(error.into()),
                 QueryState::Succeeded | QueryState::Pending => Ok(body),
             }
@@ -271,15 +212,15 @@ impl DeviceClient {
             let spec = shared
                 .requests
                 .get_query(&string_arg("queryId", query_id)?)?;
-            let options: WaitOptions = from_js("options", options)?;
-            let plan = WaitPlan::new(options.poll_interval_ms, options.timeout_ms, monotonic_ms())?;
+            let (poll_interval_ms, timeout_ms) = inputs::wait_options(options)?;
+            let plan = WaitPlan::new(poll_interval_ms, timeout_ms, monotonic_ms())?;
             let limits = Limits {
                 signal,
                 timeout_ms: None,
             };
             loop {
                 let body = shared.execute(spec.clone(), &limits).await?.body;
-                match query_status(&body)? {
+                match query_state_of(&body) {
                     QueryState::Succeeded => return Ok(body),
                     QueryState::Failed(error) => return Err(error.into()),
                     QueryState::Pending => match plan.after_pending(monotonic_ms()) {
@@ -320,13 +261,13 @@ impl DeviceClient {
         signal: Option<AbortSignal>,
     ) -> Promise {
         self.run_read(options, signal, move |requests| {
-            let input: RegistrationInput = from_js("registration", registration)?;
-            let command = command_from_js(input.command)?;
+            let input = inputs::registration(registration)?;
+            let command = inputs::command(input.command)?;
             let registration = Registration::new(
-                input.name.as_deref().unwrap_or_default(),
+                &input.name,
                 command,
-                input.frequency_seconds.unwrap_or(f64::NAN),
-                input.duration_seconds.unwrap_or(f64::NAN),
+                input.frequency_seconds,
+                input.duration_seconds,
             )?;
             requests.create_registered_query(&registration)
         })
@@ -406,9 +347,9 @@ impl DeviceClient {
         options: JsValue,
         signal: Option<AbortSignal>,
     ) -> Promise {
-        let method = from_js::<CallOptions>("options", options.clone()).map(|o| o.method);
+        let method = inputs::call_options(options.clone()).map(|o| o.method);
         self.run_read(options, signal, move |requests| {
-            let params: Vec<(String, String)> = from_js("params", params)?;
+            let params = inputs::search_pairs(params)?;
             let method = match method?.as_deref() {
                 None | Some("POST") => Method::Post,
                 Some("GET") => Method::Get,
@@ -472,7 +413,7 @@ impl DeviceClient {
         B: FnOnce(&DeviceRequests) -> Result<RequestSpec, HaloError> + 'static,
     {
         self.run(move |shared| async move {
-            let options: CallOptions = from_js("options", options)?;
+            let options = inputs::call_options(options)?;
             let spec = build(&shared.requests)?;
             let limits = Limits {
                 signal,

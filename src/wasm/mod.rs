@@ -2,11 +2,15 @@
 //! the core decides (fetch, sleep, call `getToken`) and translates between
 //! JS values and core types. No protocol rule lives here.
 
+mod bodies;
 mod call_loop;
 mod convert;
 #[cfg(feature = "device")]
 mod device_client;
+#[cfg(feature = "device")]
+mod device_inputs;
 mod events;
+mod fields;
 mod host;
 #[cfg(feature = "integrator")]
 mod integrator_client;

@@ -2,6 +2,7 @@
 //! calling the integrator's `getToken`, and delivers grants and failures to
 //! the calls waiting for them.
 
+use super::device_inputs::issued_token;
 use super::events::Events;
 use super::host::{
     deferred, monotonic_ms, sleep, wall_clock_ms, within, AbortSignal, Interrupted, Settler,
@@ -9,8 +10,7 @@ use super::host::{
 use super::js_error::Failure;
 use crate::core::error::{ErrorKind, HaloError};
 use crate::core::token::{
-    Acquired, Action, Grant, IssuedTokenInput, RenewalId, TokenEngine, TokenInfo, TokenPolicy,
-    WaiterId,
+    Acquired, Action, Grant, RenewalId, TokenEngine, TokenInfo, TokenPolicy, WaiterId,
 };
 use js_sys::{Function, Object, Promise, Reflect};
 use std::cell::{Cell, RefCell};
@@ -198,12 +198,8 @@ impl TokenDriver {
             }
             Err(cause) => return Err(failed("getToken rejected", Some(cause))),
         };
-        let input: IssuedTokenInput = serde_wasm_bindgen::from_value(value).map_err(|_| {
-            failed(
-                "getToken must resolve to { accessToken: string, expiresIn: number }",
-                None,
-            )
-        })?;
-        input.validate().map_err(|error| (error, None))
+        issued_token(value)
+            .validate()
+            .map_err(|error| (error, None))
     }
 }
