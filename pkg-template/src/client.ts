@@ -132,7 +132,12 @@ export class HaloDeviceClient {
     return core<HaloQuery>(() => this.#inner.startAsyncQuery(command, rest, signal));
   }
 
-  /** The query's current state (immediate or async). */
+  /**
+   * The query's current state (immediate or async).
+   *
+   * @example
+   * const { status } = await client.getQuery(queryId); // e.g. "queued", "executing", "successful"
+   */
   async getQuery(queryId: string, options: CallOptions = {}): Promise<HaloQuery> {
     const { signal, ...rest } = options;
     return core<HaloQuery>(() => this.#inner.getQuery(queryId, rest, signal));
@@ -154,6 +159,11 @@ export class HaloDeviceClient {
   /**
    * One page of a finished async query, decoded. Pages start at 1; they
    * answer `HaloGoneError` once Halo has dropped the results (~24 h).
+   *
+   * @example
+   * const { id } = await client.startAsyncQuery("SELECT * FROM Observations");
+   * await client.waitForQuery(id);
+   * const { rows } = await client.getResultPage(id, 1);
    */
   async getResultPage<R extends Row = Row>(queryId: string, pageNumber: number, options: CallOptions = {}): Promise<ResultPage<R>> {
     const { signal, ...rest } = options;
@@ -210,24 +220,47 @@ export class HaloDeviceClient {
     return core<{ id: string }>(() => this.#inner.createRegisteredQuery(registration, rest, signal));
   }
 
-  /** The site's registered queries. */
+  /**
+   * The site's registered queries.
+   *
+   * @example
+   * const enabled = (await client.listRegisteredQueries()).filter((registered) => registered.status === "enabled");
+   */
   async listRegisteredQueries(options: CallOptions = {}): Promise<RegisteredQuery[]> {
     const { signal, ...rest } = options;
     const body = await core<{ registeredQueries?: RegisteredQuery[] }>(() => this.#inner.listRegisteredQueries(rest, signal));
     return body?.registeredQueries ?? [];
   }
 
+  /**
+   * One registered query: its status, schedule and metrics.
+   *
+   * @example
+   * const { status, metrics } = await client.getRegisteredQuery(id);
+   */
   async getRegisteredQuery(registeredQueryId: string, options: CallOptions = {}): Promise<RegisteredQuery> {
     const { signal, ...rest } = options;
     return core<RegisteredQuery>(() => this.#inner.getRegisteredQuery(registeredQueryId, rest, signal));
   }
 
+  /**
+   * Cancels a registered query: Halo stops running it.
+   *
+   * @example
+   * const { id } = await client.createRegisteredQuery({ name: "today", command: "SELECT * FROM Appointments", frequencySeconds: 300, durationSeconds: 3600 });
+   * await client.cancelRegisteredQuery(id);
+   */
   async cancelRegisteredQuery(registeredQueryId: string, options: CallOptions = {}): Promise<void> {
     const { signal, ...rest } = options;
     await core<undefined>(() => this.#inner.cancelRegisteredQuery(registeredQueryId, rest, signal));
   }
 
-  /** The latest result of a registered query, decoded. */
+  /**
+   * The latest result of a registered query, decoded.
+   *
+   * @example
+   * const { rows, rowCount } = await client.getRegisteredQueryResult(id);
+   */
   async getRegisteredQueryResult<R extends Row = Row>(registeredQueryId: string, options: CallOptions = {}): Promise<RegisteredQueryResult<R>> {
     const { signal, ...rest } = options;
     const body = await core<{ data?: string | null; parameters?: ReturnedParameter[] | null; rows?: number; size?: number }>(() =>
@@ -265,13 +298,24 @@ export class HaloDeviceClient {
     return core<FhirBundle<T>>(() => this.#inner.fhirSearch(resourceType, searchPairs(params), rest, signal));
   }
 
-  /** The site's FHIR CapabilityStatement. */
+  /**
+   * The site's FHIR CapabilityStatement.
+   *
+   * @example
+   * const capabilities = await client.fhirCapabilities();
+   * console.log(capabilities.fhirVersion); // "4.0.1"
+   */
   async fhirCapabilities(options: CallOptions = {}): Promise<FhirResource> {
     const { signal, ...rest } = options;
     return core<FhirResource>(() => this.#inner.fhirCapabilities(rest, signal));
   }
 
-  /** The token's state; never the token itself. */
+  /**
+   * The token's state; never the token itself.
+   *
+   * @example
+   * const { hasToken, expiresAt, renewals } = client.tokenInfo();
+   */
   tokenInfo(): TokenInfo {
     return this.#inner.tokenInfo();
   }

@@ -29,7 +29,15 @@ function protocolError(message: string, cause?: unknown): HaloError {
   return new HaloError(message, { code: "HALO_PROTOCOL", retryable: false, ...(cause === undefined ? {} : { cause }) });
 }
 
-/** Decodes a `data` field (base64 of a JSON array of row objects) to rows. */
+/**
+ * Decodes a `data` field (base64 of a JSON array of row objects) to rows.
+ * The client's query methods already do this; use it on a query object you
+ * got another way. Data that is not such an array is a `HALO_PROTOCOL` error.
+ *
+ * @example
+ * const query = await client.getQuery(queryId); // an immediate query carries its result inline
+ * const rows = decodeRows<{ InternalID: number; Surname: string }>(query.result?.data);
+ */
 export function decodeRows<R extends Row = Row>(data: string | null | undefined): R[] {
   if (data === null || data === undefined || data === "") return [];
   let parsed: unknown;

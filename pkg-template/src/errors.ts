@@ -1,4 +1,10 @@
-/** Stable error codes, one per error class (plus the generic ones). */
+/**
+ * Stable error codes, one per error class (plus the generic ones).
+ *
+ * @example
+ * try { await client.immediateQuery("SELECT * FROM Patients"); }
+ * catch (error) { if (error instanceof HaloError && error.code === "HALO_UNAVAILABLE") showBanner("The practice's server is offline"); }
+ */
 export type HaloErrorCode =
   | "HALO_VALIDATION"
   | "HALO_AUTH"
@@ -16,7 +22,13 @@ export type HaloErrorCode =
   | "HALO_WEBHOOK"
   | "HALO_NOT_INITIALISED";
 
-/** What every Halo error carries besides its message. */
+/**
+ * What every Halo error carries besides its message (and what its
+ * constructor takes, e.g. for a test double).
+ *
+ * @example
+ * const offline = new HaloUnavailableError("the practice could not be contacted", { code: "HALO_UNAVAILABLE", status: 503, retryable: true });
+ */
 export interface HaloErrorDetails {
   code: HaloErrorCode;
   /** The HTTP status, when Halo Cloud answered. */
@@ -48,7 +60,13 @@ export class HaloError extends Error {
   }
 }
 
-/** Bad input, caught before anything was sent. `field` names the culprit. */
+/**
+ * Bad input, caught before anything was sent. `field` names the culprit.
+ *
+ * @example
+ * try { await client.getResultPage(queryId, 0); }
+ * catch (error) { if (error instanceof HaloValidationError) console.error(`invalid ${error.field}`); } // "pageNumber"
+ */
 export class HaloValidationError extends HaloError {
   readonly field: string | undefined;
   constructor(message: string, details: HaloErrorDetails & { field?: string }) {
@@ -57,19 +75,49 @@ export class HaloValidationError extends HaloError {
   }
 }
 
-/** 401 after one renewal, or `getToken` failed to supply a usable token. */
+/**
+ * 401 after one renewal, or `getToken` failed to supply a usable token.
+ *
+ * @example
+ * try { await client.immediateQuery("SELECT * FROM Patients"); }
+ * catch (error) { if (error instanceof HaloAuthError) console.error("check the token service:", error.message, error.cause); }
+ */
 export class HaloAuthError extends HaloError {}
 
-/** 403: IP not allowed, non-authoritative site, or the practice's Halo GUID changed. */
+/**
+ * 403: IP not allowed, non-authoritative site, or the practice's Halo GUID changed.
+ *
+ * @example
+ * try { await client.immediateQuery("SELECT * FROM Patients"); }
+ * catch (error) { if (error instanceof HaloForbiddenError) await askCloudToRecoverSite(siteId); } // it calls integrator.recoverFromGuidChange
+ */
 export class HaloForbiddenError extends HaloError {}
 
-/** 404. */
+/**
+ * 404: no such query, registered query, site or FHIR resource.
+ *
+ * @example
+ * try { await client.fhirRead("Patient", "999"); }
+ * catch (error) { if (error instanceof HaloNotFoundError) console.log("no such patient"); }
+ */
 export class HaloNotFoundError extends HaloError {}
 
-/** 410: result pages expire about 24 hours after the query ran. */
+/**
+ * 410: result pages expire about 24 hours after the query ran.
+ *
+ * @example
+ * try { await client.getResultPage(queryId, 1); }
+ * catch (error) { if (error instanceof HaloGoneError) queryId = (await client.startAsyncQuery(sql)).id; } // expired: run it again
+ */
 export class HaloGoneError extends HaloError {}
 
-/** 429. `retryAfterMs` is what `Retry-After` said, when it said something. */
+/**
+ * 429. `retryAfterMs` is what `Retry-After` said, when it said something.
+ *
+ * @example
+ * try { await client.immediateQuery("SELECT * FROM Patients"); }
+ * catch (error) { if (error instanceof HaloRateLimitError) await new Promise((resolve) => setTimeout(resolve, error.retryAfterMs ?? 60_000)); }
+ */
 export class HaloRateLimitError extends HaloError {
   readonly retryAfterMs: number | undefined;
   constructor(message: string, details: HaloErrorDetails & { retryAfterMs?: number }) {
@@ -78,10 +126,22 @@ export class HaloRateLimitError extends HaloError {
   }
 }
 
-/** 503 (the practice could not be contacted) or 504 (no answer in time). */
+/**
+ * 503 (the practice could not be contacted) or 504 (no answer in time).
+ *
+ * @example
+ * try { await client.immediateQuery("SELECT * FROM Patients"); }
+ * catch (error) { if (error instanceof HaloUnavailableError) showBanner("The practice's server is offline; try again later"); }
+ */
 export class HaloUnavailableError extends HaloError {}
 
-/** The query reached the practice and failed there. */
+/**
+ * The query reached the practice and failed there.
+ *
+ * @example
+ * try { await client.immediateQuery("SELECT * FROM NoSuchTable"); }
+ * catch (error) { if (error instanceof HaloQueryFailedError) console.error(error.queryStatus, error.errorType, error.errorCode, error.errorMessage); }
+ */
 export class HaloQueryFailedError extends HaloError {
   /** The query's terminal status, e.g. `executionFailed`. */
   readonly queryStatus: string;
@@ -101,16 +161,40 @@ export class HaloQueryFailedError extends HaloError {
   }
 }
 
-/** `fetch` failed: DNS, refused or dropped connection, CORS. */
+/**
+ * `fetch` failed: DNS, refused or dropped connection, CORS.
+ *
+ * @example
+ * try { await client.immediateQuery("SELECT * FROM Patients"); }
+ * catch (error) { if (error instanceof HaloNetworkError) showBanner("Cannot reach Halo Cloud: check the connection"); }
+ */
 export class HaloNetworkError extends HaloError {}
 
-/** An attempt, a token request or the whole call ran out of time. */
+/**
+ * An attempt, a token request or the whole call ran out of time.
+ *
+ * @example
+ * try { await client.immediateQuery("SELECT * FROM Patients", { timeoutMs: 15_000 }); }
+ * catch (error) { if (error instanceof HaloTimeoutError) showBanner("The practice is slow to answer; try again later"); }
+ */
 export class HaloTimeoutError extends HaloError {}
 
-/** Why a webhook was refused. */
+/**
+ * Why a webhook was refused.
+ *
+ * @example
+ * try { await verifyWebhook({ rawBody, headers, secret }); }
+ * catch (error) { if (error instanceof HaloWebhookError && error.reason === "replay") return; } // already handled
+ */
 export type WebhookRejectionReason = "headers" | "signature" | "timestamp" | "replay" | "payload";
 
-/** A webhook request that must not be trusted; `reason` says which check failed. */
+/**
+ * A webhook request that must not be trusted; `reason` says which check failed.
+ *
+ * @example
+ * try { hook = await verifyWebhook({ rawBody, headers: request.headers, secret }); }
+ * catch (error) { if (error instanceof HaloWebhookError) return response.writeHead(401).end(); }
+ */
 export class HaloWebhookError extends HaloError {
   readonly reason: WebhookRejectionReason;
   constructor(message: string, details: HaloErrorDetails & { reason: WebhookRejectionReason }) {

@@ -1,8 +1,25 @@
 import type { FetchLike, HaloEvent } from "./types.js";
 
-/** The PMS names the Integrator API takes. */
+/**
+ * The PMS names the Integrator API takes.
+ *
+ * @example
+ * const sites = await integrator.findSites({ pmsId: "ZM-4417", pmsName: "Zedmed" });
+ */
 export type PmsName = "Best Practice" | "Zedmed" | "D4w";
 
+/**
+ * The options of `new HaloIntegratorClient(…)`: where Halo Cloud is and your
+ * subscription key; the rest tune timing and observability.
+ *
+ * @example
+ * const integrator = new HaloIntegratorClient({
+ *   environment: "production", // or baseUrl: "http://127.0.0.1:4010" for the simulator
+ *   subscriptionKey: process.env.HALO_SUBSCRIPTION_KEY!,
+ *   maxRetries: 2,
+ *   onEvent: (event) => { if (event.type === "retry") console.warn(`retrying ${event.path}`); },
+ * });
+ */
 export interface HaloIntegratorClientOptions {
   /** `production` or `stage`; or give `baseUrl` instead. */
   environment?: "production" | "stage";
@@ -24,6 +41,16 @@ export interface HaloIntegratorClientOptions {
   dangerouslyAllowBrowser?: boolean;
 }
 
+/**
+ * What `issueDeviceToken` takes: which practice, and which device the token
+ * is for.
+ *
+ * @example
+ * const token = await integrator.issueDeviceToken({
+ *   siteId: "3f2504e0-4f89-41d3-9a0c-0305e82c3301",
+ *   deviceId: "demo-workstation-4f3a9c21d4e5b6a7",
+ * });
+ */
 export interface DeviceTokenRequest {
   /** The practice's Halo GUID. */
   siteId: string;
@@ -34,6 +61,14 @@ export interface DeviceTokenRequest {
   allowWeakDeviceId?: boolean;
 }
 
+/**
+ * A device token from `issueDeviceToken`. Send `accessToken` and
+ * `expiresIn` to the device, whose `getToken` resolves with them.
+ *
+ * @example
+ * const { accessToken, expiresIn } = await integrator.issueDeviceToken({ siteId, deviceId });
+ * response.json({ accessToken, expiresIn });
+ */
 export interface DeviceToken {
   accessToken: string;
   tokenType: string;
@@ -43,7 +78,13 @@ export interface DeviceToken {
   expiresAt: Date;
 }
 
-/** A Halo site (one practice database), as the Integrator API returns it. */
+/**
+ * A Halo site (one practice database), as the Integrator API returns it.
+ *
+ * @example
+ * const site = await integrator.getSite("3f2504e0-4f89-41d3-9a0c-0305e82c3301");
+ * if (site.availability !== "online") console.warn(`${site.practiceMetadata?.practiceName} is ${site.availability}`);
+ */
 export interface HaloSite {
   id: string;
   pmsType?: "BestPractice" | "Zedmed" | "D4w";
@@ -69,23 +110,54 @@ export interface HaloSite {
   heartbeatTimestampUTC?: string | null;
 }
 
+/**
+ * A practice as its PMS knows it: the PMS's own id for it, and which PMS.
+ *
+ * @example
+ * const practice: Practice = { pmsId: "12345", pmsName: "Best Practice" };
+ * const { siteId } = await integrator.resolveSite(practice);
+ */
 export interface Practice {
   /** The PMS's own id: Bp Site ID, Zedmed Database ID, or D4W Centaur CRN. */
   pmsId: string;
   pmsName: PmsName;
 }
 
-/** What you recorded about the practice at onboarding, to recognise it later. */
+/**
+ * What you recorded about the practice at onboarding, to recognise it later.
+ *
+ * @example
+ * const recorded: SecondaryIdentifiers = { practiceName: "Halo Clinic North", practiceManagementVersion: "1.13.2.948" };
+ * const { siteId } = await integrator.resolveSite({ pmsId: "12345", pmsName: "Best Practice", expect: recorded });
+ */
 export interface SecondaryIdentifiers {
   practiceName?: string;
   practiceManagementVersion?: string;
 }
 
+/**
+ * What `resolveSite` resolves with: the authoritative site's Halo GUID, and
+ * the site.
+ *
+ * @example
+ * const { siteId, site } = await integrator.resolveSite({ pmsId: "12345", pmsName: "Best Practice" });
+ * // siteId: "3f2504e0-4f89-41d3-9a0c-0305e82c3301", site.authoritative: true
+ */
 export interface ResolvedSite {
   siteId: string;
   site: HaloSite;
 }
 
+/**
+ * What `recoverFromGuidChange` reports: the old and the authoritative Halo
+ * GUID, whether they differ, and whether the recorded identifiers still
+ * match the site.
+ *
+ * @example
+ * const change = await integrator.recoverFromGuidChange({ siteId: stored.siteId, pmsId: "12345", pmsName: "Best Practice", recorded: { practiceName: "Halo Clinic North" } });
+ * if (change.canSwitchAutomatically) stored.siteId = change.newSiteId;
+ * else if (change.changed) console.warn("check the practice by hand:", change.secondaryChanged);
+ */
 export interface GuidChange {
   oldSiteId: string;
   newSiteId: string;
@@ -98,19 +170,56 @@ export interface GuidChange {
   site: HaloSite;
 }
 
+/**
+ * What every `HaloIntegratorClient` method takes last: an `AbortSignal`, and
+ * a deadline for the whole call, retries included.
+ *
+ * @example
+ * const site = await integrator.getSite(siteId, { signal: request.signal, timeoutMs: 10_000 });
+ */
 export interface IntegratorCallOptions {
   signal?: AbortSignal;
+  /** Total time for the call, retries included. */
   timeoutMs?: number;
 }
 
-/** Remembers webhook ids to refuse replays; plug in Redis or a database. */
+/**
+ * Remembers webhook ids to refuse replays; plug in Redis or a database.
+ *
+ * @example
+ * // Shared by every server, with node-redis: SET NX succeeds only for a new id.
+ * const seen: WebhookSeenStore = {
+ *   async seen(id, rememberUntil) {
+ *     return (await redis.set(`halo-webhook:${id}`, "1", { NX: true, PXAT: rememberUntil })) === null;
+ *   },
+ * };
+ */
 export interface WebhookSeenStore {
   /** Whether `id` was seen; records it until `rememberUntil` (ms since the epoch). */
   seen(id: string, rememberUntil: number): boolean | Promise<boolean>;
 }
 
+/**
+ * A webhook request's headers: a fetch `Headers`, or a plain object such as
+ * Node's `request.headers`. Names are matched case-insensitively.
+ *
+ * @example
+ * await verifyWebhook({ rawBody: await request.text(), headers: request.headers, secret }); // fetch-style handler
+ * await verifyWebhook({ rawBody: body, headers: req.headers, secret });                     // node:http or Express
+ */
 export type WebhookHeaders = Headers | Record<string, string | string[] | undefined>;
 
+/**
+ * What `verifyWebhook` takes: the body exactly as received, the headers and
+ * your secret; optionally the allowed clock skew and a shared replay store.
+ *
+ * @example
+ * app.post("/halo/webhook", express.raw({ type: "application/json" }), async (req, res) => {
+ *   const options: VerifyWebhookOptions = { rawBody: req.body, headers: req.headers, secret: process.env.HALO_WEBHOOK_SECRET!, toleranceSeconds: 120 };
+ *   const hook = await verifyWebhook(options);
+ *   res.sendStatus(204);
+ * });
+ */
 export interface VerifyWebhookOptions {
   /** The body exactly as received, before any JSON parsing. */
   rawBody: string | Uint8Array;
@@ -123,6 +232,16 @@ export interface VerifyWebhookOptions {
   seen?: WebhookSeenStore;
 }
 
+/**
+ * A webhook that passed every check: the notification's id and time, and
+ * the site and query whose results are ready.
+ *
+ * @example
+ * const hook = await verifyWebhook({ rawBody, headers, secret });
+ * const { rows } = hook.webhookSource === "async"
+ *   ? await device.getResultPage(hook.queryId, 1)
+ *   : await device.getRegisteredQueryResult(hook.queryId);
+ */
 export interface VerifiedWebhook {
   id: string;
   occurredAt: Date;

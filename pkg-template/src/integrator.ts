@@ -1,3 +1,21 @@
+/**
+ * `halo-device/integrator`: the integrator's side of Halo Cloud, for your
+ * servers and Electron's main process, never a browser. A
+ * `HaloIntegratorClient` authenticated by your subscription key issues
+ * device tokens for the devices' `getToken`, resolves a practice's PMS ID to
+ * its Halo GUID and pairs sites; `verifyWebhook` and `expandWebhookUrl`
+ * handle Halo's webhooks.
+ *
+ * @example
+ * import { HaloIntegratorClient } from "halo-device/integrator";
+ *
+ * const integrator = new HaloIntegratorClient({ environment: "stage", subscriptionKey: process.env.HALO_SUBSCRIPTION_KEY! });
+ * const { siteId } = await integrator.resolveSite({ pmsId: "12345", pmsName: "Best Practice", expect: { practiceName: "Halo Clinic North" } });
+ * const token = await integrator.issueDeviceToken({ siteId, deviceId }); // { accessToken, tokenType, expiresIn, expiresAt }
+ *
+ * @module
+ */
+
 import { IntegratorClient, expandWebhookUrl as expand, verifyWebhookRequest } from "./wasm/halo_integrator.js";
 import { core } from "./call.js";
 import { fromCore, HaloValidationError, HaloWebhookError } from "./errors.js";
@@ -74,19 +92,35 @@ export class HaloIntegratorClient {
     return core<DeviceToken>(() => this.#inner.issueDeviceToken(request, rest, signal));
   }
 
-  /** `GET /integrator/sites`: every site Halo knows for a PMS ID (authoritative or not). */
+  /**
+   * `GET /integrator/sites`: every site Halo knows for a PMS ID (authoritative or not).
+   *
+   * @example
+   * const sites = await integrator.findSites({ pmsId: "12345", pmsName: "Best Practice" });
+   * const authoritative = sites.find((site) => site.authoritative);
+   */
   async findSites(practice: Practice, options: IntegratorCallOptions = {}): Promise<HaloSite[]> {
     const { signal, ...rest } = options;
     return (await core<HaloSite[] | undefined>(() => this.#inner.findSites(practice, rest, signal))) ?? [];
   }
 
-  /** `GET /integrator/sites/{siteId}`: a site's status. */
+  /**
+   * `GET /integrator/sites/{siteId}`: a site's status.
+   *
+   * @example
+   * const { availability, status } = await integrator.getSite("3f2504e0-4f89-41d3-9a0c-0305e82c3301"); // "online", "active"
+   */
   async getSite(siteId: string, options: IntegratorCallOptions = {}): Promise<HaloSite> {
     const { signal, ...rest } = options;
     return core<HaloSite>(() => this.#inner.getSite(siteId, rest, signal));
   }
 
-  /** `POST /integrator/pair-site`: `pairingCode` is required for Best Practice. */
+  /**
+   * `POST /integrator/pair-site`: `pairingCode` is required for Best Practice.
+   *
+   * @example
+   * const site = await integrator.pairSite({ pmsId: "12345", pmsName: "Best Practice", pairingCode: "ABC123" });
+   */
   async pairSite(practice: Practice & { pairingCode?: string }, options: IntegratorCallOptions = {}): Promise<HaloSite> {
     const { signal, ...rest } = options;
     return core<HaloSite>(() => this.#inner.pairSite(practice, rest, signal));
@@ -139,7 +173,15 @@ export function expandWebhookUrl(template: string, values: { siteId: string; que
   }
 }
 
-/** An in-memory replay store; entries are dropped once they expire. */
+/**
+ * An in-memory replay store; entries are dropped once they expire.
+ * `verifyWebhook` uses one per process by default; share a store such as
+ * Redis across servers instead.
+ *
+ * @example
+ * const seen = createMemorySeenStore(); // e.g. one per tenant, or per test
+ * const hook = await verifyWebhook({ rawBody, headers, secret, seen });
+ */
 export function createMemorySeenStore(): WebhookSeenStore {
   const ids = new Map<string, number>();
   return {

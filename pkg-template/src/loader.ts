@@ -3,6 +3,10 @@ import { HaloError } from "./errors.js";
 /**
  * Where to load the wasm from: a URL (string or `URL`), a `Response` (or a
  * promise of one), a compiled `WebAssembly.Module`, or the raw bytes.
+ *
+ * @example
+ * await init("/assets/halo_device_bg.wasm");        // a URL
+ * await init(fetch("/assets/halo_device_bg.wasm")); // or a Response, or a promise of one
  */
 export type InitInput =
   | string
@@ -17,6 +21,10 @@ export type InitInput =
 /**
  * `WebAssembly.Module`, spelled so that it also type-checks where the DOM
  * lib is absent (a Node or Electron main-process project with `@types/node`).
+ *
+ * @example
+ * const module: CompiledModule = await WebAssembly.compileStreaming(fetch("/assets/halo_device_bg.wasm"));
+ * await init(module);
  */
 export type CompiledModule = typeof globalThis extends { WebAssembly: { Module: abstract new (...args: never[]) => infer M } } ? M : never;
 
