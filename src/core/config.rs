@@ -16,7 +16,8 @@ pub const DEFAULT_TOKEN_TIMEOUT_MS: u64 = 30_000;
 
 /// The options object as a JavaScript caller wrote it (callbacks excluded:
 /// the shell keeps those).
-#[derive(Debug, Default, Deserialize)]
+/// No `Debug`: it holds the device id as plain text.
+#[derive(Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ClientOptionsInput {
     pub environment: Option<String>,
@@ -149,7 +150,10 @@ fn validate_base_url(url: &str) -> Result<String, HaloError> {
         Some(rest) => {
             let host = rest.split('/').next().unwrap_or_default();
             !host.is_empty()
-                && !rest.contains(['?', '#', ' '])
+                // URL parsers read `\` as `/` and drop dot segments: the
+                // URL must go where it reads.
+                && !rest.contains(['?', '#', ' ', '\\'])
+                && !rest.split('/').skip(1).any(is_dot_segment)
                 && rest.bytes().all(|b| b.is_ascii_graphic())
         }
         None => false,
@@ -162,6 +166,12 @@ fn validate_base_url(url: &str) -> Result<String, HaloError> {
             format!("baseUrl must be an http(s) URL without a query or fragment, such as http://127.0.0.1:4010; got \"{url}\""),
         ))
     }
+}
+
+/// `.` or `..`, also percent-encoded, as the URL standard recognises them.
+fn is_dot_segment(segment: &str) -> bool {
+    let decoded = segment.to_ascii_lowercase().replace("%2e", ".");
+    decoded == "." || decoded == ".."
 }
 
 fn validate_path_prefix(prefix: &str) -> Result<String, HaloError> {
@@ -241,6 +251,11 @@ mod tests {
             (None, Some("ftp://x"), None, "baseUrl"),
             (None, Some("http://"), None, "baseUrl"),
             (None, Some("http://x/?a=1"), None, "baseUrl"),
+            // Found by tests/fuzz_requests.rs: what a URL parser would move.
+            (None, Some("https://x\\y"), None, "baseUrl"),
+            (None, Some("https://x/a/../b"), None, "baseUrl"),
+            (None, Some("https://x/%2E%2e"), None, "baseUrl"),
+            (None, Some("https://x/."), None, "baseUrl"),
             (Some("stage"), None, Some("desktop"), "pathPrefix"),
             (Some("stage"), None, Some("/a/../b"), "pathPrefix"),
         ];

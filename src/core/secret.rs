@@ -28,11 +28,26 @@ impl fmt::Debug for Secret {
 ///
 /// Server messages are echoed into errors; a server (or a proxy in front of
 /// it) that quotes a header back must not leak it through us.
+///
+/// Every byte inside any occurrence is hidden before anything is replaced,
+/// so secrets that overlap or contain one another are hidden whole,
+/// whatever their order (found by tests/fuzz_secrets.rs).
 pub fn redact(text: &str, secrets: &[&str]) -> String {
-    let mut out = text.to_owned();
+    let mut hidden = vec![false; text.len()];
     for secret in secrets.iter().filter(|s| s.len() >= 4) {
-        if out.contains(secret) {
-            out = out.replace(secret, "[redacted]");
+        // Every start, overlapping ones included (`str::replace` skips those).
+        for (start, _) in text.char_indices() {
+            if text[start..].starts_with(secret) {
+                hidden[start..start + secret.len()].fill(true);
+            }
+        }
+    }
+    let mut out = String::with_capacity(text.len());
+    for (at, ch) in text.char_indices() {
+        match (hidden[at], at > 0 && hidden[at - 1]) {
+            (false, _) => out.push(ch),
+            (true, false) => out.push_str("[redacted]"),
+            (true, true) => {}
         }
     }
     out
@@ -62,5 +77,16 @@ mod tests {
     #[test]
     fn redact_ignores_values_too_short_to_be_secrets() {
         assert_eq!(redact("a b c", &["", "a"]), "a b c");
+    }
+
+    #[test]
+    fn redact_hides_overlapping_and_nested_secrets_whole() {
+        // A shorter secret first used to leave the rest of a longer one.
+        assert_eq!(
+            redact("id abcd-wxyz", &["abcd", "abcd-wxyz"]),
+            "id [redacted]"
+        );
+        assert_eq!(redact("abcdefgh", &["abcdef", "cdefgh"]), "[redacted]");
+        assert_eq!(redact("aaaaa", &["aaaa"]), "[redacted]");
     }
 }

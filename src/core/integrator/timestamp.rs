@@ -1,7 +1,7 @@
 //! ISO 8601 date-times as Halo's webhooks send them (.NET's round-trip
 //! format): `2026-03-05T14:30:00.0000000+00:00`.
 
-use crate::core::http_date::days_from_civil;
+use crate::core::http_date::{days_from_civil, days_in_month};
 
 /// Parses `YYYY-MM-DDThh:mm:ss[.f…]` followed by `Z` or `±hh:mm` into
 /// milliseconds since the Unix epoch. The offset is required: without it
@@ -76,15 +76,6 @@ fn number(digits: &[u8]) -> Option<i64> {
             .iter()
             .fold(0, |n, digit| n * 10 + i64::from(digit - b'0')),
     )
-}
-
-fn days_in_month(year: i64, month: i64) -> i64 {
-    let (next_year, next_month) = if month == 12 {
-        (year + 1, 1)
-    } else {
-        (year, month + 1)
-    };
-    days_from_civil(next_year, next_month, 1) - days_from_civil(year, month, 1)
 }
 
 #[cfg(test)]
