@@ -1,0 +1,114 @@
+#!/usr/bin/env node
+// The bench: `node bench/run.mjs [--no-build]` (npm run bench).
+// Builds and installs the release package as scripts/test.sh does (unless
+// --no-build: then it measures what node_modules/halo-device holds), runs
+// every measurement, and prints one Markdown table on stdout. Progress goes
+// to stderr. See bench/README.md for what each figure means.
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { measureBrowserDecode, measureNodeDecode, pageData } from "./decode.mjs";
+import { measureBrowserInit, measureNodeInit } from "./init.mjs";
+import { measureMemory } from "./memory.mjs";
+import { table } from "./report.mjs";
+import { measureRequests } from "./requests.mjs";
+import { allEntrySizes, packageRoot } from "./sizes.mjs";
+import { startSimulatorProcess } from "./simulator.mjs";
+import { measureStorm } from "./storm.mjs";
+
+// Sample counts: enough for stable medians, the whole run within ~5 minutes
+// on 2 cores (the build included).
+const NODE_INIT_SAMPLES = 21;
+const BROWSER_INIT_SAMPLES = 21;
+const REQUESTS = 2000;
+const DECODE_NODE_SAMPLES = 9;
+const DECODE_BROWSER_REPS = 11;
+const STORM_SIZE = 1000;
+const STORM_ROUNDS = 7;
+const MEMORY_CALLS = 100_000;
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const log = (message) => process.stderr.write(`[bench] ${message}\n`);
+const started = performance.now();
+
+if (!process.argv.includes("--no-build")) {
+  log("building and installing the release package");
+  const toStderr = { cwd: root, stdio: ["ignore", process.stderr, process.stderr] };
+  execFileSync(process.execPath, ["scripts/build-package.mjs"], toStderr);
+  execFileSync("npm", ["install", "--no-save", "--no-audit", "--no-fund", "./build/halo-device.tgz"], toStderr);
+}
+
+let pkgRoot;
+try {
+  pkgRoot = packageRoot();
+} catch {
+  log("halo-device is not installed: run without --no-build");
+  process.exit(1);
+}
+const { version } = JSON.parse(readFileSync(join(pkgRoot, "package.json"), "utf8"));
+// Imported only now, after the install: "halo-device" is the fresh build,
+// and the js-tests' browser support (for its Chromium flags) resolves the
+// installed package when it loads.
+const halo = await import("halo-device");
+const { BENCH_DIR, startBrowser } = await import("./browser.mjs");
+
+// Other work on the machine shows up as noise: the header reports the load.
+const loadAtStart = loadavg()[0];
+log("sizes");
+const sizes = allEntrySizes(pkgRoot);
+const device = sizes.find((entry) => entry.name === "device");
+const entryPath = device.entry;
+const gluePath = device.files.find((file) => file.kind === "glue").path;
+const glueUrl = pathToFileURL(join(pkgRoot, gluePath)).href;
+
+log("init in Node");
+const nodeInit = measureNodeInit({ samples: NODE_INIT_SAMPLES });
+const data = pageData();
+const browser = await startBrowser({ roots: { "/pkg/": pkgRoot, "/bench/": BENCH_DIR }, blobs: { "/data/page.b64": data } });
+let browserInit, browserDecode;
+try {
+  log("init in Chromium");
+  browserInit = await measureBrowserInit({ browser, packageEntryUrl: `/pkg/${entryPath}`, samples: BROWSER_INIT_SAMPLES });
+  log("decoding in Chromium");
+  browserDecode = await measureBrowserDecode({ browser, entryUrl: `/pkg/${entryPath}`, dataUrl: "/data/page.b64", reps: DECODE_BROWSER_REPS });
+} finally {
+  await browser.close();
+}
+
+log("decoding in Node");
+const nodeDecode = measureNodeDecode({ data, glueUrl, samples: DECODE_NODE_SAMPLES });
+
+const simulator = await startSimulatorProcess();
+let requests, storm;
+try {
+  log(`per-request overhead (${REQUESTS} + ${REQUESTS} calls)`);
+  requests = await measureRequests({ halo, baseUrl: simulator.url, n: REQUESTS });
+  log(`renewal storm (${STORM_ROUNDS} rounds of ${STORM_SIZE} calls)`);
+  storm = await measureStorm({ halo, baseUrl: simulator.url, size: STORM_SIZE, rounds: STORM_ROUNDS });
+} finally {
+  await simulator.close();
+}
+
+log(`memory (${MEMORY_CALLS} calls, twice)`);
+const memory = measureMemory({ glueUrl, total: MEMORY_CALLS });
+
+const cpu = cpus();
+const budget = JSON.parse(readFileSync(join(root, "size-budget.json"), "utf8"));
+console.log(`halo-device ${version} (${relative(root, pkgRoot)}), ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, Node ${process.version}, Chromium ${browser.version}, ${cpu.length} × ${cpu[0]?.model}, load average ${loadAtStart.toFixed(1)} before measuring, ${loadavg()[0].toFixed(1)} after\n`);
+console.log(
+  table({
+    sizes,
+    init: { node: nodeInit, browser: browserInit },
+    requests,
+    decode: { node: nodeDecode, browser: browserDecode, pageBytes: data.length },
+    storm,
+    stormSize: STORM_SIZE,
+    memory,
+  }),
+);
+const budgets = sizes
+  .filter((entry) => !entry.missing)
+  .map((entry) => `${entry.name} ${entry.total.gzip} B of ${budget[entry.name]?.gzipBytes ?? "(no budget)"} B`);
+console.log(`\nSizes in KiB/MiB (1024). size-budget.json (checked by js-tests/size-budget.test.mjs): ${budgets.join("; ")}. Bench time ${((performance.now() - started) / 1000).toFixed(0)} s.`);
