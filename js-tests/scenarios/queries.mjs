@@ -19,6 +19,8 @@ export const scenarios = [
       const info = client.tokenInfo();
       check(info.hasToken && info.renewals === 1 && info.expiresAt instanceof Date, "tokenInfo after the first call");
       check(!JSON.stringify(info).includes("ey"), "tokenInfo holds no token");
+      const accented = await client.immediateQuery("SELECT Firstname FROM Patients WHERE InternalID = 7");
+      equal(accented.rows, [{ Firstname: "Zoë" }], "non-ASCII text decodes as UTF-8");
     },
   },
   {
