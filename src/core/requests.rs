@@ -375,20 +375,23 @@ pub fn form_encode(pairs: &[(String, String)]) -> String {
 }
 
 fn push_form_component(out: &mut String, value: &str) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for byte in value.bytes() {
         match byte {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => {
                 out.push(byte as char)
             }
             b' ' => out.push('+'),
-            _ => {
-                out.push('%');
-                out.push(HEX[usize::from(byte >> 4)] as char);
-                out.push(HEX[usize::from(byte & 0x0f)] as char);
-            }
+            _ => push_percent_escape(out, byte),
         }
     }
+}
+
+/// `%XX` for one byte, upper-case hex as RFC 3986 recommends.
+pub(crate) fn push_percent_escape(out: &mut String, byte: u8) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    out.push('%');
+    out.push(HEX[usize::from(byte >> 4)] as char);
+    out.push(HEX[usize::from(byte & 0x0f)] as char);
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use js_sys::Promise;
 use serde::de::DeserializeOwned;
 use std::future::Future;
 use std::pin::Pin;
+use std::rc::Rc;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::future_to_promise;
 
@@ -30,13 +31,31 @@ pub fn string_arg(field: &str, value: JsValue) -> Result<String, HaloError> {
         .ok_or_else(|| HaloError::validation(field, format!("{field} must be a string")))
 }
 
-pub type Pending = Pin<Box<dyn Future<Output = Result<JsValue, Failure>>>>;
+type Pending = Pin<Box<dyn Future<Output = Result<JsValue, Failure>>>>;
+
+/// What a client scrubs from the messages of its errors.
+pub trait Secrets {
+    fn secrets(&self) -> Vec<String>;
+}
+
+/// Runs one call with the client's shared state, as the promise JavaScript
+/// awaits; it rejects with a JS error scrubbed of the state's secrets.
+pub fn run<S, F, Fut>(shared: &Rc<S>, call: F) -> Promise
+where
+    S: Secrets + 'static,
+    F: FnOnce(Rc<S>) -> Fut,
+    Fut: Future<Output = Result<JsValue, Failure>> + 'static,
+{
+    let pending: Pending = Box::pin(call(shared.clone()));
+    let shared = shared.clone();
+    promise(pending, Box::new(move || shared.secrets()))
+}
 
 /// The promise of a call, rejecting with a scrubbed JS error. `secrets`
 /// is asked only on failure, for the values to scrub from the message. One
 /// non-generic `future_to_promise` serves every method: each generic copy
 /// of it costs the wasm about 2 KB.
-pub fn promise(pending: Pending, secrets: Box<dyn Fn() -> Vec<String>>) -> Promise {
+fn promise(pending: Pending, secrets: Box<dyn Fn() -> Vec<String>>) -> Promise {
     future_to_promise(async move {
         pending.await.map_err(|failure| {
             let secrets = secrets();

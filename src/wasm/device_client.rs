@@ -5,7 +5,7 @@
 
 use super::bodies::query_status;
 use super::call_loop::{Credentials, Limits, Transport};
-use super::convert::{promise, string_arg, Pending};
+use super::convert::{run, string_arg, Secrets};
 use super::device_inputs as inputs;
 use super::events::Events;
 use super::host::{monotonic_ms, random_bytes, sleep, AbortSignal, Interrupted, GLOBAL_FETCH};
@@ -20,7 +20,6 @@ use crate::core::requests::{DeviceRequests, Method, Registration, RequestSpec};
 use crate::core::responses::{query_state, QueryState};
 use crate::core::token::Grant;
 use js_sys::{Function, Object, Promise, Reflect};
-use std::future::Future;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
@@ -61,6 +60,15 @@ struct Shared {
     transport: Transport,
     credentials: DeviceCredentials,
     requests: DeviceRequests,
+}
+
+impl Secrets for Shared {
+    /// The device id and the newest token.
+    fn secrets(&self) -> Vec<String> {
+        let mut secrets = vec![self.credentials.device_id.expose().to_owned()];
+        secrets.extend(self.credentials.tokens.latest_token());
+        secrets
+    }
 }
 
 impl Shared {
@@ -143,7 +151,7 @@ impl DeviceClient {
         options: JsValue,
         signal: Option<AbortSignal>,
     ) -> Promise {
-        self.run(move |shared| async move {
+        run(&self.shared, move |shared| async move {
             let command = inputs::command(command)?;
             let (options, timeout_ms) = inputs::query_options(options)?;
             let spec = shared.requests.immediate_query(&command, &options)?;
@@ -171,7 +179,7 @@ impl DeviceClient {
         options: JsValue,
         signal: Option<AbortSignal>,
     ) -> Promise {
-        self.run(move |shared| async move {
+        run(&self.shared, move |shared| async move {
             let command = inputs::command(command)?;
             let (options, timeout_ms) = inputs::query_options(options)?;
             let spec = shared.requests.async_query(&command, &options)?;
@@ -208,7 +216,7 @@ impl DeviceClient {
         options: JsValue,
         signal: Option<AbortSignal>,
     ) -> Promise {
-        self.run(move |shared| async move {
+        run(&self.shared, move |shared| async move {
             let spec = shared
                 .requests
                 .get_query(&string_arg("queryId", query_id)?)?;
@@ -386,33 +394,13 @@ impl DeviceClient {
 }
 
 impl DeviceClient {
-    /// Turns a call into a promise whose rejection is scrubbed of the
-    /// device id and the newest token.
-    fn run<F, Fut>(&self, call: F) -> Promise
-    where
-        F: FnOnce(Rc<Shared>) -> Fut,
-        Fut: Future<Output = Result<JsValue, Failure>> + 'static,
-    {
-        let shared = self.shared.clone();
-        let pending: Pending = Box::pin(call(shared.clone()));
-        promise(
-            pending,
-            Box::new(move || {
-                let credentials = &shared.credentials;
-                let mut secrets = vec![credentials.device_id.expose().to_owned()];
-                secrets.extend(credentials.tokens.latest_token());
-                secrets
-            }),
-        )
-    }
-
     /// A call that sends one request built by `build` and resolves with
     /// its parsed body (`undefined` for 204).
     fn run_read<B>(&self, options: JsValue, signal: Option<AbortSignal>, build: B) -> Promise
     where
         B: FnOnce(&DeviceRequests) -> Result<RequestSpec, HaloError> + 'static,
     {
-        self.run(move |shared| async move {
+        run(&self.shared, move |shared| async move {
             let options = inputs::call_options(options)?;
             let spec = build(&shared.requests)?;
             let limits = Limits {

@@ -3,7 +3,7 @@
 //! subscription key. Same call loop as the device client; no token engine.
 
 use super::call_loop::{Credentials, Limits, Transport};
-use super::convert::{from_js, promise, string_arg, Pending};
+use super::convert::{from_js, run, string_arg, Secrets};
 use super::events::Events;
 use super::host::{wall_clock_ms, AbortSignal, GLOBAL_FETCH};
 use super::js_error::{to_js, Failure};
@@ -19,7 +19,6 @@ use crate::core::integrator::sites::{
 use crate::core::secret::Secret;
 use js_sys::{Array, Function, Object, Promise, Reflect};
 use serde::Deserialize;
-use std::future::Future;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
@@ -125,6 +124,13 @@ fn raw_site(sites: &JsValue, site_id: &SiteId) -> JsValue {
         .unwrap_or(JsValue::UNDEFINED)
 }
 
+impl Secrets for Shared {
+    /// The subscription key.
+    fn secrets(&self) -> Vec<String> {
+        vec![self.credentials.header.1.expose().to_owned()]
+    }
+}
+
 impl Shared {
     async fn send(
         &self,
@@ -215,7 +221,7 @@ impl IntegratorClient {
         options: JsValue,
         signal: Option<AbortSignal>,
     ) -> Promise {
-        self.run(move |shared| async move {
+        run(&self.shared, move |shared| async move {
             let input: TokenRequestInput = from_js("request", request)?;
             let site_id = SiteId::parse(input.site_id.as_deref().unwrap_or_default())?;
             let device_id = DeviceId::parse(
@@ -261,7 +267,7 @@ impl IntegratorClient {
         options: JsValue,
         signal: Option<AbortSignal>,
     ) -> Promise {
-        self.run(move |shared| async move {
+        run(&self.shared, move |shared| async move {
             let (pms_id, pms_name) = from_js::<PracticeInput>("practice", practice)?.practice()?;
             let body = shared
                 .send(
@@ -282,7 +288,7 @@ impl IntegratorClient {
         options: JsValue,
         signal: Option<AbortSignal>,
     ) -> Promise {
-        self.run(move |shared| async move {
+        run(&self.shared, move |shared| async move {
             let site_id = SiteId::parse(&string_arg("siteId", site_id)?)?;
             shared
                 .send(shared.requests.get_site(&site_id), options, signal)
@@ -298,7 +304,7 @@ impl IntegratorClient {
         options: JsValue,
         signal: Option<AbortSignal>,
     ) -> Promise {
-        self.run(move |shared| async move {
+        run(&self.shared, move |shared| async move {
             let input: PracticeInput = from_js("practice", practice)?;
             let (pms_id, pms_name) = input.practice()?;
             let spec =
@@ -318,7 +324,7 @@ impl IntegratorClient {
         options: JsValue,
         signal: Option<AbortSignal>,
     ) -> Promise {
-        self.run(move |shared| async move {
+        run(&self.shared, move |shared| async move {
             let input: PracticeInput = from_js("practice", practice)?;
             let (pms_id, pms_name) = input.practice()?;
             let (site, raw) = shared
@@ -344,7 +350,7 @@ impl IntegratorClient {
         options: JsValue,
         signal: Option<AbortSignal>,
     ) -> Promise {
-        self.run(move |shared| async move {
+        run(&self.shared, move |shared| async move {
             let input: PracticeInput = from_js("practice", practice)?;
             let old_site_id = SiteId::parse(input.site_id.as_deref().unwrap_or_default())?;
             let (pms_id, pms_name) = input.practice()?;
@@ -374,21 +380,5 @@ impl IntegratorClient {
             set(&result, "site", &raw);
             Ok(result.into())
         })
-    }
-}
-
-impl IntegratorClient {
-    /// Turns a call into a promise whose rejection is scrubbed of the key.
-    fn run<F, Fut>(&self, call: F) -> Promise
-    where
-        F: FnOnce(Rc<Shared>) -> Fut,
-        Fut: Future<Output = Result<JsValue, Failure>> + 'static,
-    {
-        let shared = self.shared.clone();
-        let pending: Pending = Box::pin(call(shared.clone()));
-        promise(
-            pending,
-            Box::new(move || vec![shared.credentials.header.1.expose().to_owned()]),
-        )
     }
 }

@@ -3,6 +3,7 @@
 //! delivery. Expanding it shows which URL a given notification goes to.
 
 use crate::core::error::HaloError;
+use crate::core::requests::push_percent_escape;
 
 /// The placeholders Halo documents.
 pub const PLACEHOLDERS: [&str; 3] = ["{siteId}", "{queryId}", "{source}"];
@@ -63,14 +64,11 @@ pub fn expand_webhook_url(
 /// Not `form_encode`: that one turns spaces into `+`, which means a space
 /// only in a query string.
 fn push_percent_encoded(out: &mut String, value: &str) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for byte in value.bytes() {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
             out.push(byte as char);
         } else {
-            out.push('%');
-            out.push(HEX[usize::from(byte >> 4)] as char);
-            out.push(HEX[usize::from(byte & 0x0f)] as char);
+            push_percent_escape(out, byte);
         }
     }
 }
