@@ -21,6 +21,11 @@ export const scenarios = [
       check(!JSON.stringify(info).includes("ey"), "tokenInfo holds no token");
       const accented = await client.immediateQuery("SELECT Firstname FROM Patients WHERE InternalID = 7");
       equal(accented.rows, [{ Firstname: "Zoë" }], "non-ASCII text decodes as UTF-8");
+      const pending = client.immediateQuery("SELECT 2 AS two");
+      client.close();
+      client.close();
+      equal((await pending).rows, [{ two: 2 }], "a call under way when the client closes finishes");
+      await rejects(client.immediateQuery("SELECT 1"), (e) => e instanceof halo.HaloError && e.code === "HALO_CLOSED", "closed");
     },
   },
   {

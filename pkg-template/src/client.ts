@@ -1,7 +1,7 @@
 import { DeviceClient } from "./wasm/halo_device.js";
 import { core } from "./call.js";
 import { decodeRows } from "./decode.js";
-import { fromCore, HaloValidationError } from "./errors.js";
+import { fromCore, HaloError, HaloValidationError } from "./errors.js";
 import { deviceWasm } from "./init.js";
 import type {
   AsyncQueryOptions,
@@ -82,7 +82,16 @@ function searchPairs(params: FhirSearchParams): Array<[string, string]> {
  * const { rows } = await client.immediateQuery("SELECT TOP 5 * FROM Patients");
  */
 export class HaloDeviceClient {
-  readonly #inner: DeviceClient;
+  readonly #core: DeviceClient;
+  #closed = false;
+
+  /** The wasm side, unless `close()` released it. */
+  get #inner(): DeviceClient {
+    if (this.#closed) {
+      throw new HaloError("this HaloDeviceClient is closed: create a new one", { code: "HALO_CLOSED", retryable: false });
+    }
+    return this.#core;
+  }
 
   constructor(options: HaloDeviceClientOptions) {
     deviceWasm.assertReady();
@@ -95,7 +104,7 @@ export class HaloDeviceClient {
       });
     }
     try {
-      this.#inner = new DeviceClient(settings, getToken, fetch, onEvent);
+      this.#core = new DeviceClient(settings, getToken, fetch, onEvent);
     } catch (error) {
       throw fromCore(error);
     }
@@ -318,5 +327,20 @@ export class HaloDeviceClient {
    */
   tokenInfo(): TokenInfo {
     return this.#inner.tokenInfo();
+  }
+
+  /**
+   * Releases the client's wasm memory now rather than when the garbage
+   * collector gets to it: for apps that create many clients. Calls already
+   * under way finish; new ones throw a `HaloError` with code `HALO_CLOSED`.
+   *
+   * @example
+   * const client = new HaloDeviceClient(options);
+   * try { await client.immediateQuery("SELECT 1"); } finally { client.close(); }
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#core.free();
   }
 }

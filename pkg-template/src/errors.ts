@@ -20,6 +20,7 @@ export type HaloErrorCode =
   | "HALO_TIMEOUT"
   | "HALO_PROTOCOL"
   | "HALO_WEBHOOK"
+  | "HALO_CLOSED"
   | "HALO_NOT_INITIALISED";
 
 /**
