@@ -16,6 +16,7 @@ import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, extname, join, normalize, sep } from "node:path";
 import { fileURLToPath } from "node:url";
+import { HaloIntegratorClient } from "halo-device/integrator";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const packageDir = () => dirname(createRequire(import.meta.url).resolve("halo-device/package.json"));
@@ -31,17 +32,6 @@ const TYPES = {
   ".svg": "image/svg+xml",
 };
 
-/** Your cloud's side of the token workflow: the subscription key stays here. */
-async function issueToken(haloUrl, subscriptionKey, { siteId, deviceId }) {
-  const response = await fetch(`${haloUrl}/integrator/token`, {
-    method: "POST",
-    headers: { "Content-Type": "application/x-www-form-urlencoded", "Ocp-Apim-Subscription-Key": subscriptionKey },
-    body: new URLSearchParams({ grant_type: "urn:halo-connect:oauth:desktop-token", device_id: deviceId, site_id: siteId }),
-  });
-  if (!response.ok) throw new Error(`the token endpoint answered ${response.status}`);
-  const token = await response.json();
-  return { accessToken: token.access_token, expiresIn: token.expires_in };
-}
 
 async function readJson(request) {
   let text = "";
@@ -58,13 +48,17 @@ async function readJson(request) {
 export async function startServer({ haloUrl, subscriptionKey, siteId, port = 0, routes }) {
   const table = routes ?? { "/halo-device/": join(packageDir(), "dist", "browser"), "/": here };
   const prefixes = Object.keys(table).sort((a, b) => b.length - a.length);
+  // Your cloud's side of the token workflow: the subscription key stays here.
+  const integrator = new HaloIntegratorClient({ baseUrl: haloUrl, subscriptionKey });
   const server = createServer(async (request, response) => {
     const path = decodeURIComponent(new URL(request.url, "http://localhost").pathname);
     try {
       if (path === "/api/config") {
         response.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ baseUrl: haloUrl, siteId }));
       } else if (path === "/api/halo-token" && request.method === "POST") {
-        const token = await issueToken(haloUrl, subscriptionKey, await readJson(request));
+        const { siteId: site, deviceId } = await readJson(request);
+        const { accessToken, expiresIn } = await integrator.issueDeviceToken({ siteId: site, deviceId });
+        const token = { accessToken, expiresIn };
         response.writeHead(200, { "Content-Type": "application/json", "Cache-Control": "no-store" }).end(JSON.stringify(token));
       } else {
         const prefix = prefixes.find((p) => path.startsWith(p));

@@ -12,21 +12,15 @@
 // As in demo.mjs, this process also plays the integrator's cloud to get
 // device tokens; a real device app asks your cloud instead.
 import { HaloDeviceClient, HaloError, generateDeviceId } from "halo-device";
+import { HaloIntegratorClient } from "halo-device/integrator";
 
 const baseUrl = process.env.HALO_BASE_URL ?? "http://127.0.0.1:4010";
 const subscriptionKey = process.env.HALO_SUBSCRIPTION_KEY ?? "sim-subscription-key";
 const siteId = process.env.HALO_SITE_ID ?? "3f2504e0-4f89-41d3-9a0c-0305e82c3301";
 
-async function issueToken({ siteId, deviceId }) {
-  const response = await fetch(`${baseUrl}/integrator/token`, {
-    method: "POST",
-    headers: { "Content-Type": "application/x-www-form-urlencoded", "Ocp-Apim-Subscription-Key": subscriptionKey },
-    body: new URLSearchParams({ grant_type: "urn:halo-connect:oauth:desktop-token", device_id: deviceId, site_id: siteId }),
-  });
-  if (!response.ok) throw new Error(`the token endpoint answered ${response.status}`);
-  const token = await response.json();
-  return { accessToken: token.access_token, expiresIn: token.expires_in };
-}
+// The integrator's cloud, in-process for this example (see examples/broker).
+const integrator = new HaloIntegratorClient({ baseUrl, subscriptionKey });
+const issueToken = (request) => integrator.issueDeviceToken(request);
 
 const client = new HaloDeviceClient({ baseUrl, siteId, deviceId: generateDeviceId(), getToken: issueToken });
 
