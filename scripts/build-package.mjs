@@ -39,8 +39,13 @@ function bindgen(wasm, name, target, outDir) {
   run(bin("wasm-opt"), ["-Oz", "--strip-debug", "--strip-producers", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext", "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue", output, "-o", output]);
 }
 
+// Two passes: the JavaScript without comments (the doc examples would
+// otherwise ship to every browser), the declarations with them (editors and
+// TypeDoc read them there).
 function tsc(module, outDir) {
-  run(bin("tsc"), ["-p", join(stage, "tsconfig.json"), "--module", module, "--moduleResolution", module === "commonjs" ? "node10" : "bundler", "--outDir", outDir]);
+  const common = ["-p", join(stage, "tsconfig.json"), "--module", module, "--moduleResolution", module === "commonjs" ? "node10" : "bundler", "--outDir", outDir];
+  run(bin("tsc"), [...common, "--declaration", "false", "--removeComments"]);
+  run(bin("tsc"), [...common, "--emitDeclarationOnly"]);
 }
 
 rmSync(build, { recursive: true, force: true });
