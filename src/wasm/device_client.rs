@@ -8,7 +8,7 @@ use super::call_loop::{Credentials, Limits, Transport};
 use super::convert::{run, string_arg, Secrets};
 use super::device_inputs as inputs;
 use super::events::Events;
-use super::host::{monotonic_ms, random_bytes, sleep, AbortSignal, Interrupted, GLOBAL_FETCH};
+use super::host::{fetch_or_global, monotonic_ms, random_bytes, sleep, AbortSignal, Interrupted};
 use super::js_error::{to_js, Failure};
 use super::token_driver::TokenDriver;
 use crate::core::config::ClientConfig;
@@ -107,14 +107,7 @@ impl DeviceClient {
         let reject = |error: HaloError| to_js(Failure::from(error), &[]);
         let input = inputs::client_options(settings).map_err(reject)?;
         let config = ClientConfig::from_input(input).map_err(reject)?;
-        let fetch = fetch
-            .or_else(|| GLOBAL_FETCH.with(Clone::clone))
-            .ok_or_else(|| {
-                reject(HaloError::validation(
-                    "fetch",
-                    "this runtime has no global fetch: pass one in the options",
-                ))
-            })?;
+        let fetch = fetch_or_global(fetch).map_err(reject)?;
         let events = Rc::new(Events::new(on_event));
         let tokens = Rc::new(TokenDriver::new(
             config.token,

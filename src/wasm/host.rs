@@ -1,6 +1,7 @@
 //! Bindings to the host's globals, on `globalThis` so they resolve the same
 //! in browsers, workers, Node and Electron's main process (no `window`).
 
+use crate::core::error::HaloError;
 use js_sys::{Function, Promise};
 #[cfg(feature = "device")]
 use std::cell::RefCell;
@@ -26,7 +27,7 @@ extern "C" {
     fn get_random_values(buffer: &mut [u8]);
 
     #[wasm_bindgen(thread_local_v2, js_namespace = globalThis, js_name = fetch)]
-    pub static GLOBAL_FETCH: Option<Function>;
+    static GLOBAL_FETCH: Option<Function>;
 
     pub type AbortSignal;
     #[wasm_bindgen(method, getter)]
@@ -45,6 +46,19 @@ extern "C" {
     pub fn signal(this: &AbortController) -> AbortSignal;
     #[wasm_bindgen(method)]
     pub fn abort(this: &AbortController, reason: &JsValue);
+}
+
+/// The injected `fetch` (Electron's `net.fetch`, a test double), else the
+/// global one; an error naming the option where there is neither.
+pub fn fetch_or_global(fetch: Option<Function>) -> Result<Function, HaloError> {
+    fetch
+        .or_else(|| GLOBAL_FETCH.with(Clone::clone))
+        .ok_or_else(|| {
+            HaloError::validation(
+                "fetch",
+                "this runtime has no global fetch: pass one in the options",
+            )
+        })
 }
 
 /// Monotonic milliseconds: token expiry never trusts the wall clock.

@@ -5,7 +5,7 @@
 use super::call_loop::{Credentials, Limits, Transport};
 use super::convert::{from_js, run, string_arg, Secrets};
 use super::events::Events;
-use super::host::{wall_clock_ms, AbortSignal, GLOBAL_FETCH};
+use super::host::{fetch_or_global, wall_clock_ms, AbortSignal};
 use super::js_error::{to_js, Failure};
 use crate::core::error::{ErrorKind, HaloError};
 use crate::core::ids::{DeviceId, SiteId};
@@ -189,14 +189,7 @@ impl IntegratorClient {
         let reject = |error: HaloError| to_js(Failure::from(error), &[key.expose()]);
         let input: IntegratorOptionsInput = from_js("options", settings).map_err(reject)?;
         let config = IntegratorConfig::from_input(input, key.clone()).map_err(reject)?;
-        let fetch = fetch
-            .or_else(|| GLOBAL_FETCH.with(Clone::clone))
-            .ok_or_else(|| {
-                reject(HaloError::validation(
-                    "fetch",
-                    "this runtime has no global fetch: pass one in the options",
-                ))
-            })?;
+        let fetch = fetch_or_global(fetch).map_err(reject)?;
         let transport = Transport {
             fetch,
             events: Rc::new(Events::new(on_event)),
