@@ -13,3 +13,6 @@ pub mod core;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod generated_files;

@@ -1,89 +1,308 @@
-//! The one error type of the core. Each kind maps to one JavaScript class
-//! (`HaloValidationError`, …) with a stable `code`.
+//! The error table: every kind of failure the package reports, defined once.
+//! Each entry gives the kind's stable `code`, the JavaScript class it
+//! becomes, whether retrying may help, the HTTP statuses that mean it, the
+//! extra properties it carries, and its documentation. The TypeScript error
+//! classes, the code union and the mapping from core errors to classes are
+//! generated from this table (see the `generate` test below).
 
 use core::fmt;
 
+/// The extra properties an error kind carries beyond `code`, `status`,
+/// `retryable` and `cause`. The wasm shell sets them under these names and
+/// the generated TypeScript declares them under the same names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ErrorKind {
-    /// Bad input, caught before anything was sent.
-    Validation,
-    /// 401, or a token the integrator's `getToken` could not supply.
-    Auth,
-    /// 403: IP not allowed, non-authoritative site, or the Halo GUID changed.
-    Forbidden,
-    NotFound,
-    /// 410: result pages expire after about 24 hours.
-    Gone,
-    /// 429.
-    RateLimit,
-    /// 503 or 504.
-    Unavailable,
-    /// The query reached the practice and failed there (`executionFailed`, …).
-    QueryFailed,
+pub enum ErrorField {
+    /// `field`: the option or argument at fault.
+    Field,
+    /// `retryAfterMs`: what `Retry-After` asked for.
+    RetryAfterMs,
+    /// `queryStatus`, `errorType`, `errorCode`, `errorMessage`: what the
+    /// practice said when a query failed.
+    QueryFailure,
+    /// `reason`: which webhook check failed.
+    Reason,
+}
+
+/// JavaScript property names of the extra fields.
+pub mod props {
+    /// See [`super::ErrorField::Field`].
+    pub const FIELD: &str = "field";
+    /// See [`super::ErrorField::RetryAfterMs`].
+    pub const RETRY_AFTER_MS: &str = "retryAfterMs";
+    /// The query's terminal status, e.g. `executionFailed`.
+    pub const QUERY_STATUS: &str = "queryStatus";
+    /// `http` | `mssql` | `fbsql` | `haloLink`.
+    pub const ERROR_TYPE: &str = "errorType";
+    /// The database's own error number.
+    pub const ERROR_CODE: &str = "errorCode";
+    /// The database's own message.
+    pub const ERROR_MESSAGE: &str = "errorMessage";
+    /// See [`super::ErrorField::Reason`].
+    pub const REASON: &str = "reason";
+}
+
+macro_rules! error_kinds {
+    ($(
+        $(#[doc = $doc:literal])*
+        $kind:ident {
+            code: $code:literal,
+            class: $class:literal,
+            retryable: $retryable:literal,
+            statuses: [$($status:literal),*],
+            fields: [$($field:ident),*],
+            example: $example:literal $(,)?
+        }
+    )*) => {
+        /// What went wrong, as the caller can act on it.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum ErrorKind {
+            $($(#[doc = $doc])* $kind,)*
+        }
+
+        impl ErrorKind {
+            /// Every kind, in table order.
+            pub const ALL: &'static [ErrorKind] = &[$(ErrorKind::$kind),*];
+
+            /// The stable `code` property of the JavaScript error.
+            pub fn code(self) -> &'static str {
+                match self { $(ErrorKind::$kind => $code,)* }
+            }
+
+            /// The `name` of the JavaScript error, and of its class.
+            pub fn class_name(self) -> &'static str {
+                match self { $(ErrorKind::$kind => $class,)* }
+            }
+
+            /// Whether the same call, made again later, may succeed.
+            pub fn retryable(self) -> bool {
+                match self { $(ErrorKind::$kind => $retryable,)* }
+            }
+
+            /// The HTTP statuses that mean this kind, whatever the body says.
+            pub fn statuses(self) -> &'static [u16] {
+                match self { $(ErrorKind::$kind => &[$($status),*],)* }
+            }
+
+            /// The extra properties errors of this kind carry.
+            pub fn fields(self) -> &'static [ErrorField] {
+                match self { $(ErrorKind::$kind => &[$(ErrorField::$field),*],)* }
+            }
+
+            #[cfg(all(test, not(target_arch = "wasm32")))]
+            fn docs(self) -> (&'static [&'static str], &'static str) {
+                match self { $(ErrorKind::$kind => (&[$($doc),*], $example),)* }
+            }
+        }
+    };
+}
+
+error_kinds! {
+    /// Bad input, caught before anything was sent. `field` names the culprit.
+    Validation {
+        code: "HALO_VALIDATION",
+        class: "HaloValidationError",
+        retryable: false,
+        statuses: [],
+        fields: [Field],
+        example: "try { await client.getResultPage(queryId, 0); }\ncatch (error) { if (error instanceof HaloValidationError) console.error(`invalid ${error.field}`); } // \"pageNumber\"",
+    }
+    /// 401 after one renewal, or `getToken` failed to supply a usable token.
+    Auth {
+        code: "HALO_AUTH",
+        class: "HaloAuthError",
+        retryable: false,
+        statuses: [401],
+        fields: [],
+        example: "try { await client.immediateQuery(\"SELECT * FROM Patients\"); }\ncatch (error) { if (error instanceof HaloAuthError) console.error(\"check the token service:\", error.message, error.cause); }",
+    }
+    /// 403: IP not allowed, non-authoritative site, or the practice's Halo GUID changed.
+    Forbidden {
+        code: "HALO_FORBIDDEN",
+        class: "HaloForbiddenError",
+        retryable: false,
+        statuses: [403],
+        fields: [],
+        example: "try { await client.immediateQuery(\"SELECT * FROM Patients\"); }\ncatch (error) { if (error instanceof HaloForbiddenError) await askCloudToRecoverSite(siteId); } // it calls integrator.recoverFromGuidChange",
+    }
+    /// 404: no such query, registered query, site or FHIR resource.
+    NotFound {
+        code: "HALO_NOT_FOUND",
+        class: "HaloNotFoundError",
+        retryable: false,
+        statuses: [404],
+        fields: [],
+        example: "try { await client.fhirRead(\"Patient\", \"999\"); }\ncatch (error) { if (error instanceof HaloNotFoundError) console.log(\"no such patient\"); }",
+    }
+    /// 410: result pages expire about 24 hours after the query ran.
+    Gone {
+        code: "HALO_GONE",
+        class: "HaloGoneError",
+        retryable: false,
+        statuses: [410],
+        fields: [],
+        example: "try { await client.getResultPage(queryId, 1); }\ncatch (error) { if (error instanceof HaloGoneError) queryId = (await client.startAsyncQuery(sql)).id; } // expired: run it again",
+    }
+    /// 429. `retryAfterMs` is what `Retry-After` said, when it said something.
+    RateLimit {
+        code: "HALO_RATE_LIMIT",
+        class: "HaloRateLimitError",
+        retryable: true,
+        statuses: [429],
+        fields: [RetryAfterMs],
+        example: "try { await client.immediateQuery(\"SELECT * FROM Patients\"); }\ncatch (error) { if (error instanceof HaloRateLimitError) await new Promise((resolve) => setTimeout(resolve, error.retryAfterMs ?? 60_000)); }",
+    }
+    /// 503 (the practice could not be contacted) or 504 (no answer in time).
+    /// `retryAfterMs` is what a 503's `Retry-After` said.
+    Unavailable {
+        code: "HALO_UNAVAILABLE",
+        class: "HaloUnavailableError",
+        retryable: true,
+        statuses: [503, 504],
+        fields: [RetryAfterMs],
+        example: "try { await client.immediateQuery(\"SELECT * FROM Patients\"); }\ncatch (error) { if (error instanceof HaloUnavailableError) showBanner(\"The practice's server is offline; try again later\"); }",
+    }
+    /// The query reached the practice and failed there.
+    QueryFailed {
+        code: "HALO_QUERY_FAILED",
+        class: "HaloQueryFailedError",
+        retryable: false,
+        statuses: [],
+        fields: [QueryFailure],
+        example: "try { await client.immediateQuery(\"SELECT * FROM NoSuchTable\"); }\ncatch (error) { if (error instanceof HaloQueryFailedError) console.error(error.queryStatus, error.errorType, error.errorCode, error.errorMessage); }",
+    }
     /// 400 or another 4xx the server rejected.
-    BadRequest,
+    BadRequest {
+        code: "HALO_BAD_REQUEST",
+        class: "HaloError",
+        retryable: false,
+        statuses: [400, 413],
+        fields: [],
+        example: "",
+    }
     /// 500, 502 and other 5xx.
-    Server,
-    /// `fetch` rejected: DNS, refused or dropped connection, CORS.
-    Network,
+    Server {
+        code: "HALO_SERVER",
+        class: "HaloError",
+        retryable: true,
+        statuses: [],
+        fields: [],
+        example: "",
+    }
+    /// `fetch` failed: DNS, refused or dropped connection, CORS.
+    Network {
+        code: "HALO_NETWORK",
+        class: "HaloNetworkError",
+        retryable: true,
+        statuses: [],
+        fields: [],
+        example: "try { await client.immediateQuery(\"SELECT * FROM Patients\"); }\ncatch (error) { if (error instanceof HaloNetworkError) showBanner(\"Cannot reach Halo Cloud: check the connection\"); }",
+    }
     /// An attempt, a token request or the whole call ran out of time.
-    Timeout,
-    /// The server answered with something the API does not document.
-    Protocol,
-    /// An incoming webhook failed verification: a missing header, a bad
-    /// signature, a stale or future timestamp, a replay or a malformed payload.
-    WebhookVerification,
+    Timeout {
+        code: "HALO_TIMEOUT",
+        class: "HaloTimeoutError",
+        retryable: true,
+        statuses: [],
+        fields: [],
+        example: "try { await client.immediateQuery(\"SELECT * FROM Patients\", { timeoutMs: 15_000 }); }\ncatch (error) { if (error instanceof HaloTimeoutError) showBanner(\"The practice is slow to answer; try again later\"); }",
+    }
+    /// The server (or the host's `fetch`) answered with something the API
+    /// does not document.
+    Protocol {
+        code: "HALO_PROTOCOL",
+        class: "HaloError",
+        retryable: false,
+        statuses: [],
+        fields: [],
+        example: "",
+    }
+    /// A webhook request that must not be trusted; `reason` says which check failed.
+    WebhookVerification {
+        code: "HALO_WEBHOOK",
+        class: "HaloWebhookError",
+        retryable: false,
+        statuses: [],
+        fields: [Reason],
+        example: "try { hook = await verifyWebhook({ rawBody, headers: request.headers, secret }); }\ncatch (error) { if (error instanceof HaloWebhookError) return response.writeHead(401).end(); }",
+    }
+    /// The client was closed with `close()`; create a new one.
+    Closed {
+        code: "HALO_CLOSED",
+        class: "HaloError",
+        retryable: false,
+        statuses: [],
+        fields: [],
+        example: "",
+    }
+    /// A browser entry was used before `await init()`.
+    NotInitialised {
+        code: "HALO_NOT_INITIALISED",
+        class: "HaloError",
+        retryable: false,
+        statuses: [],
+        fields: [],
+        example: "",
+    }
 }
 
 impl ErrorKind {
-    /// The stable `code` property of the JavaScript error.
-    pub fn code(self) -> &'static str {
+    /// The kind an HTTP error status means, before the body is read.
+    pub fn of_status(status: u16) -> ErrorKind {
+        if let Some(kind) = Self::ALL.iter().find(|k| k.statuses().contains(&status)) {
+            return *kind;
+        }
+        match status {
+            500..=599 => ErrorKind::Server,
+            400..=499 => ErrorKind::BadRequest,
+            _ => ErrorKind::Protocol,
+        }
+    }
+}
+
+/// Why a webhook delivery was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WebhookRejection {
+    /// A required header is missing, or `X-Halo-Id` disagrees with the payload.
+    Headers,
+    /// The signature is malformed or does not match.
+    Signature,
+    /// The timestamp is unreadable, too old or too far ahead.
+    Timestamp,
+    /// The notification id was seen before (decided by the shell's store).
+    Replay,
+    /// The body is not a valid notification.
+    Payload,
+}
+
+impl WebhookRejection {
+    /// Every reason, in documentation order.
+    pub const ALL: [WebhookRejection; 5] = [
+        WebhookRejection::Headers,
+        WebhookRejection::Signature,
+        WebhookRejection::Timestamp,
+        WebhookRejection::Replay,
+        WebhookRejection::Payload,
+    ];
+
+    /// The `reason` property's value.
+    pub fn as_str(self) -> &'static str {
         match self {
-            ErrorKind::Validation => "HALO_VALIDATION",
-            ErrorKind::Auth => "HALO_AUTH",
-            ErrorKind::Forbidden => "HALO_FORBIDDEN",
-            ErrorKind::NotFound => "HALO_NOT_FOUND",
-            ErrorKind::Gone => "HALO_GONE",
-            ErrorKind::RateLimit => "HALO_RATE_LIMIT",
-            ErrorKind::Unavailable => "HALO_UNAVAILABLE",
-            ErrorKind::QueryFailed => "HALO_QUERY_FAILED",
-            ErrorKind::BadRequest => "HALO_BAD_REQUEST",
-            ErrorKind::Server => "HALO_SERVER",
-            ErrorKind::Network => "HALO_NETWORK",
-            ErrorKind::Timeout => "HALO_TIMEOUT",
-            ErrorKind::Protocol => "HALO_PROTOCOL",
-            ErrorKind::WebhookVerification => "HALO_WEBHOOK",
+            WebhookRejection::Headers => "headers",
+            WebhookRejection::Signature => "signature",
+            WebhookRejection::Timestamp => "timestamp",
+            WebhookRejection::Replay => "replay",
+            WebhookRejection::Payload => "payload",
         }
     }
 
-    /// The `name` of the JavaScript error class.
-    pub fn class_name(self) -> &'static str {
-        match self {
-            ErrorKind::Validation => "HaloValidationError",
-            ErrorKind::Auth => "HaloAuthError",
-            ErrorKind::Forbidden => "HaloForbiddenError",
-            ErrorKind::NotFound => "HaloNotFoundError",
-            ErrorKind::Gone => "HaloGoneError",
-            ErrorKind::RateLimit => "HaloRateLimitError",
-            ErrorKind::Unavailable => "HaloUnavailableError",
-            ErrorKind::QueryFailed => "HaloQueryFailedError",
-            ErrorKind::Network => "HaloNetworkError",
-            ErrorKind::Timeout => "HaloTimeoutError",
-            ErrorKind::WebhookVerification => "HaloWebhookError",
-            ErrorKind::BadRequest | ErrorKind::Server | ErrorKind::Protocol => "HaloError",
-        }
-    }
-
-    /// Whether the same call, made again later, may succeed.
-    pub fn retryable(self) -> bool {
-        matches!(
-            self,
-            ErrorKind::RateLimit
-                | ErrorKind::Unavailable
-                | ErrorKind::Server
-                | ErrorKind::Network
-                | ErrorKind::Timeout
-        )
+    /// The error for this reason: `webhook rejected (<reason>): <detail>`.
+    pub fn error(self, detail: &str) -> HaloError {
+        let mut error = HaloError::new(
+            ErrorKind::WebhookVerification,
+            format!("webhook rejected ({}): {detail}", self.as_str()),
+        );
+        error.reason = Some(self);
+        error
     }
 }
 
@@ -94,23 +313,33 @@ pub struct QueryFailure {
     pub status: String,
     /// `http` | `mssql` | `fbsql` | `haloLink`, when the server said.
     pub error_type: Option<String>,
+    /// The database's error number, when the server said.
     pub error_code: Option<i64>,
+    /// The database's message, when the server said.
     pub error_message: Option<String>,
 }
 
+/// A failure of one call, with the fields its kind carries.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HaloError {
+    /// Which row of the error table this is.
     pub kind: ErrorKind,
+    /// Says what failed and, where it helps, what to do; never a secret.
     pub message: String,
+    /// The HTTP status, when Halo Cloud answered.
     pub status: Option<u16>,
     /// For validation errors: the option or argument at fault, e.g. `command.text`.
     pub field: Option<String>,
+    /// How long the server asked us to wait (429, 503).
     pub retry_after_ms: Option<u64>,
     /// Boxed: rare, and it would make every `Result` in the crate large.
     pub query: Option<Box<QueryFailure>>,
+    /// For webhook errors: which check failed.
+    pub reason: Option<WebhookRejection>,
 }
 
 impl HaloError {
+    /// An error of `kind` with no extra fields.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         Self {
             kind,
@@ -119,20 +348,24 @@ impl HaloError {
             field: None,
             retry_after_ms: None,
             query: None,
+            reason: None,
         }
     }
 
+    /// A `HaloValidationError` naming the option or argument at fault.
     pub fn validation(field: &str, message: impl Into<String>) -> Self {
         let mut error = Self::new(ErrorKind::Validation, message);
         error.field = Some(field.to_owned());
         error
     }
 
+    /// The same error, recording the HTTP status the server answered with.
     pub fn with_status(mut self, status: u16) -> Self {
         self.status = Some(status);
         self
     }
 
+    /// Whether the same call, made again later, may succeed.
     pub fn retryable(&self) -> bool {
         self.kind.retryable()
     }
@@ -146,32 +379,46 @@ impl fmt::Display for HaloError {
 
 impl std::error::Error for HaloError {}
 
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod generate;
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn every_kind_has_a_distinct_code() {
-        let kinds = [
-            ErrorKind::Validation,
-            ErrorKind::Auth,
-            ErrorKind::Forbidden,
-            ErrorKind::NotFound,
-            ErrorKind::Gone,
-            ErrorKind::RateLimit,
-            ErrorKind::Unavailable,
-            ErrorKind::QueryFailed,
-            ErrorKind::BadRequest,
-            ErrorKind::Server,
-            ErrorKind::Network,
-            ErrorKind::Timeout,
-            ErrorKind::Protocol,
-            ErrorKind::WebhookVerification,
-        ];
-        let mut codes: Vec<_> = kinds.iter().map(|k| k.code()).collect();
+    fn codes_and_class_names_are_unique_where_they_must_be() {
+        let mut codes: Vec<_> = ErrorKind::ALL.iter().map(|k| k.code()).collect();
         codes.sort_unstable();
         codes.dedup();
-        assert_eq!(codes.len(), kinds.len());
+        assert_eq!(codes.len(), ErrorKind::ALL.len());
+        // A class serves one kind, except the generic `HaloError`.
+        let mut classes: Vec<_> = ErrorKind::ALL
+            .iter()
+            .map(|k| k.class_name())
+            .filter(|c| *c != "HaloError")
+            .collect();
+        let named = classes.len();
+        classes.sort_unstable();
+        classes.dedup();
+        assert_eq!(classes.len(), named);
+    }
+
+    #[test]
+    fn statuses_name_one_kind_each_and_ranges_fall_back() {
+        let mut statuses: Vec<u16> = ErrorKind::ALL
+            .iter()
+            .flat_map(|k| k.statuses().iter().copied())
+            .collect();
+        let listed = statuses.len();
+        statuses.sort_unstable();
+        statuses.dedup();
+        assert_eq!(statuses.len(), listed);
+        assert_eq!(ErrorKind::of_status(401), ErrorKind::Auth);
+        assert_eq!(ErrorKind::of_status(504), ErrorKind::Unavailable);
+        assert_eq!(ErrorKind::of_status(502), ErrorKind::Server);
+        assert_eq!(ErrorKind::of_status(418), ErrorKind::BadRequest);
+        assert_eq!(ErrorKind::of_status(302), ErrorKind::Protocol);
     }
 
     #[test]
@@ -183,11 +430,13 @@ mod tests {
     }
 
     #[test]
-    fn webhook_errors_have_their_own_class_and_are_not_retryable() {
-        let kind = ErrorKind::WebhookVerification;
-        assert_eq!(kind.code(), "HALO_WEBHOOK");
-        assert_eq!(kind.class_name(), "HaloWebhookError");
-        // A forged or stale delivery stays forged when verified again.
-        assert!(!kind.retryable());
+    fn webhook_errors_carry_their_reason_as_a_field() {
+        for reason in WebhookRejection::ALL {
+            let error = reason.error("detail");
+            assert_eq!(error.reason, Some(reason));
+            assert_eq!(error.kind.class_name(), "HaloWebhookError");
+            // A forged or stale delivery stays forged when verified again.
+            assert!(!error.retryable());
+        }
     }
 }

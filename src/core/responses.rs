@@ -223,39 +223,30 @@ pub fn classify_failure(
         }
     }
     let said = body.and_then(server_message);
-    let (kind, default, hint) = match status {
-        400 => (ErrorKind::BadRequest, "Halo Cloud rejected the request", ""),
-        401 => (ErrorKind::Auth, "Halo Cloud rejected the device token", ""),
+    let kind = ErrorKind::of_status(status);
+    let (default, hint) = match status {
+        401 => ("Halo Cloud rejected the device token", ""),
         403 => (
-            ErrorKind::Forbidden,
             "Halo Cloud refused access",
             " (403: the caller's IP is not allowed, the site is not authoritative, or the practice's Halo GUID has changed; re-resolve the GUID from the PMS ID)",
         ),
-        404 => (ErrorKind::NotFound, "not found", ""),
+        404 => ("not found", ""),
         410 => (
-            ErrorKind::Gone,
             "the result is gone",
             " (410: result pages expire about 24 hours after the query ran; run it again)",
         ),
         413 => (
-            ErrorKind::BadRequest,
             "the result is too large for an immediate query",
             " (413: immediate results are limited to 8 MB; use an async query)",
         ),
-        429 => (ErrorKind::RateLimit, "rate limit exceeded", ""),
-        503 => (
-            ErrorKind::Unavailable,
-            "the practice's site could not be contacted",
-            "",
-        ),
-        504 => (
-            ErrorKind::Unavailable,
-            "the query did not return in time, or the site is offline",
-            "",
-        ),
-        s if (500..600).contains(&s) => (ErrorKind::Server, "Halo Cloud had an internal error", ""),
-        s if (400..500).contains(&s) => (ErrorKind::BadRequest, "Halo Cloud rejected the request", ""),
-        _ => (ErrorKind::Protocol, "Halo Cloud sent an unexpected response", ""),
+        429 => ("rate limit exceeded", ""),
+        503 => ("the practice's site could not be contacted", ""),
+        504 => ("the query did not return in time, or the site is offline", ""),
+        _ => match kind {
+            ErrorKind::Server => ("Halo Cloud had an internal error", ""),
+            ErrorKind::BadRequest => ("Halo Cloud rejected the request", ""),
+            _ => ("Halo Cloud sent an unexpected response", ""),
+        },
     };
     let mut error = HaloError::new(
         kind,

@@ -1,8 +1,7 @@
 //! Core errors become real JavaScript `Error` objects with a stable `name`
 //! and `code`; the TypeScript facade re-creates them as its classes.
 
-use crate::core::error::HaloError;
-use crate::core::integrator::webhooks::WebhookRejection;
+use crate::core::error::{props, HaloError};
 use crate::core::secret::redact;
 use js_sys::{Error, Reflect};
 use wasm_bindgen::JsValue;
@@ -40,25 +39,25 @@ pub fn to_js(failure: Failure, secrets: &[&str]) -> JsValue {
         set(&js, "status", status.into());
     }
     if let Some(field) = &error.field {
-        set(&js, "field", field.as_str().into());
+        set(&js, props::FIELD, field.as_str().into());
     }
     if let Some(ms) = error.retry_after_ms {
-        set(&js, "retryAfterMs", (ms as f64).into());
+        set(&js, props::RETRY_AFTER_MS, (ms as f64).into());
     }
     if let Some(query) = &error.query {
-        set(&js, "queryStatus", query.status.as_str().into());
+        set(&js, props::QUERY_STATUS, query.status.as_str().into());
         if let Some(kind) = &query.error_type {
-            set(&js, "errorType", kind.as_str().into());
+            set(&js, props::ERROR_TYPE, kind.as_str().into());
         }
         if let Some(code) = query.error_code {
-            set(&js, "errorCode", (code as f64).into());
+            set(&js, props::ERROR_CODE, (code as f64).into());
         }
         if let Some(message) = &query.error_message {
-            set(&js, "errorMessage", redact(message, secrets).into());
+            set(&js, props::ERROR_MESSAGE, redact(message, secrets).into());
         }
     }
-    if let Some(reason) = WebhookRejection::of(&error) {
-        set(&js, "reason", reason.as_str().into());
+    if let Some(reason) = error.reason {
+        set(&js, props::REASON, reason.as_str().into());
     }
     if let Some(cause) = cause {
         set(&js, "cause", cause);

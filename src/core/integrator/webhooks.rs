@@ -9,7 +9,8 @@
 
 use super::text::present;
 use super::timestamp::parse_iso8601_ms;
-use crate::core::error::{ErrorKind, HaloError};
+use crate::core::error::HaloError;
+pub use crate::core::error::WebhookRejection;
 use crate::core::ids::{is_uuid, QueryId, SiteId};
 use crate::core::secret::Secret;
 use hmac::{Hmac, Mac};
@@ -24,65 +25,6 @@ pub const X_HALO_TIMESTAMP: &str = "X-Halo-Timestamp";
 pub const X_HALO_SIGNATURE_256: &str = "X-Halo-Signature-256";
 /// How far the signed timestamp may be from the receiver's clock, either way.
 pub const DEFAULT_TOLERANCE_S: u64 = 300;
-
-/// Why a delivery was refused; the message of the error starts with it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum WebhookRejection {
-    /// A required header is missing, or `X-Halo-Id` disagrees with the payload.
-    Headers,
-    /// The signature is malformed or does not match.
-    Signature,
-    /// The timestamp is unreadable, too old or too far ahead.
-    Timestamp,
-    /// The notification id was seen before (decided by the shell's store).
-    Replay,
-    /// The body is not a valid notification.
-    Payload,
-}
-
-const REJECTIONS: [WebhookRejection; 5] = [
-    WebhookRejection::Headers,
-    WebhookRejection::Signature,
-    WebhookRejection::Timestamp,
-    WebhookRejection::Replay,
-    WebhookRejection::Payload,
-];
-const MESSAGE_PREFIX: &str = "webhook rejected (";
-
-impl WebhookRejection {
-    /// `headers`, `signature`, `timestamp`, `replay` or `payload`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            WebhookRejection::Headers => "headers",
-            WebhookRejection::Signature => "signature",
-            WebhookRejection::Timestamp => "timestamp",
-            WebhookRejection::Replay => "replay",
-            WebhookRejection::Payload => "payload",
-        }
-    }
-
-    /// The error for this reason: `webhook rejected (<reason>): <detail>`.
-    pub fn error(self, detail: &str) -> HaloError {
-        HaloError::new(
-            ErrorKind::WebhookVerification,
-            format!("{MESSAGE_PREFIX}{}): {detail}", self.as_str()),
-        )
-    }
-
-    /// Reads the reason back from an error made by [`WebhookRejection::error`],
-    /// so the shell can expose it as a property.
-    pub fn of(error: &HaloError) -> Option<Self> {
-        if error.kind != ErrorKind::WebhookVerification {
-            return None;
-        }
-        let reason = error
-            .message
-            .strip_prefix(MESSAGE_PREFIX)?
-            .split(')')
-            .next()?;
-        REJECTIONS.into_iter().find(|r| r.as_str() == reason)
-    }
-}
 
 /// Checks `signature_hex` is the HMAC-SHA256 of `<raw_body>.<timestamp>`
 /// under `secret`, in constant time. `raw_body` must be the bytes as
@@ -335,6 +277,7 @@ pub fn verify_webhook(input: WebhookInput<'_>) -> Result<VerifiedWebhook, HaloEr
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::error::ErrorKind;
 
     const SECRET: &str = "whsec_test_0123456789";
     const ID: &str = "7d0e8c1a-2b3c-4d5e-8f90-a1b2c3d4e5f6";
@@ -397,7 +340,7 @@ mod tests {
             error.message
         );
         assert!(!error.message.contains(SECRET));
-        WebhookRejection::of(&error).unwrap()
+        error.reason.unwrap()
     }
 
     #[test]
@@ -448,10 +391,7 @@ mod tests {
             &Secret::new("whsec_other"),
         )
         .unwrap_err();
-        assert_eq!(
-            WebhookRejection::of(&error),
-            Some(WebhookRejection::Signature)
-        );
+        assert_eq!(error.reason, Some(WebhookRejection::Signature));
         assert!(error.message.contains("does not match"));
     }
 
@@ -481,11 +421,7 @@ mod tests {
             &format!("{}é", &SIGNATURE[..62]),
         ] {
             let error = verify_signature(BODY.as_bytes(), TIMESTAMP, bad, &secret()).unwrap_err();
-            assert_eq!(
-                WebhookRejection::of(&error),
-                Some(WebhookRejection::Signature),
-                "{bad}"
-            );
+            assert_eq!(error.reason, Some(WebhookRejection::Signature), "{bad}");
             assert!(error.message.contains("64 hexadecimal"), "{bad}");
         }
     }
@@ -505,16 +441,10 @@ mod tests {
         assert!(at(SENT_AT_MS + tolerance_ms).is_ok());
         assert!(at(SENT_AT_MS - tolerance_ms).is_ok());
         let stale = at(SENT_AT_MS + tolerance_ms + 1.0).unwrap_err();
-        assert_eq!(
-            WebhookRejection::of(&stale),
-            Some(WebhookRejection::Timestamp)
-        );
+        assert_eq!(stale.reason, Some(WebhookRejection::Timestamp));
         assert!(stale.message.contains("old"), "{}", stale.message);
         let future = at(SENT_AT_MS - tolerance_ms - 1.0).unwrap_err();
-        assert_eq!(
-            WebhookRejection::of(&future),
-            Some(WebhookRejection::Timestamp)
-        );
+        assert_eq!(future.reason, Some(WebhookRejection::Timestamp));
         assert!(future.message.contains("future"), "{}", future.message);
     }
 
@@ -525,10 +455,7 @@ mod tests {
         assert!(check_freshness(10_001.0, 0.0, 10).is_err());
         assert!(check_freshness(0.0, 1.0, 0).is_err());
         let error = check_freshness(0.0, f64::NAN, 300).unwrap_err();
-        assert_eq!(
-            WebhookRejection::of(&error),
-            Some(WebhookRejection::Timestamp)
-        );
+        assert_eq!(error.reason, Some(WebhookRejection::Timestamp));
     }
 
     #[test]
@@ -555,10 +482,7 @@ mod tests {
             ),
         ] {
             let error = verify(BODY, timestamp, signature, None, SENT_AT_MS).unwrap_err();
-            assert_eq!(
-                WebhookRejection::of(&error),
-                Some(WebhookRejection::Headers)
-            );
+            assert_eq!(error.reason, Some(WebhookRejection::Headers));
             assert!(error.message.ends_with(named), "{}", error.message);
         }
     }
@@ -589,11 +513,7 @@ mod tests {
             let signature = sign(&body, TIMESTAMP);
             let error =
                 verify(&body, Some(TIMESTAMP), Some(&signature), None, SENT_AT_MS).unwrap_err();
-            assert_eq!(
-                WebhookRejection::of(&error),
-                Some(WebhookRejection::Payload),
-                "{field}"
-            );
+            assert_eq!(error.reason, Some(WebhookRejection::Payload), "{field}");
             assert!(error.message.contains(complaint), "{}", error.message);
         }
     }
@@ -632,23 +552,6 @@ mod tests {
         assert_eq!(payload.id, ID);
         assert_eq!(payload.site_id.as_str(), SITE);
         assert_eq!(payload.query_id.as_str(), QUERY);
-    }
-
-    #[test]
-    fn rejections_round_trip_through_the_error_message() {
-        for reason in REJECTIONS {
-            let error = reason.error("detail");
-            assert_eq!(
-                error.message,
-                format!("webhook rejected ({}): detail", reason.as_str())
-            );
-            assert_eq!(error.kind.code(), "HALO_WEBHOOK");
-            assert_eq!(WebhookRejection::of(&error), Some(reason));
-        }
-        let other = HaloError::new(ErrorKind::Protocol, "webhook rejected (signature): x");
-        assert_eq!(WebhookRejection::of(&other), None);
-        let unknown = HaloError::new(ErrorKind::WebhookVerification, "something else");
-        assert_eq!(WebhookRejection::of(&unknown), None);
     }
 
     #[test]
