@@ -1,4 +1,5 @@
 import { DeviceClient } from "./wasm/halo_device.js";
+import type { DeviceOperations } from "./generated/operations.js";
 import { core } from "./call.js";
 import { decodeRows } from "./decode.js";
 import { fromCore, HaloError, HaloValidationError } from "./errors.js";
@@ -93,6 +94,12 @@ export class HaloDeviceClient {
     return this.#core;
   }
 
+  /** Runs one operation of the core's table, with its errors as the facade's classes. */
+  #call<O extends keyof DeviceOperations>(operation: O, args: DeviceOperations[O]["args"], options: DeviceOperations[O]["options"]): Promise<DeviceOperations[O]["result"]> {
+    const { signal, ...rest } = options;
+    return core(() => this.#inner.call(operation, args, rest, signal));
+  }
+
   constructor(options: HaloDeviceClientOptions) {
     deviceWasm.assertReady();
     const { getToken, fetch, onEvent, ...settings } = options ?? ({} as Partial<HaloDeviceClientOptions>);
@@ -124,8 +131,7 @@ export class HaloDeviceClient {
     command: string | SqlCommand,
     options: ImmediateQueryOptions = {},
   ): Promise<QueryResult<R>> {
-    const { signal, ...rest } = options;
-    const query = await core<HaloQuery>(() => this.#inner.immediateQuery(command, rest, signal));
+    const query = await this.#call("immediateQuery", [command], options);
     return toQueryResult<R>(query, command, decodeRows<R>(query.result?.data), query.result?.parameters);
   }
 
@@ -137,8 +143,7 @@ export class HaloDeviceClient {
    * const { id } = await client.startAsyncQuery("SELECT * FROM Observations");
    */
   async startAsyncQuery(command: string | SqlCommand, options: AsyncQueryOptions = {}): Promise<HaloQuery> {
-    const { signal, ...rest } = options;
-    return core<HaloQuery>(() => this.#inner.startAsyncQuery(command, rest, signal));
+    return this.#call("startAsyncQuery", [command], options);
   }
 
   /**
@@ -148,8 +153,7 @@ export class HaloDeviceClient {
    * const { status } = await client.getQuery(queryId); // e.g. "queued", "executing", "successful"
    */
   async getQuery(queryId: string, options: CallOptions = {}): Promise<HaloQuery> {
-    const { signal, ...rest } = options;
-    return core<HaloQuery>(() => this.#inner.getQuery(queryId, rest, signal));
+    return this.#call("getQuery", [queryId], options);
   }
 
   /**
@@ -162,7 +166,7 @@ export class HaloDeviceClient {
    */
   async waitForQuery(queryId: string, options: WaitOptions = {}): Promise<HaloQuery> {
     const { signal, ...rest } = options;
-    return core<HaloQuery>(() => this.#inner.waitForQuery(queryId, rest, signal));
+    return core(() => this.#inner.waitForQuery(queryId, rest, signal));
   }
 
   /**
@@ -175,10 +179,7 @@ export class HaloDeviceClient {
    * const { rows } = await client.getResultPage(id, 1);
    */
   async getResultPage<R extends Row = Row>(queryId: string, pageNumber: number, options: CallOptions = {}): Promise<ResultPage<R>> {
-    const { signal, ...rest } = options;
-    const page = await core<{ data?: string | null; parameters?: ReturnedParameter[] | null }>(() =>
-      this.#inner.getResultPage(queryId, pageNumber, rest, signal),
-    );
+    const page = await this.#call("getResultPage", [queryId, pageNumber], options);
     return { pageNumber, rows: decodeRows<R>(page?.data), parameters: page?.parameters ?? [] };
   }
 
@@ -225,8 +226,7 @@ export class HaloDeviceClient {
    * const { id } = await client.createRegisteredQuery({ name: "today", command: "SELECT * FROM Appointments", frequencySeconds: 300, durationSeconds: 3600 });
    */
   async createRegisteredQuery(registration: RegisteredQueryRegistration, options: CallOptions = {}): Promise<{ id: string }> {
-    const { signal, ...rest } = options;
-    return core<{ id: string }>(() => this.#inner.createRegisteredQuery(registration, rest, signal));
+    return this.#call("createRegisteredQuery", [registration], options);
   }
 
   /**
@@ -236,8 +236,7 @@ export class HaloDeviceClient {
    * const enabled = (await client.listRegisteredQueries()).filter((registered) => registered.status === "enabled");
    */
   async listRegisteredQueries(options: CallOptions = {}): Promise<RegisteredQuery[]> {
-    const { signal, ...rest } = options;
-    const body = await core<{ registeredQueries?: RegisteredQuery[] }>(() => this.#inner.listRegisteredQueries(rest, signal));
+    const body = await this.#call("listRegisteredQueries", [], options);
     return body?.registeredQueries ?? [];
   }
 
@@ -248,8 +247,7 @@ export class HaloDeviceClient {
    * const { status, metrics } = await client.getRegisteredQuery(id);
    */
   async getRegisteredQuery(registeredQueryId: string, options: CallOptions = {}): Promise<RegisteredQuery> {
-    const { signal, ...rest } = options;
-    return core<RegisteredQuery>(() => this.#inner.getRegisteredQuery(registeredQueryId, rest, signal));
+    return this.#call("getRegisteredQuery", [registeredQueryId], options);
   }
 
   /**
@@ -260,8 +258,7 @@ export class HaloDeviceClient {
    * await client.cancelRegisteredQuery(id);
    */
   async cancelRegisteredQuery(registeredQueryId: string, options: CallOptions = {}): Promise<void> {
-    const { signal, ...rest } = options;
-    await core<undefined>(() => this.#inner.cancelRegisteredQuery(registeredQueryId, rest, signal));
+    await this.#call("cancelRegisteredQuery", [registeredQueryId], options);
   }
 
   /**
@@ -271,10 +268,7 @@ export class HaloDeviceClient {
    * const { rows, rowCount } = await client.getRegisteredQueryResult(id);
    */
   async getRegisteredQueryResult<R extends Row = Row>(registeredQueryId: string, options: CallOptions = {}): Promise<RegisteredQueryResult<R>> {
-    const { signal, ...rest } = options;
-    const body = await core<{ data?: string | null; parameters?: ReturnedParameter[] | null; rows?: number; size?: number }>(() =>
-      this.#inner.getRegisteredQueryResult(registeredQueryId, rest, signal),
-    );
+    const body = await this.#call("getRegisteredQueryResult", [registeredQueryId], options);
     const rows = decodeRows<R>(body?.data);
     return {
       rows,
@@ -291,8 +285,7 @@ export class HaloDeviceClient {
    * const patient = await client.fhirRead("Patient", "1");
    */
   async fhirRead<T extends FhirResource = FhirResource>(resourceType: string, id: string, options: CallOptions = {}): Promise<T> {
-    const { signal, ...rest } = options;
-    return core<T>(() => this.#inner.fhirRead(resourceType, id, rest, signal));
+    return (await this.#call("fhirRead", [resourceType, id], options)) as T;
   }
 
   /**
@@ -303,8 +296,7 @@ export class HaloDeviceClient {
    * const bundle = await client.fhirSearch("Patient", { family: "Smith", birthdate: "gt1960-01-01" });
    */
   async fhirSearch<T extends FhirResource = FhirResource>(resourceType: string, params: FhirSearchParams, options: FhirSearchOptions = {}): Promise<FhirBundle<T>> {
-    const { signal, ...rest } = options;
-    return core<FhirBundle<T>>(() => this.#inner.fhirSearch(resourceType, searchPairs(params), rest, signal));
+    return (await this.#call("fhirSearch", [resourceType, searchPairs(params)], options)) as FhirBundle<T>;
   }
 
   /**
@@ -315,8 +307,7 @@ export class HaloDeviceClient {
    * console.log(capabilities.fhirVersion); // "4.0.1"
    */
   async fhirCapabilities(options: CallOptions = {}): Promise<FhirResource> {
-    const { signal, ...rest } = options;
-    return core<FhirResource>(() => this.#inner.fhirCapabilities(rest, signal));
+    return this.#call("fhirCapabilities", [], options);
   }
 
   /**

@@ -1,6 +1,7 @@
 // The error classes are generated from the Rust error table; this module
 // adds only the mapping from the wasm's plain errors to those classes.
-import { ERROR_CLASSES, HaloError, type HaloErrorCode, type HaloErrorDetails } from "./generated/errors.js";
+import { ERROR_CLASSES } from "./generated/error-classes.js";
+import { HaloError, type HaloErrorCode, type HaloErrorDetails } from "./generated/errors.js";
 
 export * from "./generated/errors.js";
 
@@ -8,7 +9,9 @@ export * from "./generated/errors.js";
 type CoreError = Error & HaloErrorDetails;
 
 function isCoreError(value: unknown): value is CoreError {
-  return value instanceof Error && typeof (value as { code?: unknown }).code === "string" && Object.hasOwn(ERROR_CLASSES, (value as { code: string }).code);
+  if (!(value instanceof Error)) return false;
+  const code: unknown = Reflect.get(value, "code");
+  return typeof code === "string" && Object.hasOwn(ERROR_CLASSES, code);
 }
 
 /** @internal Re-creates a core error as its facade class; other values pass through. */

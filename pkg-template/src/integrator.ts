@@ -89,7 +89,7 @@ export class HaloIntegratorClient {
    */
   async issueDeviceToken(request: DeviceTokenRequest, options: IntegratorCallOptions = {}): Promise<DeviceToken> {
     const { signal, ...rest } = options;
-    return core<DeviceToken>(() => this.#inner.issueDeviceToken(request, rest, signal));
+    return core(() => this.#inner.issueDeviceToken(request, rest, signal));
   }
 
   /**
@@ -101,7 +101,7 @@ export class HaloIntegratorClient {
    */
   async findSites(practice: Practice, options: IntegratorCallOptions = {}): Promise<HaloSite[]> {
     const { signal, ...rest } = options;
-    return (await core<HaloSite[] | undefined>(() => this.#inner.findSites(practice, rest, signal))) ?? [];
+    return (await core(() => this.#inner.findSites(practice, rest, signal))) ?? [];
   }
 
   /**
@@ -112,7 +112,7 @@ export class HaloIntegratorClient {
    */
   async getSite(siteId: string, options: IntegratorCallOptions = {}): Promise<HaloSite> {
     const { signal, ...rest } = options;
-    return core<HaloSite>(() => this.#inner.getSite(siteId, rest, signal));
+    return core(() => this.#inner.getSite(siteId, rest, signal));
   }
 
   /**
@@ -123,7 +123,7 @@ export class HaloIntegratorClient {
    */
   async pairSite(practice: Practice & { pairingCode?: string }, options: IntegratorCallOptions = {}): Promise<HaloSite> {
     const { signal, ...rest } = options;
-    return core<HaloSite>(() => this.#inner.pairSite(practice, rest, signal));
+    return core(() => this.#inner.pairSite(practice, rest, signal));
   }
 
   /**
@@ -136,7 +136,7 @@ export class HaloIntegratorClient {
    */
   async resolveSite(practice: Practice & { expect?: SecondaryIdentifiers }, options: IntegratorCallOptions = {}): Promise<ResolvedSite> {
     const { signal, ...rest } = options;
-    return core<ResolvedSite>(() => this.#inner.resolveSite(practice, rest, signal));
+    return core(() => this.#inner.resolveSite(practice, rest, signal));
   }
 
   /**
@@ -153,7 +153,7 @@ export class HaloIntegratorClient {
     options: IntegratorCallOptions = {},
   ): Promise<GuidChange> {
     const { signal, ...rest } = options;
-    return core<GuidChange>(() => this.#inner.recoverFromGuidChange(practice, rest, signal));
+    return core(() => this.#inner.recoverFromGuidChange(practice, rest, signal));
   }
 }
 
@@ -253,18 +253,7 @@ export async function verifyWebhook(options: VerifyWebhookOptions): Promise<Veri
 
 export { init } from "./integrator-init.js";
 export type { CompiledModule, InitInput } from "./loader.js";
-export {
-  HaloError,
-  HaloValidationError,
-  HaloAuthError,
-  HaloForbiddenError,
-  HaloNotFoundError,
-  HaloRateLimitError,
-  HaloUnavailableError,
-  HaloNetworkError,
-  HaloTimeoutError,
-  HaloWebhookError,
-} from "./errors.js";
-export type { HaloErrorCode, WebhookRejectionReason } from "./errors.js";
+// Every error class and type the Rust error table defines.
+export * from "./generated/errors.js";
 export type * from "./integrator-types.js";
 export type { HaloEvent, FetchLike } from "./types.js";

@@ -9,6 +9,7 @@ pub mod http_date;
 pub mod ids;
 pub mod integrator;
 pub mod json_writer;
+pub mod operations;
 pub mod polling;
 pub mod requests;
 pub mod responses;

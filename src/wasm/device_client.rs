@@ -12,11 +12,12 @@ use super::host::{fetch_or_global, monotonic_ms, random_bytes, sleep, AbortSigna
 use super::js_error::{to_js, Failure};
 use super::token_driver::TokenDriver;
 use crate::core::config::ClientConfig;
-use crate::core::error::{ErrorKind, HaloError};
+use crate::core::error::HaloError;
 use crate::core::headers::auth_headers;
 use crate::core::ids::{format_device_id, DeviceId};
+use crate::core::operations::Operation;
 use crate::core::polling::{PollStep, WaitPlan};
-use crate::core::requests::{DeviceRequests, Method, Registration, RequestSpec};
+use crate::core::requests::{DeviceRequests, RequestSpec};
 use crate::core::responses::{query_state, QueryState};
 use crate::core::token::Grant;
 use js_sys::{Function, Object, Promise, Reflect};
@@ -83,6 +84,18 @@ impl Shared {
     }
 }
 
+#[wasm_bindgen(typescript_custom_section)]
+const CALL_TYPES: &str = r#"import type { DeviceOperations } from "../generated/operations.js";
+import type { HaloQuery, WaitOptions } from "../types.js";
+export interface DeviceClient {
+  call<O extends keyof DeviceOperations>(
+    operation: O,
+    args: DeviceOperations[O]["args"],
+    options: Omit<DeviceOperations[O]["options"], "signal">,
+    signal?: AbortSignal,
+  ): Promise<DeviceOperations[O]["result"]>;
+}"#;
+
 #[wasm_bindgen]
 pub struct DeviceClient {
     shared: Rc<Shared>,
@@ -136,77 +149,37 @@ impl DeviceClient {
         Ok(DeviceClient { shared })
     }
 
-    /// Runs SQL now; resolves with the query object (status `successful`).
-    #[wasm_bindgen(js_name = immediateQuery, unchecked_return_type = "Promise<unknown>")]
-    pub fn immediate_query(
+    /// Runs one operation of the core's table (see `DeviceOperations` for
+    /// each one's arguments and result); typed by the custom section above.
+    #[wasm_bindgen(skip_typescript)]
+    pub fn call(
         &self,
-        command: JsValue,
+        operation: JsValue,
+        args: JsValue,
         options: JsValue,
         signal: Option<AbortSignal>,
     ) -> Promise {
         run(&self.shared, move |shared| async move {
-            let command = inputs::command(command)?;
-            let (options, timeout_ms) = inputs::query_options(options)?;
-            let spec = shared.requests.immediate_query(&command, &options)?;
+            let operation = Operation::from_name(&string_arg("operation", operation)?)?;
+            let (input, timeout_ms) =
+                inputs::operation_input(operation.arguments(), args, options)?;
+            let spec = shared.requests.request(operation, &input)?;
             let body = shared
                 .execute(spec, &Limits { signal, timeout_ms })
                 .await?
                 .body;
-            match query_state_of(&body) {
-                QueryState::Succeeded => Ok(body),
-                QueryState::Failed(error) => Err(error.into()),
-                QueryState::Pending => Err(HaloError::new(
-                    ErrorKind::Protocol,
-                    "an immediate query came back unfinished",
-                )
-                .into()),
-            }
-        })
-    }
-
-    /// Queues SQL; resolves with the new query object (`mode: "async"`).
-    #[wasm_bindgen(js_name = startAsyncQuery, unchecked_return_type = "Promise<unknown>")]
-    pub fn start_async_query(
-        &self,
-        command: JsValue,
-        options: JsValue,
-        signal: Option<AbortSignal>,
-    ) -> Promise {
-        run(&self.shared, move |shared| async move {
-            let command = inputs::command(command)?;
-            let (options, timeout_ms) = inputs::query_options(options)?;
-            let spec = shared.requests.async_query(&command, &options)?;
-            let body = shared
-                .execute(spec, &Limits { signal, timeout_ms })
-                .await?
-                .body;
-            match query_state_of(&body) {
-                QueryState::Failed(error) => Err(error.into()),
-                QueryState::Succeeded | QueryState::Pending => Ok(body),
-            }
-        })
-    }
-
-    /// The query object as it is now, whatever its status.
-    #[wasm_bindgen(js_name = getQuery, unchecked_return_type = "Promise<unknown>")]
-    pub fn get_query(
-        &self,
-        query_id: JsValue,
-        options: JsValue,
-        signal: Option<AbortSignal>,
-    ) -> Promise {
-        self.run_read(options, signal, move |requests| {
-            requests.get_query(&string_arg("queryId", query_id)?)
+            operation.outcome().check(|| query_state_of(&body))?;
+            Ok(body)
         })
     }
 
     /// Polls until the query is in a terminal state; rejects with a
     /// `HaloQueryFailedError` when that state is a failure.
-    #[wasm_bindgen(js_name = waitForQuery, unchecked_return_type = "Promise<unknown>")]
+    #[wasm_bindgen(js_name = waitForQuery, unchecked_return_type = "Promise<HaloQuery>")]
     pub fn wait_for_query(
         &self,
-        query_id: JsValue,
-        options: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] query_id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Omit<WaitOptions, \"signal\">")] options: JsValue,
         signal: Option<AbortSignal>,
     ) -> Promise {
         run(&self.shared, move |shared| async move {
@@ -239,137 +212,6 @@ impl DeviceClient {
         })
     }
 
-    /// One page of an async query's results: `{ data, parameters }`.
-    #[wasm_bindgen(js_name = getResultPage, unchecked_return_type = "Promise<unknown>")]
-    pub fn get_result_page(
-        &self,
-        query_id: JsValue,
-        page_number: f64,
-        options: JsValue,
-        signal: Option<AbortSignal>,
-    ) -> Promise {
-        self.run_read(options, signal, move |requests| {
-            requests.result_page(&string_arg("queryId", query_id)?, page_number)
-        })
-    }
-
-    /// Registers a query that Halo re-runs every `frequencySeconds`; resolves with `{ id }`.
-    #[wasm_bindgen(js_name = createRegisteredQuery, unchecked_return_type = "Promise<unknown>")]
-    pub fn create_registered_query(
-        &self,
-        registration: JsValue,
-        options: JsValue,
-        signal: Option<AbortSignal>,
-    ) -> Promise {
-        self.run_read(options, signal, move |requests| {
-            let input = inputs::registration(registration)?;
-            let command = inputs::command(input.command)?;
-            let registration = Registration::new(
-                &input.name,
-                command,
-                input.frequency_seconds,
-                input.duration_seconds,
-            )?;
-            requests.create_registered_query(&registration)
-        })
-    }
-
-    #[wasm_bindgen(js_name = listRegisteredQueries, unchecked_return_type = "Promise<unknown>")]
-    pub fn list_registered_queries(
-        &self,
-        options: JsValue,
-        signal: Option<AbortSignal>,
-    ) -> Promise {
-        self.run_read(options, signal, |requests| {
-            Ok(requests.list_registered_queries())
-        })
-    }
-
-    #[wasm_bindgen(js_name = getRegisteredQuery, unchecked_return_type = "Promise<unknown>")]
-    pub fn get_registered_query(
-        &self,
-        query_id: JsValue,
-        options: JsValue,
-        signal: Option<AbortSignal>,
-    ) -> Promise {
-        self.run_read(options, signal, move |requests| {
-            requests.get_registered_query(&string_arg("registeredQueryId", query_id)?)
-        })
-    }
-
-    #[wasm_bindgen(js_name = cancelRegisteredQuery, unchecked_return_type = "Promise<unknown>")]
-    pub fn cancel_registered_query(
-        &self,
-        query_id: JsValue,
-        options: JsValue,
-        signal: Option<AbortSignal>,
-    ) -> Promise {
-        self.run_read(options, signal, move |requests| {
-            requests.cancel_registered_query(&string_arg("registeredQueryId", query_id)?)
-        })
-    }
-
-    /// The latest result: `{ data, parameters, rows, size }`.
-    #[wasm_bindgen(js_name = getRegisteredQueryResult, unchecked_return_type = "Promise<unknown>")]
-    pub fn get_registered_query_result(
-        &self,
-        query_id: JsValue,
-        options: JsValue,
-        signal: Option<AbortSignal>,
-    ) -> Promise {
-        self.run_read(options, signal, move |requests| {
-            requests.registered_query_result(&string_arg("registeredQueryId", query_id)?)
-        })
-    }
-
-    #[wasm_bindgen(js_name = fhirRead, unchecked_return_type = "Promise<unknown>")]
-    pub fn fhir_read(
-        &self,
-        resource_type: JsValue,
-        id: JsValue,
-        options: JsValue,
-        signal: Option<AbortSignal>,
-    ) -> Promise {
-        self.run_read(options, signal, move |requests| {
-            requests.fhir_read(
-                &string_arg("resourceType", resource_type)?,
-                &string_arg("id", id)?,
-            )
-        })
-    }
-
-    /// `params` is an array of `[name, value]` pairs (the facade flattens
-    /// objects and `URLSearchParams` into it).
-    #[wasm_bindgen(js_name = fhirSearch, unchecked_return_type = "Promise<unknown>")]
-    pub fn fhir_search(
-        &self,
-        resource_type: JsValue,
-        params: JsValue,
-        options: JsValue,
-        signal: Option<AbortSignal>,
-    ) -> Promise {
-        let method = inputs::call_options(options.clone()).map(|o| o.method);
-        self.run_read(options, signal, move |requests| {
-            let params = inputs::search_pairs(params)?;
-            let method = match method?.as_deref() {
-                None | Some("POST") => Method::Post,
-                Some("GET") => Method::Get,
-                Some(other) => {
-                    return Err(HaloError::validation(
-                        "method",
-                        format!("method must be \"POST\" or \"GET\"; got \"{other}\""),
-                    ))
-                }
-            };
-            requests.fhir_search(&string_arg("resourceType", resource_type)?, &params, method)
-        })
-    }
-
-    #[wasm_bindgen(js_name = fhirCapabilities, unchecked_return_type = "Promise<unknown>")]
-    pub fn fhir_capabilities(&self, options: JsValue, signal: Option<AbortSignal>) -> Promise {
-        self.run_read(options, signal, |requests| Ok(requests.fhir_capabilities()))
-    }
-
     /// `{ hasToken, expiresAt, renewals }`; never the token itself.
     #[wasm_bindgen(js_name = tokenInfo, unchecked_return_type = "{ hasToken: boolean; expiresAt: Date | null; renewals: number }")]
     pub fn token_info(&self) -> JsValue {
@@ -383,24 +225,5 @@ impl DeviceClient {
         let _ = Reflect::set(&object, &"expiresAt".into(), &expires_at);
         let _ = Reflect::set(&object, &"renewals".into(), &(info.renewals as f64).into());
         object.into()
-    }
-}
-
-impl DeviceClient {
-    /// A call that sends one request built by `build` and resolves with
-    /// its parsed body (`undefined` for 204).
-    fn run_read<B>(&self, options: JsValue, signal: Option<AbortSignal>, build: B) -> Promise
-    where
-        B: FnOnce(&DeviceRequests) -> Result<RequestSpec, HaloError> + 'static,
-    {
-        run(&self.shared, move |shared| async move {
-            let options = inputs::call_options(options)?;
-            let spec = build(&shared.requests)?;
-            let limits = Limits {
-                signal,
-                timeout_ms: options.timeout_ms,
-            };
-            Ok(shared.execute(spec, &limits).await?.body)
-        })
     }
 }

@@ -5,7 +5,8 @@ use super::fields::Fields;
 use crate::core::command::{CommandInput, CommandObjectInput, ParameterInput, SqlCommand};
 use crate::core::config::ClientOptionsInput;
 use crate::core::error::HaloError;
-use crate::core::requests::QueryOptions;
+use crate::core::operations::{Arguments, Input};
+use crate::core::requests::{QueryOptions, Registration};
 use crate::core::token::IssuedTokenInput;
 use js_sys::Array;
 use wasm_bindgen::JsValue;
@@ -142,4 +143,62 @@ pub fn issued_token(value: JsValue) -> IssuedTokenInput {
         access_token: fields.text("accessToken"),
         expires_in: fields.float("expiresIn"),
     }
+}
+
+/// The arguments of `call` for an operation taking `arguments`, and the
+/// call's `timeoutMs`.
+pub fn operation_input(
+    arguments: Arguments,
+    args: JsValue,
+    options: JsValue,
+) -> Result<(Input, Option<f64>), HaloError> {
+    if !Array::is_array(&args) {
+        return Err(HaloError::validation(
+            "arguments",
+            "arguments must be an array",
+        ));
+    }
+    let args = Array::from(&args);
+    let text = |index: u32, field: &str| {
+        args.get(index)
+            .as_string()
+            .ok_or_else(|| HaloError::validation(field, format!("{field} must be a string")))
+    };
+    let options = match arguments {
+        Arguments::Command => {
+            let command = command(args.get(0))?;
+            let (options, timeout_ms) = query_options(options)?;
+            return Ok((Input::Command(command, options), timeout_ms));
+        }
+        _ => call_options(options)?,
+    };
+    let input = match arguments {
+        // Read above, with the query options only commands take.
+        Arguments::Command => Input::Nothing,
+        Arguments::QueryId => Input::QueryId(text(0, "queryId")?),
+        Arguments::Page => {
+            let page = args.get(1).as_f64().ok_or_else(|| {
+                HaloError::validation("pageNumber", "pageNumber must be a whole number from 1")
+            })?;
+            Input::Page(text(0, "queryId")?, page)
+        }
+        Arguments::Registration => {
+            let input = registration(args.get(0))?;
+            Input::Registration(Registration::new(
+                &input.name,
+                command(input.command)?,
+                input.frequency_seconds,
+                input.duration_seconds,
+            )?)
+        }
+        Arguments::RegisteredQueryId => Input::RegisteredQueryId(text(0, "registeredQueryId")?),
+        Arguments::FhirResource => Input::FhirResource(text(0, "resourceType")?, text(1, "id")?),
+        Arguments::FhirSearch => Input::FhirSearch(
+            text(0, "resourceType")?,
+            search_pairs(args.get(1))?,
+            options.method,
+        ),
+        Arguments::Nothing => Input::Nothing,
+    };
+    Ok((input, options.timeout_ms))
 }

@@ -50,6 +50,9 @@ struct Shared {
     requests: IntegratorRequests,
 }
 
+#[wasm_bindgen(typescript_custom_section)]
+const RESULT_TYPES: &str = r#"import type { DeviceToken, GuidChange, HaloSite, ResolvedSite } from "../integrator-types.js";"#;
+
 #[wasm_bindgen]
 pub struct IntegratorClient {
     shared: Rc<Shared>,
@@ -207,7 +210,7 @@ impl IntegratorClient {
     }
 
     /// `POST /integrator/token`: `{ accessToken, tokenType, expiresIn, expiresAt }`.
-    #[wasm_bindgen(js_name = issueDeviceToken, unchecked_return_type = "Promise<unknown>")]
+    #[wasm_bindgen(js_name = issueDeviceToken, unchecked_return_type = "Promise<DeviceToken>")]
     pub fn issue_device_token(
         &self,
         request: JsValue,
@@ -253,7 +256,7 @@ impl IntegratorClient {
     }
 
     /// `GET /integrator/sites?…`: every site Halo knows for a PMS ID.
-    #[wasm_bindgen(js_name = findSites, unchecked_return_type = "Promise<unknown>")]
+    #[wasm_bindgen(js_name = findSites, unchecked_return_type = "Promise<HaloSite[] | undefined>")]
     pub fn find_sites(
         &self,
         practice: JsValue,
@@ -274,7 +277,7 @@ impl IntegratorClient {
     }
 
     /// `GET /integrator/sites/{siteId}`.
-    #[wasm_bindgen(js_name = getSite, unchecked_return_type = "Promise<unknown>")]
+    #[wasm_bindgen(js_name = getSite, unchecked_return_type = "Promise<HaloSite>")]
     pub fn get_site(
         &self,
         site_id: JsValue,
@@ -290,7 +293,7 @@ impl IntegratorClient {
     }
 
     /// `POST /integrator/pair-site?…`.
-    #[wasm_bindgen(js_name = pairSite, unchecked_return_type = "Promise<unknown>")]
+    #[wasm_bindgen(js_name = pairSite, unchecked_return_type = "Promise<HaloSite>")]
     pub fn pair_site(
         &self,
         practice: JsValue,
@@ -310,7 +313,7 @@ impl IntegratorClient {
 
     /// The getting-started workflow: PMS ID → the authoritative site, whose
     /// identifiers must match what was recorded. `{ siteId, site }`.
-    #[wasm_bindgen(js_name = resolveSite, unchecked_return_type = "Promise<unknown>")]
+    #[wasm_bindgen(js_name = resolveSite, unchecked_return_type = "Promise<ResolvedSite>")]
     pub fn resolve_site(
         &self,
         practice: JsValue,
@@ -336,7 +339,7 @@ impl IntegratorClient {
 
     /// After a device call got 403: re-resolve from the stored PMS ID and
     /// report old → new GUID and which recorded identifiers changed.
-    #[wasm_bindgen(js_name = recoverFromGuidChange, unchecked_return_type = "Promise<unknown>")]
+    #[wasm_bindgen(js_name = recoverFromGuidChange, unchecked_return_type = "Promise<GuidChange>")]
     pub fn recover_from_guid_change(
         &self,
         practice: JsValue,

@@ -53,8 +53,23 @@ fn client(state: &Object) -> DeviceClient {
     DeviceClient::new(settings(), get_token, Some(fetch), None).unwrap()
 }
 
+/// `client.call("immediateQuery", [command], {}, signal)`, as the facade makes it.
+fn immediate_query(
+    client: &DeviceClient,
+    command: JsValue,
+    signal: Option<halo_device::wasm::AbortSignal>,
+) -> Promise {
+    let args = js_sys::Array::of1(&command);
+    client.call(
+        "immediateQuery".into(),
+        args.into(),
+        Object::new().into(),
+        signal,
+    )
+}
+
 async fn query(client: &DeviceClient) -> Result<JsValue, JsValue> {
-    JsFuture::from(client.immediate_query("SELECT 1".into(), JsValue::UNDEFINED, None)).await
+    JsFuture::from(immediate_query(client, "SELECT 1".into(), None)).await
 }
 
 #[wasm_bindgen_test]
@@ -115,7 +130,7 @@ async fn concurrent_calls_share_one_token_request() {
     let state = scripted(vec![]);
     let client = client(&state);
     let calls: Vec<Promise> = (0..50)
-        .map(|_| client.immediate_query("SELECT 1".into(), JsValue::UNDEFINED, None))
+        .map(|_| immediate_query(&client, "SELECT 1".into(), None))
         .collect();
     for call in calls {
         JsFuture::from(call).await.unwrap();
@@ -127,7 +142,7 @@ async fn concurrent_calls_share_one_token_request() {
 #[wasm_bindgen_test]
 async fn invalid_commands_are_refused_before_anything_is_sent() {
     let state = scripted(vec![]);
-    let promise = client(&state).immediate_query(JsValue::from_str("  "), JsValue::UNDEFINED, None);
+    let promise = immediate_query(&client(&state), JsValue::from_str("  "), None);
     let error = JsFuture::from(promise).await.unwrap_err();
     assert_eq!(
         get(&error, "name").as_string().unwrap(),
@@ -141,11 +156,7 @@ async fn invalid_commands_are_refused_before_anything_is_sent() {
 #[wasm_bindgen_test]
 async fn an_aborted_call_rejects_with_the_signal_reason() {
     let state = scripted(vec![]);
-    let promise = client(&state).immediate_query(
-        "SELECT 1".into(),
-        JsValue::UNDEFINED,
-        Some(aborted_signal()),
-    );
+    let promise = immediate_query(&client(&state), "SELECT 1".into(), Some(aborted_signal()));
     let error = JsFuture::from(promise).await.unwrap_err();
     assert_eq!(
         get(&error, "message").as_string().unwrap(),

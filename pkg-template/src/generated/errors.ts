@@ -202,7 +202,7 @@ export class HaloUnavailableError extends HaloError {
 export class HaloQueryFailedError extends HaloError {
   override name: "HaloQueryFailedError" = "HaloQueryFailedError";
   /** The query's terminal status, e.g. `executionFailed`. */
-  readonly queryStatus: string | undefined;
+  readonly queryStatus: string;
   /** `http` | `mssql` | `fbsql` | `haloLink`, when Halo said. */
   readonly errorType: string | undefined;
   /** The database's own error number, when Halo said. */
@@ -212,7 +212,7 @@ export class HaloQueryFailedError extends HaloError {
 
   constructor(message: string, details: HaloErrorDetails) {
     super(message, details);
-    this.queryStatus = details.queryStatus;
+    this.queryStatus = details.queryStatus ?? "executionFailed";
     this.errorType = details.errorType;
     this.errorCode = details.errorCode;
     this.errorMessage = details.errorMessage;
@@ -251,30 +251,10 @@ export class HaloTimeoutError extends HaloError {
 export class HaloWebhookError extends HaloError {
   override name: "HaloWebhookError" = "HaloWebhookError";
   /** Which check failed. */
-  readonly reason: WebhookRejectionReason | undefined;
+  readonly reason: WebhookRejectionReason;
 
   constructor(message: string, details: HaloErrorDetails) {
     super(message, details);
-    this.reason = details.reason;
+    this.reason = details.reason ?? "payload";
   }
 }
-
-/** @internal The class each code's errors are made with. */
-export const ERROR_CLASSES: { readonly [C in HaloErrorCode]: new (message: string, details: HaloErrorDetails) => HaloError } = {
-  HALO_VALIDATION: HaloValidationError,
-  HALO_AUTH: HaloAuthError,
-  HALO_FORBIDDEN: HaloForbiddenError,
-  HALO_NOT_FOUND: HaloNotFoundError,
-  HALO_GONE: HaloGoneError,
-  HALO_RATE_LIMIT: HaloRateLimitError,
-  HALO_UNAVAILABLE: HaloUnavailableError,
-  HALO_QUERY_FAILED: HaloQueryFailedError,
-  HALO_BAD_REQUEST: HaloError,
-  HALO_SERVER: HaloError,
-  HALO_NETWORK: HaloNetworkError,
-  HALO_TIMEOUT: HaloTimeoutError,
-  HALO_PROTOCOL: HaloError,
-  HALO_WEBHOOK: HaloWebhookError,
-  HALO_CLOSED: HaloError,
-  HALO_NOT_INITIALISED: HaloError,
-};

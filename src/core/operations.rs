@@ -1,0 +1,360 @@
+//! The operation table: every Halo operation a client runs through its one
+//! `call` export, with the arguments it takes, the request it becomes and
+//! what a successful answer must show. The facade's methods, the wasm's
+//! dispatch and the generated TypeScript signatures all come from here.
+
+use super::command::SqlCommand;
+use super::error::{ErrorKind, HaloError};
+use super::requests::{DeviceRequests, Method, QueryOptions, Registration, RequestSpec};
+use super::responses::QueryState;
+
+macro_rules! operations {
+    ($(
+        $(#[doc = $doc:literal])*
+        $op:ident = $name:literal {
+            arguments: $arguments:ident,
+            outcome: $outcome:ident,
+            ts: ($ts_args:literal, $ts_options:literal, $ts_result:literal) $(,)?
+        }
+    )*) => {
+        /// An operation of the Device API, named as the facade's method.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum Operation {
+            $($(#[doc = $doc])* $op,)*
+        }
+
+        impl Operation {
+            /// Every operation, in table order.
+            pub const ALL: &'static [Operation] = &[$(Operation::$op),*];
+
+            /// The name JavaScript passes to `call`, and the facade's method name.
+            pub fn name(self) -> &'static str {
+                match self { $(Operation::$op => $name,)* }
+            }
+
+            /// The shape of the arguments the shell reads for this operation.
+            pub fn arguments(self) -> Arguments {
+                match self { $(Operation::$op => Arguments::$arguments,)* }
+            }
+
+            /// What a successful answer must show.
+            pub fn outcome(self) -> Outcome {
+                match self { $(Operation::$op => Outcome::$outcome,)* }
+            }
+
+            /// `(arguments tuple, options, result)` as TypeScript types.
+            #[cfg(all(test, not(target_arch = "wasm32")))]
+            pub(crate) fn typescript(self) -> (&'static str, &'static str, &'static str) {
+                match self { $(Operation::$op => ($ts_args, $ts_options, $ts_result),)* }
+            }
+
+            #[cfg(all(test, not(target_arch = "wasm32")))]
+            pub(crate) fn docs(self) -> &'static [&'static str] {
+                match self { $(Operation::$op => &[$($doc),*],)* }
+            }
+        }
+    };
+}
+
+operations! {
+    /// `POST …/queries/immediate`: runs SQL now; the answer carries the rows.
+    ImmediateQuery = "immediateQuery" {
+        arguments: Command,
+        outcome: FinishedQuery,
+        ts: ("[command: string | SqlCommand]", "ImmediateQueryOptions", "HaloQuery"),
+    }
+    /// `POST …/queries/async`: queues SQL; the answer is the new query.
+    StartAsyncQuery = "startAsyncQuery" {
+        arguments: Command,
+        outcome: StartedQuery,
+        ts: ("[command: string | SqlCommand]", "AsyncQueryOptions", "HaloQuery"),
+    }
+    /// `GET …/queries/{queryId}`: the query as it is now.
+    GetQuery = "getQuery" {
+        arguments: QueryId,
+        outcome: Body,
+        ts: ("[queryId: string]", "CallOptions", "HaloQuery"),
+    }
+    /// `GET …/queries/{queryId}/results/{pageNumber}`: one page, undecoded.
+    GetResultPage = "getResultPage" {
+        arguments: Page,
+        outcome: Body,
+        ts: ("[queryId: string, pageNumber: number]", "CallOptions", "QueryResultInfo"),
+    }
+    /// `POST …/queries/registered`: a query Halo re-runs on a schedule.
+    CreateRegisteredQuery = "createRegisteredQuery" {
+        arguments: Registration,
+        outcome: Body,
+        ts: ("[registration: RegisteredQueryRegistration]", "CallOptions", "{ id: string }"),
+    }
+    /// `GET …/queries/registered`.
+    ListRegisteredQueries = "listRegisteredQueries" {
+        arguments: Nothing,
+        outcome: Body,
+        ts: ("[]", "CallOptions", "{ registeredQueries?: RegisteredQuery[] } | undefined"),
+    }
+    /// `GET …/queries/registered/{id}`.
+    GetRegisteredQuery = "getRegisteredQuery" {
+        arguments: RegisteredQueryId,
+        outcome: Body,
+        ts: ("[registeredQueryId: string]", "CallOptions", "RegisteredQuery"),
+    }
+    /// `DELETE …/queries/registered/{id}`.
+    CancelRegisteredQuery = "cancelRegisteredQuery" {
+        arguments: RegisteredQueryId,
+        outcome: Body,
+        ts: ("[registeredQueryId: string]", "CallOptions", "undefined"),
+    }
+    /// `GET …/queries/registered/{id}/results`: the latest result, undecoded.
+    GetRegisteredQueryResult = "getRegisteredQueryResult" {
+        arguments: RegisteredQueryId,
+        outcome: Body,
+        ts: ("[registeredQueryId: string]", "CallOptions", "QueryResultInfo | undefined"),
+    }
+    /// `GET …/fhir/R4/{resourceType}/{id}`.
+    FhirRead = "fhirRead" {
+        arguments: FhirResource,
+        outcome: Body,
+        ts: ("[resourceType: string, id: string]", "CallOptions", "FhirResource"),
+    }
+    /// `POST …/fhir/R4/{resourceType}/_search` (form), or `GET` with a query string.
+    FhirSearch = "fhirSearch" {
+        arguments: FhirSearch,
+        outcome: Body,
+        ts: ("[resourceType: string, params: Array<[string, string]>]", "FhirSearchOptions", "FhirBundle"),
+    }
+    /// `GET …/fhir/R4/metadata`: the CapabilityStatement.
+    FhirCapabilities = "fhirCapabilities" {
+        arguments: Nothing,
+        outcome: Body,
+        ts: ("[]", "CallOptions", "FhirResource"),
+    }
+}
+
+impl Operation {
+    /// The operation JavaScript named, or a validation error.
+    pub fn from_name(name: &str) -> Result<Operation, HaloError> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|op| op.name() == name)
+            .ok_or_else(|| HaloError::validation("operation", "no such operation"))
+    }
+}
+
+/// The shapes of arguments operations take, which tells the shell what to read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arguments {
+    /// `[command]` with query options.
+    Command,
+    /// `[queryId]`.
+    QueryId,
+    /// `[queryId, pageNumber]`.
+    Page,
+    /// `[registration]`.
+    Registration,
+    /// `[registeredQueryId]`.
+    RegisteredQueryId,
+    /// `[resourceType, id]`.
+    FhirResource,
+    /// `[resourceType, params]` with a `method` option.
+    FhirSearch,
+    /// `[]`.
+    Nothing,
+}
+
+/// The arguments of one call, read by the shell and validated here.
+#[derive(Clone, Debug)]
+pub enum Input {
+    /// A SQL command and its query options.
+    Command(SqlCommand, QueryOptions),
+    /// A query id, as given.
+    QueryId(String),
+    /// A query id and a page number, as given.
+    Page(String, f64),
+    /// A validated registration.
+    Registration(Registration),
+    /// A registered query's id, as given.
+    RegisteredQueryId(String),
+    /// A FHIR resource type and id, as given.
+    FhirResource(String, String),
+    /// A FHIR resource type, `[name, value]` pairs, and the `method` option.
+    FhirSearch(String, Vec<(String, String)>, Option<String>),
+    /// No arguments.
+    Nothing,
+}
+
+/// What a successful answer must show before the call resolves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// A query object that finished successfully; a failed one is a
+    /// `HaloQueryFailedError`, an unfinished one a protocol error.
+    FinishedQuery,
+    /// A query object that has not failed.
+    StartedQuery,
+    /// Any body.
+    Body,
+}
+
+impl Outcome {
+    /// The call's verdict on a query object in `state` (not asked for `Body`).
+    pub fn check(self, state: impl FnOnce() -> QueryState) -> Result<(), HaloError> {
+        if self == Outcome::Body {
+            return Ok(());
+        }
+        match state() {
+            QueryState::Failed(error) => Err(error),
+            QueryState::Pending if self == Outcome::FinishedQuery => Err(HaloError::new(
+                ErrorKind::Protocol,
+                "an immediate query came back unfinished",
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The FHIR search method an option names: `POST` unless it says `GET`.
+fn search_method(method: Option<&str>) -> Result<Method, HaloError> {
+    match method {
+        None | Some("POST") => Ok(Method::Post),
+        Some("GET") => Ok(Method::Get),
+        Some(_) => Err(HaloError::validation(
+            "method",
+            "method must be \"POST\" or \"GET\"",
+        )),
+    }
+}
+
+impl DeviceRequests {
+    /// The request `operation` makes with `input`, validated.
+    pub fn request(&self, operation: Operation, input: &Input) -> Result<RequestSpec, HaloError> {
+        match (operation, input) {
+            (Operation::ImmediateQuery, Input::Command(command, options)) => {
+                self.immediate_query(command, options)
+            }
+            (Operation::StartAsyncQuery, Input::Command(command, options)) => {
+                self.async_query(command, options)
+            }
+            (Operation::GetQuery, Input::QueryId(id)) => self.get_query(id),
+            (Operation::GetResultPage, Input::Page(id, page)) => self.result_page(id, *page),
+            (Operation::CreateRegisteredQuery, Input::Registration(registration)) => {
+                self.create_registered_query(registration)
+            }
+            (Operation::ListRegisteredQueries, Input::Nothing) => {
+                Ok(self.list_registered_queries())
+            }
+            (Operation::GetRegisteredQuery, Input::RegisteredQueryId(id)) => {
+                self.get_registered_query(id)
+            }
+            (Operation::CancelRegisteredQuery, Input::RegisteredQueryId(id)) => {
+                self.cancel_registered_query(id)
+            }
+            (Operation::GetRegisteredQueryResult, Input::RegisteredQueryId(id)) => {
+                self.registered_query_result(id)
+            }
+            (Operation::FhirRead, Input::FhirResource(resource_type, id)) => {
+                self.fhir_read(resource_type, id)
+            }
+            (Operation::FhirSearch, Input::FhirSearch(resource_type, params, method)) => {
+                self.fhir_search(resource_type, params, search_method(method.as_deref())?)
+            }
+            (Operation::FhirCapabilities, Input::Nothing) => Ok(self.fhir_capabilities()),
+            _ => Err(HaloError::validation(
+                "arguments",
+                format!("{} was called with the wrong arguments", operation.name()),
+            )),
+        }
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod generate;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::config::Endpoint;
+    use crate::core::ids::SiteId;
+    use crate::core::requests::Replay;
+
+    fn requests() -> DeviceRequests {
+        let site = SiteId::parse("3f2504e0-4f89-41d3-9a0c-0305e82c3301").unwrap();
+        let endpoint = Endpoint {
+            base_url: "https://example.test".into(),
+            path_prefix: "/desktop".into(),
+        };
+        DeviceRequests::new(endpoint, site)
+    }
+
+    #[test]
+    fn names_are_unique_and_round_trip() {
+        for op in Operation::ALL {
+            assert_eq!(Operation::from_name(op.name()), Ok(*op));
+        }
+        assert_eq!(
+            Operation::from_name("free").unwrap_err().field.as_deref(),
+            Some("operation")
+        );
+    }
+
+    #[test]
+    fn only_the_query_creating_operations_are_not_replayed() {
+        let command =
+            SqlCommand::from_input(crate::core::command::CommandInput::Text("SELECT 1".into()))
+                .unwrap();
+        let input = Input::Command(command, QueryOptions::default());
+        for op in [Operation::ImmediateQuery, Operation::StartAsyncQuery] {
+            assert_eq!(
+                requests().request(op, &input).unwrap().replay,
+                Replay::CreatesQuery
+            );
+        }
+        let spec = requests()
+            .request(Operation::FhirCapabilities, &Input::Nothing)
+            .unwrap();
+        assert_eq!(spec.replay, Replay::Idempotent);
+        assert_eq!(
+            spec.path,
+            "/desktop/sites/3f2504e0-4f89-41d3-9a0c-0305e82c3301/fhir/R4/metadata"
+        );
+    }
+
+    #[test]
+    fn arguments_of_another_shape_are_refused() {
+        let error = requests()
+            .request(Operation::GetQuery, &Input::Nothing)
+            .unwrap_err();
+        assert_eq!(error.kind, ErrorKind::Validation);
+    }
+
+    #[test]
+    fn fhir_search_posts_unless_told_to_get() {
+        let search = |method: Option<&str>| {
+            let input = Input::FhirSearch(
+                "Patient".into(),
+                vec![("family".into(), "Smith".into())],
+                method.map(str::to_owned),
+            );
+            requests().request(Operation::FhirSearch, &input)
+        };
+        assert_eq!(search(None).unwrap().method, Method::Post);
+        assert_eq!(search(Some("GET")).unwrap().method, Method::Get);
+        assert_eq!(
+            search(Some("PUT")).unwrap_err().field.as_deref(),
+            Some("method")
+        );
+    }
+
+    #[test]
+    fn outcomes_judge_query_objects() {
+        let pending = || QueryState::Pending;
+        assert!(Outcome::FinishedQuery.check(pending).is_err());
+        assert!(Outcome::StartedQuery.check(pending).is_ok());
+        assert!(Outcome::Body.check(|| unreachable!()).is_ok());
+        let failed = || QueryState::Failed(HaloError::new(ErrorKind::QueryFailed, "x"));
+        assert_eq!(
+            Outcome::StartedQuery.check(failed).unwrap_err().kind,
+            ErrorKind::QueryFailed
+        );
+    }
+}
