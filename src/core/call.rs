@@ -2,7 +2,7 @@
 //! renew the token and retry once, or give up. The shell asks; this decides.
 
 use super::error::{ErrorKind, HaloError};
-use super::requests::Replay;
+use super::retry::Replay;
 use super::retry::RetryPolicy;
 
 #[derive(Clone, Debug, PartialEq)]

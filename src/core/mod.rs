@@ -3,6 +3,7 @@
 pub mod call;
 pub mod command;
 pub mod config;
+pub mod encoding;
 pub mod error;
 pub mod headers;
 pub mod http_date;

@@ -275,7 +275,7 @@ mod tests {
     use super::*;
     use crate::core::config::Endpoint;
     use crate::core::ids::SiteId;
-    use crate::core::requests::Replay;
+    use crate::core::retry::Replay;
 
     fn requests() -> DeviceRequests {
         let site = SiteId::parse("3f2504e0-4f89-41d3-9a0c-0305e82c3301").unwrap();

@@ -3,9 +3,11 @@
 
 use super::command::SqlCommand;
 use super::config::{whole_number, Endpoint};
+use super::encoding::form_encode;
 use super::error::HaloError;
 use super::ids::{QueryId, SiteId};
 use super::json_writer::ObjectWriter;
+use super::retry::Replay;
 
 pub const IMMEDIATE_MAX_TIME_IN_QUEUE_MS: u64 = 60_000;
 pub const ASYNC_MAX_TIME_IN_QUEUE_MS: u64 = 7_200_000;
@@ -27,16 +29,6 @@ impl Method {
             Method::Delete => "DELETE",
         }
     }
-}
-
-/// What a repeat of the request would do, which decides what may be retried.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Replay {
-    /// Reading or deleting: sending it twice changes nothing more.
-    Idempotent,
-    /// Creates a query that runs SQL at the practice: sent again only when the
-    /// server shows the first one never ran.
-    CreatesQuery,
 }
 
 #[derive(Clone, PartialEq, Eq)]
@@ -358,40 +350,6 @@ fn fhir_id(value: &str) -> Result<&str, HaloError> {
             "id must be a FHIR id: 1 to 64 letters, digits, '-' or '.', and not a path",
         ))
     }
-}
-
-/// `application/x-www-form-urlencoded`, as the URL standard serialises it.
-pub fn form_encode(pairs: &[(String, String)]) -> String {
-    let mut out = String::new();
-    for (index, (name, value)) in pairs.iter().enumerate() {
-        if index > 0 {
-            out.push('&');
-        }
-        push_form_component(&mut out, name);
-        out.push('=');
-        push_form_component(&mut out, value);
-    }
-    out
-}
-
-fn push_form_component(out: &mut String, value: &str) {
-    for byte in value.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => {
-                out.push(byte as char)
-            }
-            b' ' => out.push('+'),
-            _ => push_percent_escape(out, byte),
-        }
-    }
-}
-
-/// `%XX` for one byte, upper-case hex as RFC 3986 recommends.
-pub(crate) fn push_percent_escape(out: &mut String, byte: u8) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    out.push('%');
-    out.push(HEX[usize::from(byte >> 4)] as char);
-    out.push(HEX[usize::from(byte & 0x0f)] as char);
 }
 
 #[cfg(test)]

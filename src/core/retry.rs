@@ -1,7 +1,16 @@
 //! Which failures may be retried, and how long to wait before the next try.
 
 use super::error::{ErrorKind, HaloError};
-use super::requests::Replay;
+
+/// What a repeat of the request would do, which decides what may be retried.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Replay {
+    /// Reading or deleting: sending it twice changes nothing more.
+    Idempotent,
+    /// Creates a query that runs SQL at the practice: sent again only when the
+    /// server shows the first one never ran.
+    CreatesQuery,
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RetryPolicy {

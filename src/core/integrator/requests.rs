@@ -5,9 +5,11 @@
 use super::pms::{PmsId, PmsName};
 use super::text::{present, single_line_text};
 use crate::core::config::Endpoint;
+use crate::core::encoding::form_encode;
 use crate::core::error::HaloError;
 use crate::core::ids::{DeviceId, SiteId};
-use crate::core::requests::{form_encode, Body, Method, Replay, RequestSpec, FORM};
+use crate::core::requests::{Body, Method, RequestSpec, FORM};
+use crate::core::retry::Replay;
 
 /// Pairing codes this long are already suspicious; Halo documents no format.
 pub const MAX_PAIRING_CODE_CHARS: usize = 128;

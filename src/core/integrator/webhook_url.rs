@@ -2,8 +2,8 @@
 //! environment, with `{siteId}`, `{queryId}` and `{source}` filled in per
 //! delivery. Expanding it shows which URL a given notification goes to.
 
+use crate::core::encoding::push_percent_escape;
 use crate::core::error::HaloError;
-use crate::core::requests::push_percent_escape;
 
 /// The placeholders Halo documents.
 pub const PLACEHOLDERS: [&str; 3] = ["{siteId}", "{queryId}", "{source}"];
