@@ -5,7 +5,7 @@
 
 use super::bodies::query_status;
 use super::call_loop::{Credentials, Limits, Transport};
-use super::convert::{run, string_arg, Secrets};
+use super::convert::{number_arg, run, string_arg, Secrets};
 use super::device_inputs as inputs;
 use super::events::Events;
 use super::host::{fetch_or_global, monotonic_ms, random_bytes, sleep, AbortSignal, Interrupted};
@@ -244,12 +244,15 @@ impl DeviceClient {
     pub fn get_result_page(
         &self,
         query_id: JsValue,
-        page_number: f64,
+        #[wasm_bindgen(unchecked_param_type = "number")] page_number: JsValue,
         options: JsValue,
         signal: Option<AbortSignal>,
     ) -> Promise {
         self.run_read(options, signal, move |requests| {
-            requests.result_page(&string_arg("queryId", query_id)?, page_number)
+            requests.result_page(
+                &string_arg("queryId", query_id)?,
+                number_arg("pageNumber", &page_number)?,
+            )
         })
     }
 

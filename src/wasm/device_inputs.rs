@@ -1,14 +1,16 @@
 //! The device client's arguments and options, read from JavaScript into the
 //! core's input types (the core validates them).
 
-use super::fields::Fields;
-use crate::core::command::{CommandInput, CommandObjectInput, ParameterInput, SqlCommand};
-use crate::core::config::ClientOptionsInput;
+use super::fields::{js_string, Fields};
+use crate::core::command::{
+    check_parameter_count, CommandInput, CommandObjectInput, ParameterInput, SqlCommand,
+};
+use crate::core::config::{call_timeout, ClientOptionsInput};
 use crate::core::error::HaloError;
-use crate::core::requests::QueryOptions;
+use crate::core::requests::{check_search_count, QueryOptions};
 use crate::core::token::IssuedTokenInput;
 use js_sys::Array;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 pub fn client_options(settings: JsValue) -> Result<ClientOptionsInput, HaloError> {
     let fields = Fields::of(settings, "options", "")?;
@@ -28,29 +30,32 @@ pub fn client_options(settings: JsValue) -> Result<ClientOptionsInput, HaloError
 
 /// A SQL string or the API's command object, validated by the core.
 pub fn command(value: JsValue) -> Result<SqlCommand, HaloError> {
-    if let Some(text) = value.as_string() {
+    if let Some(text) = js_string("command.text", &value)? {
         return SqlCommand::from_input(CommandInput::Text(text));
     }
     let fields = Fields::of(value, "command", "command")?;
     let parameters = match fields.array("parameters")? {
         None => None,
-        Some(items) => Some(
-            items
-                .into_iter()
-                .enumerate()
-                .map(|(index, item)| {
-                    let path = format!("command.parameters[{index}]");
-                    let parameter = Fields::of(item, &path, &path)?;
-                    Ok(ParameterInput {
-                        name: parameter.string("name")?,
-                        direction: parameter.string("direction")?,
-                        sql_type: parameter.string("type")?,
-                        value: parameter.string("value")?,
-                        size: parameter.number("size")?.map(|size| size as u32),
+        Some(items) => {
+            check_parameter_count(items.length() as usize)?;
+            Some(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(index, item)| {
+                        let path = format!("command.parameters[{index}]");
+                        let parameter = Fields::of(item, &path, &path)?;
+                        Ok(ParameterInput {
+                            name: parameter.string("name")?,
+                            direction: parameter.string("direction")?,
+                            sql_type: parameter.string("type")?,
+                            value: parameter.string("value")?,
+                            size: parameter.number("size")?,
+                        })
                     })
-                })
-                .collect::<Result<Vec<_>, HaloError>>()?,
-        ),
+                    .collect::<Result<Vec<_>, HaloError>>()?,
+            )
+        }
     };
     SqlCommand::from_input(CommandInput::Object(CommandObjectInput {
         text: fields.string("text")?,
@@ -60,6 +65,11 @@ pub fn command(value: JsValue) -> Result<SqlCommand, HaloError> {
     }))
 }
 
+/// A call's `timeoutMs`, checked by the core.
+fn timeout_ms(fields: &Fields) -> Result<Option<f64>, HaloError> {
+    Ok(call_timeout(fields.number("timeoutMs")?)?.map(|ms| ms as f64))
+}
+
 /// `{ catalogue?, maxTimeInQueueMs?, timeoutMs? }` of the query methods.
 pub fn query_options(options: JsValue) -> Result<(QueryOptions, Option<f64>), HaloError> {
     let fields = Fields::of(options, "options", "")?;
@@ -67,7 +77,7 @@ pub fn query_options(options: JsValue) -> Result<(QueryOptions, Option<f64>), Ha
         catalogue: fields.string("catalogue")?,
         max_time_in_queue_ms: fields.number("maxTimeInQueueMs")?,
     };
-    Ok((query, fields.number("timeoutMs")?))
+    Ok((query, timeout_ms(&fields)?))
 }
 
 /// `{ timeoutMs?, method? }` of the other methods.
@@ -79,12 +89,13 @@ pub struct CallOptions {
 pub fn call_options(options: JsValue) -> Result<CallOptions, HaloError> {
     let fields = Fields::of(options, "options", "")?;
     Ok(CallOptions {
-        timeout_ms: fields.number("timeoutMs")?,
+        timeout_ms: timeout_ms(&fields)?,
         method: fields.string("method")?,
     })
 }
 
-/// `{ pollIntervalMs?, timeoutMs? }` of `waitForQuery`.
+/// `{ pollIntervalMs?, timeoutMs? }` of `waitForQuery` (the core's wait
+/// plan checks both).
 pub fn wait_options(options: JsValue) -> Result<(Option<f64>, Option<f64>), HaloError> {
     let fields = Fields::of(options, "options", "")?;
     Ok((
@@ -116,17 +127,16 @@ pub fn registration(value: JsValue) -> Result<RegistrationInput, HaloError> {
 pub fn search_pairs(params: JsValue) -> Result<Vec<(String, String)>, HaloError> {
     let invalid =
         || HaloError::validation("params", "params must be [name, value] pairs of strings");
-    if !Array::is_array(&params) {
-        return Err(invalid());
-    }
-    Array::from(&params)
+    let params = params.dyn_into::<Array>().map_err(|_| invalid())?;
+    check_search_count(params.length() as usize)?;
+    params
         .iter()
         .map(|pair| {
-            let pair = Array::from(&pair);
+            let pair = pair.dyn_into::<Array>().map_err(|_| invalid())?;
             match (
                 pair.length(),
-                pair.get(0).as_string(),
-                pair.get(1).as_string(),
+                js_string("params", &pair.get(0))?,
+                js_string("params", &pair.get(1))?,
             ) {
                 (2, Some(name), Some(value)) => Ok((name, value)),
                 _ => Err(invalid()),
