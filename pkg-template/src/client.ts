@@ -1,6 +1,6 @@
 import { DeviceClient } from "./wasm/halo_device.js";
-import { core } from "./call.js";
-import { decodeRows } from "./decode.js";
+import { core, own } from "./call.js";
+import { arrayField, decodeRows, protocolError, returnedParameters } from "./decode.js";
 import { fromCore, HaloError, HaloValidationError } from "./errors.js";
 import { deviceWasm } from "./init.js";
 import type {
@@ -27,9 +27,11 @@ import type {
 
 const OUTPUT_DIRECTIONS = new Set(["output", "inputOutput", "returnValue"]);
 
+// Server-chosen names become keys: a null prototype keeps `__proto__` or
+// `constructor` an ordinary entry instead of a prototype change.
 function outputParametersOf(parameters: ReturnedParameter[] | null | undefined): Record<string, string | null> {
-  const outputParameters: Record<string, string | null> = {};
-  for (const parameter of parameters ?? []) {
+  const outputParameters = Object.create(null) as Record<string, string | null>;
+  for (const parameter of returnedParameters(parameters)) {
     if (parameter.direction === undefined || OUTPUT_DIRECTIONS.has(parameter.direction)) {
       outputParameters[parameter.name] = parameter.value ?? null;
     }
@@ -39,7 +41,8 @@ function outputParametersOf(parameters: ReturnedParameter[] | null | undefined):
 
 function toQueryResult<R extends Row>(query: HaloQuery, command: string | SqlCommand, rows: R[], parameters: ReturnedParameter[] | null | undefined): QueryResult<R> {
   const result = query.result ?? {};
-  const mode = typeof command === "string" ? "reader" : (command.executionMode ?? "reader");
+  if (typeof result !== "object") throw protocolError("the query's result is not an object");
+  const mode = typeof command === "string" ? "reader" : (own(command, "executionMode") ?? "reader");
   const firstRow = rows[0];
   return {
     queryId: query.id,
@@ -95,7 +98,7 @@ export class HaloDeviceClient {
 
   constructor(options: HaloDeviceClientOptions) {
     deviceWasm.assertReady();
-    const { getToken, fetch, onEvent, ...settings } = options ?? ({} as Partial<HaloDeviceClientOptions>);
+    const getToken = own(options, "getToken");
     if (typeof getToken !== "function") {
       throw new HaloValidationError("getToken is required: a function that returns { accessToken, expiresIn }", {
         code: "HALO_VALIDATION",
@@ -104,7 +107,8 @@ export class HaloDeviceClient {
       });
     }
     try {
-      this.#core = new DeviceClient(settings, getToken, fetch, onEvent);
+      // The core reads only the plain-data options it knows, as own properties.
+      this.#core = new DeviceClient(options, getToken, own(options, "fetch"), own(options, "onEvent"));
     } catch (error) {
       throw fromCore(error);
     }
@@ -124,7 +128,7 @@ export class HaloDeviceClient {
     command: string | SqlCommand,
     options: ImmediateQueryOptions = {},
   ): Promise<QueryResult<R>> {
-    const { signal, ...rest } = options;
+    const [signal, rest] = [own(options, "signal"), options];
     const query = await core<HaloQuery>(() => this.#inner.immediateQuery(command, rest, signal));
     return toQueryResult<R>(query, command, decodeRows<R>(query.result?.data), query.result?.parameters);
   }
@@ -137,7 +141,7 @@ export class HaloDeviceClient {
    * const { id } = await client.startAsyncQuery("SELECT * FROM Observations");
    */
   async startAsyncQuery(command: string | SqlCommand, options: AsyncQueryOptions = {}): Promise<HaloQuery> {
-    const { signal, ...rest } = options;
+    const [signal, rest] = [own(options, "signal"), options];
     return core<HaloQuery>(() => this.#inner.startAsyncQuery(command, rest, signal));
   }
 
@@ -148,7 +152,7 @@ export class HaloDeviceClient {
    * const { status } = await client.getQuery(queryId); // e.g. "queued", "executing", "successful"
    */
   async getQuery(queryId: string, options: CallOptions = {}): Promise<HaloQuery> {
-    const { signal, ...rest } = options;
+    const [signal, rest] = [own(options, "signal"), options];
     return core<HaloQuery>(() => this.#inner.getQuery(queryId, rest, signal));
   }
 
@@ -161,7 +165,7 @@ export class HaloDeviceClient {
    * const done = await client.waitForQuery(id, { pollIntervalMs: 500 });
    */
   async waitForQuery(queryId: string, options: WaitOptions = {}): Promise<HaloQuery> {
-    const { signal, ...rest } = options;
+    const [signal, rest] = [own(options, "signal"), options];
     return core<HaloQuery>(() => this.#inner.waitForQuery(queryId, rest, signal));
   }
 
@@ -175,11 +179,11 @@ export class HaloDeviceClient {
    * const { rows } = await client.getResultPage(id, 1);
    */
   async getResultPage<R extends Row = Row>(queryId: string, pageNumber: number, options: CallOptions = {}): Promise<ResultPage<R>> {
-    const { signal, ...rest } = options;
+    const [signal, rest] = [own(options, "signal"), options];
     const page = await core<{ data?: string | null; parameters?: ReturnedParameter[] | null }>(() =>
       this.#inner.getResultPage(queryId, pageNumber, rest, signal),
     );
-    return { pageNumber, rows: decodeRows<R>(page?.data), parameters: page?.parameters ?? [] };
+    return { pageNumber, rows: decodeRows<R>(page?.data), parameters: returnedParameters(page?.parameters) };
   }
 
   /**
@@ -191,8 +195,12 @@ export class HaloDeviceClient {
    */
   async *resultPages<R extends Row = Row>(queryId: string, options: WaitOptions = {}): AsyncGenerator<ResultPage<R>, void, undefined> {
     const query = await this.waitForQuery(queryId, options);
-    const signalOnly = options.signal === undefined ? {} : { signal: options.signal };
-    const numbers = (query.result?.pages ?? []).map((page) => page.pageNumber).sort((a, b) => a - b);
+    const signal = own(options, "signal");
+    const signalOnly = signal === undefined ? {} : { signal };
+    const numbers = arrayField(query.result?.pages, "the query's result.pages")
+      .map((page) => page?.pageNumber)
+      .sort((a, b) => a - b);
+    if (!numbers.every((n) => Number.isSafeInteger(n) && n >= 1)) throw protocolError("a result page has no valid pageNumber");
     for (const pageNumber of numbers) yield await this.getResultPage<R>(queryId, pageNumber, signalOnly);
   }
 
@@ -203,7 +211,8 @@ export class HaloDeviceClient {
    * const { rows } = await client.asyncQuery("SELECT * FROM Observations", { pollIntervalMs: 250 });
    */
   async asyncQuery<R extends Row = Row>(command: string | SqlCommand, options: AsyncQueryOptions & WaitOptions = {}): Promise<QueryResult<R>> {
-    const { pollIntervalMs, timeoutMs, signal, ...start } = options;
+    const [pollIntervalMs, timeoutMs, signal] = [own(options, "pollIntervalMs"), own(options, "timeoutMs"), own(options, "signal")];
+    const { pollIntervalMs: _poll, timeoutMs: _timeout, signal: _signal, ...start } = options;
     const signalOnly = signal === undefined ? {} : { signal };
     const started = await this.startAsyncQuery(command, { ...start, ...signalOnly });
     const wait: WaitOptions = { ...signalOnly, ...(pollIntervalMs === undefined ? {} : { pollIntervalMs }), ...(timeoutMs === undefined ? {} : { timeoutMs }) };
@@ -225,7 +234,7 @@ export class HaloDeviceClient {
    * const { id } = await client.createRegisteredQuery({ name: "today", command: "SELECT * FROM Appointments", frequencySeconds: 300, durationSeconds: 3600 });
    */
   async createRegisteredQuery(registration: RegisteredQueryRegistration, options: CallOptions = {}): Promise<{ id: string }> {
-    const { signal, ...rest } = options;
+    const [signal, rest] = [own(options, "signal"), options];
     return core<{ id: string }>(() => this.#inner.createRegisteredQuery(registration, rest, signal));
   }
 
@@ -236,9 +245,9 @@ export class HaloDeviceClient {
    * const enabled = (await client.listRegisteredQueries()).filter((registered) => registered.status === "enabled");
    */
   async listRegisteredQueries(options: CallOptions = {}): Promise<RegisteredQuery[]> {
-    const { signal, ...rest } = options;
+    const [signal, rest] = [own(options, "signal"), options];
     const body = await core<{ registeredQueries?: RegisteredQuery[] }>(() => this.#inner.listRegisteredQueries(rest, signal));
-    return body?.registeredQueries ?? [];
+    return arrayField(body?.registeredQueries, "the registered query list");
   }
 
   /**
@@ -248,7 +257,7 @@ export class HaloDeviceClient {
    * const { status, metrics } = await client.getRegisteredQuery(id);
    */
   async getRegisteredQuery(registeredQueryId: string, options: CallOptions = {}): Promise<RegisteredQuery> {
-    const { signal, ...rest } = options;
+    const [signal, rest] = [own(options, "signal"), options];
     return core<RegisteredQuery>(() => this.#inner.getRegisteredQuery(registeredQueryId, rest, signal));
   }
 
@@ -260,7 +269,7 @@ export class HaloDeviceClient {
    * await client.cancelRegisteredQuery(id);
    */
   async cancelRegisteredQuery(registeredQueryId: string, options: CallOptions = {}): Promise<void> {
-    const { signal, ...rest } = options;
+    const [signal, rest] = [own(options, "signal"), options];
     await core<undefined>(() => this.#inner.cancelRegisteredQuery(registeredQueryId, rest, signal));
   }
 
@@ -271,7 +280,7 @@ export class HaloDeviceClient {
    * const { rows, rowCount } = await client.getRegisteredQueryResult(id);
    */
   async getRegisteredQueryResult<R extends Row = Row>(registeredQueryId: string, options: CallOptions = {}): Promise<RegisteredQueryResult<R>> {
-    const { signal, ...rest } = options;
+    const [signal, rest] = [own(options, "signal"), options];
     const body = await core<{ data?: string | null; parameters?: ReturnedParameter[] | null; rows?: number; size?: number }>(() =>
       this.#inner.getRegisteredQueryResult(registeredQueryId, rest, signal),
     );
@@ -280,7 +289,7 @@ export class HaloDeviceClient {
       rows,
       rowCount: body?.rows ?? rows.length,
       ...(body?.size === undefined ? {} : { size: body.size }),
-      parameters: body?.parameters ?? [],
+      parameters: returnedParameters(body?.parameters),
     };
   }
 
@@ -291,7 +300,7 @@ export class HaloDeviceClient {
    * const patient = await client.fhirRead("Patient", "1");
    */
   async fhirRead<T extends FhirResource = FhirResource>(resourceType: string, id: string, options: CallOptions = {}): Promise<T> {
-    const { signal, ...rest } = options;
+    const [signal, rest] = [own(options, "signal"), options];
     return core<T>(() => this.#inner.fhirRead(resourceType, id, rest, signal));
   }
 
@@ -303,7 +312,7 @@ export class HaloDeviceClient {
    * const bundle = await client.fhirSearch("Patient", { family: "Smith", birthdate: "gt1960-01-01" });
    */
   async fhirSearch<T extends FhirResource = FhirResource>(resourceType: string, params: FhirSearchParams, options: FhirSearchOptions = {}): Promise<FhirBundle<T>> {
-    const { signal, ...rest } = options;
+    const [signal, rest] = [own(options, "signal"), options];
     return core<FhirBundle<T>>(() => this.#inner.fhirSearch(resourceType, searchPairs(params), rest, signal));
   }
 
@@ -315,7 +324,7 @@ export class HaloDeviceClient {
    * console.log(capabilities.fhirVersion); // "4.0.1"
    */
   async fhirCapabilities(options: CallOptions = {}): Promise<FhirResource> {
-    const { signal, ...rest } = options;
+    const [signal, rest] = [own(options, "signal"), options];
     return core<FhirResource>(() => this.#inner.fhirCapabilities(rest, signal));
   }
 

@@ -33,7 +33,6 @@ pub fn string_arg(field: &str, value: JsValue) -> Result<String, HaloError> {
 
 /// A number argument, read without JavaScript's coercions: `"2"`, `true`
 /// or `[2]` are refused like any other option of the wrong type.
-#[cfg(feature = "device")]
 pub fn number_arg(field: &str, value: &JsValue) -> Result<f64, HaloError> {
     value
         .as_f64()
