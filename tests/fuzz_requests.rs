@@ -8,12 +8,13 @@
 mod support;
 
 use halo_device::core::command::SqlCommand;
-use halo_device::core::config::{whole_number, Endpoint};
+use halo_device::core::config::Endpoint;
 use halo_device::core::encoding::form_encode;
 use halo_device::core::error::{ErrorKind, HaloError};
 use halo_device::core::ids::{is_uuid, DeviceId, QueryId, SiteId};
 use halo_device::core::integrator::pms::{PmsId, PmsName};
 use halo_device::core::integrator::requests::{GrantType, IntegratorRequests};
+use halo_device::core::numbers::whole_number;
 use halo_device::core::requests::{
     DeviceRequests, Method, QueryOptions, Registration, RequestSpec,
 };

@@ -1,7 +1,7 @@
 import { DeviceClient } from "./wasm/halo_device.js";
 import type { DeviceOperations } from "./generated/operations.js";
-import { core } from "./call.js";
-import { decodeRows } from "./decode.js";
+import { core, own } from "./call.js";
+import { arrayField, decodeRows, protocolError, returnedParameters } from "./decode.js";
 import { fromCore, HaloError, HaloValidationError } from "./errors.js";
 import { deviceWasm } from "./init.js";
 import type {
@@ -28,9 +28,11 @@ import type {
 
 const OUTPUT_DIRECTIONS = new Set(["output", "inputOutput", "returnValue"]);
 
+// Server-chosen names become keys: a null prototype keeps `__proto__` or
+// `constructor` an ordinary entry instead of a prototype change.
 function outputParametersOf(parameters: ReturnedParameter[] | null | undefined): Record<string, string | null> {
-  const outputParameters: Record<string, string | null> = {};
-  for (const parameter of parameters ?? []) {
+  const outputParameters = Object.create(null) as Record<string, string | null>;
+  for (const parameter of returnedParameters(parameters)) {
     if (parameter.direction === undefined || OUTPUT_DIRECTIONS.has(parameter.direction)) {
       outputParameters[parameter.name] = parameter.value ?? null;
     }
@@ -40,7 +42,8 @@ function outputParametersOf(parameters: ReturnedParameter[] | null | undefined):
 
 function toQueryResult<R extends Row>(query: HaloQuery, command: string | SqlCommand, rows: R[], parameters: ReturnedParameter[] | null | undefined): QueryResult<R> {
   const result = query.result ?? {};
-  const mode = typeof command === "string" ? "reader" : (command.executionMode ?? "reader");
+  if (typeof result !== "object") throw protocolError("the query's result is not an object");
+  const mode = typeof command === "string" ? "reader" : (own(command, "executionMode") ?? "reader");
   const firstRow = rows[0];
   return {
     queryId: query.id,
@@ -96,13 +99,12 @@ export class HaloDeviceClient {
 
   /** Runs one operation of the core's table, with its errors as the facade's classes. */
   #call<O extends keyof DeviceOperations>(operation: O, args: DeviceOperations[O]["args"], options: DeviceOperations[O]["options"]): Promise<DeviceOperations[O]["result"]> {
-    const { signal, ...rest } = options;
-    return core(() => this.#inner.call(operation, args, rest, signal));
+    return core(() => this.#inner.call(operation, args, options, own(options, "signal")));
   }
 
   constructor(options: HaloDeviceClientOptions) {
     deviceWasm.assertReady();
-    const { getToken, fetch, onEvent, ...settings } = options ?? ({} as Partial<HaloDeviceClientOptions>);
+    const getToken = own(options, "getToken");
     if (typeof getToken !== "function") {
       throw new HaloValidationError("getToken is required: a function that returns { accessToken, expiresIn }", {
         code: "HALO_VALIDATION",
@@ -111,7 +113,8 @@ export class HaloDeviceClient {
       });
     }
     try {
-      this.#core = new DeviceClient(settings, getToken, fetch, onEvent);
+      // The core reads only the plain-data options it knows, as own properties.
+      this.#core = new DeviceClient(options, getToken, own(options, "fetch"), own(options, "onEvent"));
     } catch (error) {
       throw fromCore(error);
     }
@@ -165,8 +168,8 @@ export class HaloDeviceClient {
    * const done = await client.waitForQuery(id, { pollIntervalMs: 500 });
    */
   async waitForQuery(queryId: string, options: WaitOptions = {}): Promise<HaloQuery> {
-    const { signal, ...rest } = options;
-    return core(() => this.#inner.waitForQuery(queryId, rest, signal));
+    const signal = own(options, "signal");
+    return core(() => this.#inner.waitForQuery(queryId, options, signal));
   }
 
   /**
@@ -192,8 +195,12 @@ export class HaloDeviceClient {
    */
   async *resultPages<R extends Row = Row>(queryId: string, options: WaitOptions = {}): AsyncGenerator<ResultPage<R>, void, undefined> {
     const query = await this.waitForQuery(queryId, options);
-    const signalOnly = options.signal === undefined ? {} : { signal: options.signal };
-    const numbers = (query.result?.pages ?? []).map((page) => page.pageNumber).sort((a, b) => a - b);
+    const signal = own(options, "signal");
+    const signalOnly = signal === undefined ? {} : { signal };
+    const numbers = arrayField(query.result?.pages, "the query's result.pages")
+      .map((page) => page?.pageNumber)
+      .sort((a, b) => a - b);
+    if (!numbers.every((n) => Number.isSafeInteger(n) && n >= 1)) throw protocolError("a result page has no valid pageNumber");
     for (const pageNumber of numbers) yield await this.getResultPage<R>(queryId, pageNumber, signalOnly);
   }
 
@@ -204,7 +211,8 @@ export class HaloDeviceClient {
    * const { rows } = await client.asyncQuery("SELECT * FROM Observations", { pollIntervalMs: 250 });
    */
   async asyncQuery<R extends Row = Row>(command: string | SqlCommand, options: AsyncQueryOptions & WaitOptions = {}): Promise<QueryResult<R>> {
-    const { pollIntervalMs, timeoutMs, signal, ...start } = options;
+    const [pollIntervalMs, timeoutMs, signal] = [own(options, "pollIntervalMs"), own(options, "timeoutMs"), own(options, "signal")];
+    const { pollIntervalMs: _poll, timeoutMs: _timeout, signal: _signal, ...start } = options;
     const signalOnly = signal === undefined ? {} : { signal };
     const started = await this.startAsyncQuery(command, { ...start, ...signalOnly });
     const wait: WaitOptions = { ...signalOnly, ...(pollIntervalMs === undefined ? {} : { pollIntervalMs }), ...(timeoutMs === undefined ? {} : { timeoutMs }) };
@@ -274,7 +282,7 @@ export class HaloDeviceClient {
       rows,
       rowCount: body?.rows ?? rows.length,
       ...(body?.size === undefined ? {} : { size: body.size }),
-      parameters: body?.parameters ?? [],
+      parameters: returnedParameters(body?.parameters),
     };
   }
 

@@ -221,8 +221,8 @@ export type WebhookHeaders = Headers | Record<string, string | string[] | undefi
  * });
  */
 export interface VerifyWebhookOptions {
-  /** The body exactly as received, before any JSON parsing. */
-  rawBody: string | Uint8Array;
+  /** The body exactly as received, before any JSON parsing (a `Buffer` is a `Uint8Array`). */
+  rawBody: string | Uint8Array | ArrayBuffer | DataView;
   headers: WebhookHeaders;
   /** Your webhook secret. It never appears in an error. */
   secret: string;

@@ -17,7 +17,7 @@
  */
 
 import { IntegratorClient, expandWebhookUrl as expand, verifyWebhookRequest } from "./wasm/halo_integrator.js";
-import { core } from "./call.js";
+import { core, own } from "./call.js";
 import { fromCore, HaloValidationError, HaloWebhookError } from "./errors.js";
 import { integratorWasm } from "./integrator-init.js";
 import type {
@@ -57,7 +57,8 @@ export class HaloIntegratorClient {
 
   constructor(options: HaloIntegratorClientOptions) {
     integratorWasm.assertReady();
-    const { subscriptionKey, fetch, onEvent, dangerouslyAllowBrowser, ...settings } = options ?? ({} as Partial<HaloIntegratorClientOptions>);
+    const { subscriptionKey, dangerouslyAllowBrowser, ...settings } = options ?? ({} as Partial<HaloIntegratorClientOptions>);
+    const [fetch, onEvent] = [own(options, "fetch"), own(options, "onEvent")];
     if (inBrowser() && dangerouslyAllowBrowser !== true) {
       throw new HaloValidationError(
         "HaloIntegratorClient refuses to run in a browser: the subscription key must stay on your server. " +
@@ -197,7 +198,7 @@ export function createMemorySeenStore(): WebhookSeenStore {
 
 const processSeenStore = createMemorySeenStore();
 
-function header(headers: WebhookHeaders, name: string): string | undefined {
+function header(headers: WebhookHeaders, name: string): unknown {
   if (typeof (headers as Headers).get === "function") return (headers as Headers).get(name) ?? undefined;
   const wanted = name.toLowerCase();
   for (const [key, value] of Object.entries(headers as Record<string, string | string[] | undefined>)) {
@@ -206,11 +207,36 @@ function header(headers: WebhookHeaders, name: string): string | undefined {
   return undefined;
 }
 
+function invalid(field: string, message: string, cause?: unknown): HaloValidationError {
+  return new HaloValidationError(message, { code: "HALO_VALIDATION", retryable: false, field, ...(cause === undefined ? {} : { cause }) });
+}
+
+/** The replay store's answer; a store that throws or answers off-contract is a typed error. */
+async function seenBefore(store: WebhookSeenStore, id: string, rememberUntil: number): Promise<boolean> {
+  let answer: unknown;
+  try {
+    answer = await store.seen(id, rememberUntil);
+  } catch (error) {
+    // Retryable: the delivery may be genuine, so the receiver should answer
+    // 5xx and let Halo deliver it again once the store is back.
+    throw new HaloValidationError("seen.seen() failed, so the delivery could not be checked for a replay (see cause)", {
+      code: "HALO_VALIDATION",
+      retryable: true,
+      field: "seen",
+      cause: error,
+    });
+  }
+  if (typeof answer !== "boolean") throw invalid("seen", "seen.seen() must return (or resolve to) true or false");
+  return answer;
+}
+
 /**
  * Verifies a Halo webhook before you trust it: `X-Halo-Signature-256`
  * (HMAC-SHA256 of `<raw body>.<X-Halo-Timestamp>`, compared in constant
- * time), the timestamp's age, replays of `X-Halo-Id`, and the payload.
- * Rejects with `HaloWebhookError` (`reason`) on any failure.
+ * time), the timestamp's age, replays of `X-Halo-Id`, and the payload,
+ * which is parsed only after the signature matched. `rawBody` is the body
+ * exactly as received: a string, `Uint8Array`, `Buffer`, `ArrayBuffer` or
+ * `DataView`. Rejects with `HaloWebhookError` (`reason`) on any failure.
  *
  * @example
  * const hook = await verifyWebhook({ rawBody: await request.text(), headers: request.headers, secret });
@@ -218,30 +244,27 @@ function header(headers: WebhookHeaders, name: string): string | undefined {
  */
 export async function verifyWebhook(options: VerifyWebhookOptions): Promise<VerifiedWebhook> {
   integratorWasm.assertReady();
-  const { rawBody, headers, secret, toleranceSeconds = 300, seen = processSeenStore } = options;
-  const bytes = typeof rawBody === "string" ? new TextEncoder().encode(rawBody) : rawBody;
-  let payload: unknown;
-  try {
-    payload = JSON.parse(typeof rawBody === "string" ? rawBody : new TextDecoder().decode(rawBody));
-  } catch {
-    payload = undefined; // the core reports it, after checking the signature
+  const headers = own(options, "headers");
+  if (typeof headers !== "object" || headers === null) throw invalid("headers", "headers must be the request's headers: a Headers or a plain object");
+  const seen = own(options, "seen") ?? processSeenStore;
+  if (typeof seen !== "object" || seen === null || typeof seen.seen !== "function") {
+    throw invalid("seen", "seen must be an object with a seen(id, rememberUntil) method");
   }
   let verified: VerifiedWebhook & { rememberUntil: number };
   try {
     verified = verifyWebhookRequest(
-      bytes,
-      payload,
+      own(options, "rawBody"),
       header(headers, "X-Halo-Timestamp"),
       header(headers, "X-Halo-Signature-256"),
       header(headers, "X-Halo-Id"),
-      secret,
-      toleranceSeconds,
+      own(options, "secret"),
+      own(options, "toleranceSeconds"),
     ) as VerifiedWebhook & { rememberUntil: number };
   } catch (error) {
     throw fromCore(error);
   }
   const { rememberUntil, ...webhook } = verified;
-  if (await seen.seen(webhook.id, rememberUntil)) {
+  if (await seenBefore(seen, webhook.id, rememberUntil)) {
     throw new HaloWebhookError(`webhook rejected (replay): notification ${webhook.id} was already received`, {
       code: "HALO_WEBHOOK",
       retryable: false,

@@ -3,6 +3,11 @@
 
 use super::error::HaloError;
 use super::json_writer::ObjectWriter;
+use super::limits::{
+    at_most, at_most_chars, MAX_COMMAND_BYTES, MAX_PARAMETERS, MAX_PARAMETER_SIZE,
+    MAX_PARAMETER_VALUE_BYTES, MAX_SQL_NAME_CHARS, MAX_SQL_TEXT_BYTES,
+};
+use super::numbers::optional_whole_number;
 use serde::Deserialize;
 
 /// Declares a closed set of API enum values with their wire spelling.
@@ -101,7 +106,8 @@ pub struct ParameterInput {
     #[serde(rename = "type")]
     pub sql_type: Option<String>,
     pub value: Option<String>,
-    pub size: Option<u32>,
+    /// As JavaScript gave it; the core checks it is a whole `i32`.
+    pub size: Option<f64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -142,6 +148,7 @@ impl SqlCommand {
                 "command.text must be a non-empty SQL statement or procedure name",
             ));
         }
+        at_most("command.text", text.len(), MAX_SQL_TEXT_BYTES, "bytes")?;
         let execution_mode = match object.execution_mode.as_deref() {
             None => ExecutionMode::Reader,
             Some(value) => ExecutionMode::parse("command.executionMode", value)?,
@@ -150,13 +157,23 @@ impl SqlCommand {
             None => CommandType::Text,
             Some(value) => CommandType::parse("command.type", value)?,
         };
-        let parameters = object
-            .parameters
-            .unwrap_or_default()
+        let parameters = object.parameters.unwrap_or_default();
+        check_parameter_count(parameters.len())?;
+        let parameters = parameters
             .into_iter()
             .enumerate()
             .map(|(index, parameter)| validate_parameter(index, parameter))
             .collect::<Result<Vec<_>, _>>()?;
+        let values: usize = parameters
+            .iter()
+            .filter_map(|p| p.value.as_ref().map(String::len))
+            .sum();
+        at_most(
+            "command",
+            text.len() + values,
+            MAX_COMMAND_BYTES,
+            "bytes of text and parameter values",
+        )?;
         Ok(Self {
             text,
             execution_mode,
@@ -200,6 +217,12 @@ impl SqlParameter {
     }
 }
 
+/// Refuses more parameters than SQL Server takes; the shell asks before
+/// it reads each one.
+pub fn check_parameter_count(count: usize) -> Result<(), HaloError> {
+    at_most("command.parameters", count, MAX_PARAMETERS, "parameters")
+}
+
 fn validate_parameter(index: usize, input: ParameterInput) -> Result<SqlParameter, HaloError> {
     let field = |name: &str| format!("command.parameters[{index}].{name}");
     let name = input.name.unwrap_or_default();
@@ -209,6 +232,16 @@ fn validate_parameter(index: usize, input: ParameterInput) -> Result<SqlParamete
             format!("{field} must be a parameter name without spaces, such as @patientId");
         return Err(HaloError::validation(&field, message));
     }
+    at_most_chars(&field("name"), &name, MAX_SQL_NAME_CHARS)?;
+    if let Some(value) = &input.value {
+        at_most(
+            &field("value"),
+            value.len(),
+            MAX_PARAMETER_VALUE_BYTES,
+            "bytes",
+        )?;
+    }
+    let size = optional_whole_number(&field("size"), input.size, 0, MAX_PARAMETER_SIZE)?;
     let direction = match input.direction.as_deref() {
         None => ParameterDirection::Input,
         Some(value) => ParameterDirection::parse(&field("direction"), value)?,
@@ -228,7 +261,7 @@ fn validate_parameter(index: usize, input: ParameterInput) -> Result<SqlParamete
         direction,
         sql_type,
         value: input.value,
-        size: input.size,
+        size: size.map(|size| size as u32),
     })
 }
 
@@ -312,5 +345,105 @@ mod tests {
             assert_eq!(error.field.as_deref(), Some(field), "{json}");
             assert!(error.message.starts_with(field), "{}", error.message);
         }
+    }
+
+    fn with_parameter(parameter: ParameterInput) -> Result<SqlCommand, HaloError> {
+        SqlCommand::from_input(CommandInput::Object(CommandObjectInput {
+            text: Some("SELECT @a".into()),
+            parameters: Some(vec![parameter]),
+            ..CommandObjectInput::default()
+        }))
+    }
+
+    fn parameter() -> ParameterInput {
+        ParameterInput {
+            name: Some("@a".into()),
+            sql_type: Some("NVarChar".into()),
+            ..ParameterInput::default()
+        }
+    }
+
+    #[test]
+    fn a_parameter_size_is_a_whole_32_bit_signed_number() {
+        let size = |size: f64| {
+            with_parameter(ParameterInput {
+                size: Some(size),
+                ..parameter()
+            })
+        };
+        assert_eq!(
+            size(2_147_483_647.0).unwrap().parameters[0].size,
+            Some(i32::MAX as u32)
+        );
+        assert_eq!(size(0.0).unwrap().parameters[0].size, Some(0));
+        for bad in [f64::NAN, -1.0, 1.5, 2_147_483_648.0, f64::INFINITY, 1e300] {
+            let error = size(bad).unwrap_err();
+            assert_eq!(
+                error.field.as_deref(),
+                Some("command.parameters[0].size"),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn oversized_commands_are_refused_naming_the_field() {
+        let big = |bytes: usize| "x".repeat(bytes);
+        let text = |text: String| SqlCommand::reader(&text);
+        assert!(text(big(MAX_SQL_TEXT_BYTES)).is_ok());
+        assert_eq!(
+            text(big(MAX_SQL_TEXT_BYTES + 1))
+                .unwrap_err()
+                .field
+                .as_deref(),
+            Some("command.text")
+        );
+        let value = |bytes: usize| {
+            with_parameter(ParameterInput {
+                value: Some(big(bytes)),
+                ..parameter()
+            })
+        };
+        assert!(value(MAX_PARAMETER_VALUE_BYTES).is_ok());
+        assert_eq!(
+            value(MAX_PARAMETER_VALUE_BYTES + 1)
+                .unwrap_err()
+                .field
+                .as_deref(),
+            Some("command.parameters[0].value")
+        );
+        let name = with_parameter(ParameterInput {
+            name: Some(format!("@{}", big(MAX_SQL_NAME_CHARS))),
+            ..parameter()
+        });
+        assert_eq!(
+            name.unwrap_err().field.as_deref(),
+            Some("command.parameters[0].name")
+        );
+        let many = |count: usize| {
+            SqlCommand::from_input(CommandInput::Object(CommandObjectInput {
+                text: Some("SELECT 1".into()),
+                parameters: Some((0..count).map(|_| parameter()).collect()),
+                ..CommandObjectInput::default()
+            }))
+        };
+        assert!(many(MAX_PARAMETERS).is_ok());
+        assert_eq!(
+            many(MAX_PARAMETERS + 1).unwrap_err().field.as_deref(),
+            Some("command.parameters")
+        );
+        let total = SqlCommand::from_input(CommandInput::Object(CommandObjectInput {
+            text: Some("SELECT 1".into()),
+            parameters: Some(
+                (0..3)
+                    .map(|_| ParameterInput {
+                        value: Some(big(MAX_PARAMETER_VALUE_BYTES)),
+                        ..parameter()
+                    })
+                    .collect(),
+            ),
+            ..CommandObjectInput::default()
+        }));
+        assert_eq!(total.unwrap_err().field.as_deref(), Some("command"));
     }
 }

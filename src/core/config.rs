@@ -3,6 +3,7 @@
 
 use super::error::HaloError;
 use super::ids::{DeviceId, SiteId};
+use super::numbers::{optional_whole_number, whole_number};
 use super::retry::RetryPolicy;
 use super::token::TokenPolicy;
 use serde::Deserialize;
@@ -13,6 +14,8 @@ pub const STAGE_BASE_URL: &str = "https://api.stage.haloconnect.io";
 pub const DEFAULT_PATH_PREFIX: &str = "/desktop";
 pub const DEFAULT_ATTEMPT_TIMEOUT_MS: u64 = 65_000;
 pub const DEFAULT_TOKEN_TIMEOUT_MS: u64 = 30_000;
+/// A day: the longest a call's `timeoutMs` or the renewal margin may be.
+pub const MAX_CALL_TIMEOUT_MS: u64 = 86_400_000;
 
 /// The options object as a JavaScript caller wrote it (callbacks excluded:
 /// the shell keeps those).
@@ -63,10 +66,15 @@ impl ClientConfig {
             input.device_id.as_deref().unwrap_or_default(),
             input.allow_weak_device_id.unwrap_or(false),
         )?;
-        let mut token = TokenPolicy::default();
-        if let Some(margin) = input.renew_margin_ms {
-            token.renew_margin_ms = Some(whole_number("renewMarginMs", margin, 0, 86_400_000)?);
-        }
+        let token = TokenPolicy {
+            renew_margin_ms: optional_whole_number(
+                "renewMarginMs",
+                input.renew_margin_ms,
+                0,
+                MAX_CALL_TIMEOUT_MS,
+            )?,
+            ..TokenPolicy::default()
+        };
         Ok(Self {
             endpoint,
             site_id,
@@ -98,10 +106,14 @@ pub fn retry_policy(max_retries: Option<f64>) -> Result<RetryPolicy, HaloError> 
 
 /// A timeout option: 1 ms to 10 min, `default` when absent.
 pub fn timeout(field: &str, value: Option<f64>, default: u64) -> Result<u64, HaloError> {
-    match value {
-        None => Ok(default),
-        Some(value) => whole_number(field, value, 1, 600_000),
-    }
+    Ok(optional_whole_number(field, value, 1, 600_000)?.unwrap_or(default))
+}
+
+/// A call's own `timeoutMs`: 1 ms to 24 h, none when absent. Checked
+/// because NaN would make a deadline that never comes, and a negative one
+/// a call that fails before it starts.
+pub fn call_timeout(value: Option<f64>) -> Result<Option<u64>, HaloError> {
+    optional_whole_number("timeoutMs", value, 1, MAX_CALL_TIMEOUT_MS)
 }
 
 impl Endpoint {
@@ -195,20 +207,6 @@ fn validate_path_prefix(prefix: &str) -> Result<String, HaloError> {
     }
 }
 
-/// Accepts a JavaScript number that must be a whole number within a range.
-/// (The message does not echo the number: float formatting would add
-/// kilobytes to the wasm for no help to the reader.)
-pub fn whole_number(field: &str, value: f64, min: u64, max: u64) -> Result<u64, HaloError> {
-    if value.fract() == 0.0 && value >= min as f64 && value <= max as f64 {
-        Ok(value as u64)
-    } else {
-        Err(HaloError::validation(
-            field,
-            format!("{field} must be a whole number from {min} to {max}"),
-        ))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -270,18 +268,39 @@ mod tests {
     }
 
     #[test]
-    fn numbers_must_be_whole_and_in_range() {
-        assert_eq!(whole_number("n", 5.0, 0, 10).unwrap(), 5);
-        for bad in [-1.0, 11.0, 2.5, f64::NAN, f64::INFINITY] {
-            assert!(whole_number("n", bad, 0, 10).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
     fn timing_options_are_validated() {
         let mut options = input();
         options.attempt_timeout_ms = Some(0.0);
         let error = ClientConfig::from_input(options).unwrap_err();
         assert_eq!(error.field.as_deref(), Some("attemptTimeoutMs"));
+    }
+
+    #[test]
+    fn every_numeric_option_refuses_nan_negative_and_infinity() {
+        type Set = fn(&mut ClientOptionsInput, f64);
+        let options: [(&str, Set); 4] = [
+            ("attemptTimeoutMs", |o, v| o.attempt_timeout_ms = Some(v)),
+            ("tokenTimeoutMs", |o, v| o.token_timeout_ms = Some(v)),
+            ("renewMarginMs", |o, v| o.renew_margin_ms = Some(v)),
+            ("maxRetries", |o, v| o.max_retries = Some(v)),
+        ];
+        for (field, set) in options {
+            for bad in [f64::NAN, -1.0, f64::INFINITY, f64::NEG_INFINITY, 1.5] {
+                let mut options = input();
+                set(&mut options, bad);
+                let error = ClientConfig::from_input(options).unwrap_err();
+                assert_eq!(error.field.as_deref(), Some(field), "{field} = {bad}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_call_timeout_is_a_whole_number_of_milliseconds_up_to_a_day() {
+        assert_eq!(call_timeout(None).unwrap(), None);
+        assert_eq!(call_timeout(Some(5_000.0)).unwrap(), Some(5_000));
+        for bad in [f64::NAN, -1.0, 0.0, f64::INFINITY, 0.5, 86_400_001.0] {
+            let error = call_timeout(Some(bad)).unwrap_err();
+            assert_eq!(error.field.as_deref(), Some("timeoutMs"), "{bad}");
+        }
     }
 }

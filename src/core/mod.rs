@@ -10,6 +10,8 @@ pub mod http_date;
 pub mod ids;
 pub mod integrator;
 pub mod json_writer;
+pub mod limits;
+pub mod numbers;
 pub mod operations;
 pub mod polling;
 pub mod requests;

@@ -1,7 +1,7 @@
 //! Waiting for an async query: how often to ask, and when to give up.
 
-use super::config::whole_number;
 use super::error::{ErrorKind, HaloError};
+use super::numbers::whole_number;
 
 pub const DEFAULT_POLL_INTERVAL_MS: u64 = 1_000;
 /// Async queries may queue for up to 2 h and execute for 5 min.

@@ -2,11 +2,16 @@
 //! description out. Nothing here performs I/O.
 
 use super::command::SqlCommand;
-use super::config::{whole_number, Endpoint};
+use super::config::Endpoint;
 use super::encoding::form_encode;
 use super::error::HaloError;
 use super::ids::{QueryId, SiteId};
 use super::json_writer::ObjectWriter;
+use super::limits::{
+    at_most, at_most_chars, MAX_FHIR_SEARCH_FORM_BYTES, MAX_FHIR_SEARCH_PARAMS,
+    MAX_FHIR_SEARCH_QUERY_BYTES, MAX_REGISTERED_NAME_CHARS, MAX_SQL_NAME_CHARS,
+};
+use super::numbers::whole_number;
 use super::retry::Replay;
 
 pub const IMMEDIATE_MAX_TIME_IN_QUEUE_MS: u64 = 60_000;
@@ -209,6 +214,7 @@ impl DeviceRequests {
         method: Method,
     ) -> Result<RequestSpec, HaloError> {
         let resource_type = fhir_resource_type(resource_type)?;
+        check_search_count(params.len())?;
         for (name, _) in params {
             if name.is_empty() {
                 return Err(HaloError::validation(
@@ -218,6 +224,11 @@ impl DeviceRequests {
             }
         }
         let form = form_encode(params);
+        let max = match method {
+            Method::Get => MAX_FHIR_SEARCH_QUERY_BYTES,
+            _ => MAX_FHIR_SEARCH_FORM_BYTES,
+        };
+        at_most("params", form.len(), max, "bytes once encoded")?;
         match method {
             Method::Post => {
                 let body = Body {
@@ -274,6 +285,7 @@ impl Registration {
                 "name must be a non-empty label for the registered query",
             ));
         }
+        at_most_chars("name", name, MAX_REGISTERED_NAME_CHARS)?;
         Ok(Self {
             name: name.to_owned(),
             command,
@@ -311,6 +323,7 @@ fn query_body(
                 "catalogue must be a database name such as \"Patients\", or omitted",
             ));
         }
+        at_most_chars("catalogue", catalogue, MAX_SQL_NAME_CHARS)?;
         object.string("catalogue", catalogue);
     }
     object.close();
@@ -350,6 +363,12 @@ fn fhir_id(value: &str) -> Result<&str, HaloError> {
             "id must be a FHIR id: 1 to 64 letters, digits, '-' or '.', and not a path",
         ))
     }
+}
+
+/// Refuses more FHIR search parameters than one search needs; the shell
+/// asks before it reads each pair.
+pub fn check_search_count(count: usize) -> Result<(), HaloError> {
+    at_most("params", count, MAX_FHIR_SEARCH_PARAMS, "name/value pairs")
 }
 
 #[cfg(test)]
@@ -457,7 +476,35 @@ mod tests {
         };
         assert_eq!(field(59.0, 100.0).as_deref(), Some("frequencySeconds"));
         assert_eq!(field(60.0, 86_401.0).as_deref(), Some("durationSeconds"));
-        assert!(Registration::new(" ", command, 60.0, 60.0).is_err());
+        assert!(Registration::new(" ", command.clone(), 60.0, 60.0).is_err());
+        let long = "n".repeat(MAX_REGISTERED_NAME_CHARS + 1);
+        let error = Registration::new(&long, command, 60.0, 60.0).unwrap_err();
+        assert_eq!(error.field.as_deref(), Some("name"));
+    }
+
+    #[test]
+    fn oversized_catalogues_and_searches_are_refused() {
+        let command = SqlCommand::reader("SELECT 1").unwrap();
+        let options = QueryOptions {
+            catalogue: Some("c".repeat(MAX_SQL_NAME_CHARS + 1)),
+            ..QueryOptions::default()
+        };
+        let error = requests().immediate_query(&command, &options).unwrap_err();
+        assert_eq!(error.field.as_deref(), Some("catalogue"));
+        let search = |params: Vec<(String, String)>, method| {
+            requests()
+                .fhir_search("Patient", &params, method)
+                .map(|_| ())
+                .map_err(|e| e.field.unwrap())
+        };
+        let pair = |value: String| ("name".to_owned(), value);
+        let many = vec![pair("x".into()); MAX_FHIR_SEARCH_PARAMS + 1];
+        assert_eq!(search(many, Method::Post), Err("params".into()));
+        let long = || vec![pair("x".repeat(MAX_FHIR_SEARCH_QUERY_BYTES))];
+        assert_eq!(search(long(), Method::Get), Err("params".into()));
+        assert_eq!(search(long(), Method::Post), Ok(()));
+        let longer = vec![pair("x".repeat(MAX_FHIR_SEARCH_FORM_BYTES))];
+        assert_eq!(search(longer, Method::Post), Err("params".into()));
     }
 
     #[test]

@@ -157,8 +157,9 @@ fn query_failed(
         .or(legacy_code)
         .map(|c| c as i64);
     let error_message = details
-        .and_then(|d| d.error_message.clone())
-        .or_else(|| legacy_message.map(str::to_owned));
+        .and_then(|d| d.error_message.as_deref())
+        .or(legacy_message)
+        .map(server_text);
     let mut message = format!("the query ended in status {status}");
     if let Some(text) = &error_message {
         message = format!("{message}: {text}");
@@ -184,6 +185,80 @@ pub fn is_invalid_token(body: &ErrorBody) -> bool {
     server_message(body).is_some_and(|m| m.eq_ignore_ascii_case("invalid token"))
 }
 
+/// The most of a server's message that an error repeats.
+pub const MAX_SERVER_TEXT_CHARS: usize = 500;
+
+/// A server's message as it may appear in an error: without terminal
+/// escapes, control characters or bidirectional overrides (a message can
+/// reach a log or a terminal), line breaks as spaces, and at most
+/// [`MAX_SERVER_TEXT_CHARS`] characters. A cut ends at a space, so a
+/// secret the server echoed is never left half there for the scrubber to
+/// miss.
+pub fn server_text(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len().min(MAX_SERVER_TEXT_CHARS * 4));
+    let mut chars = raw.chars().peekable();
+    let mut count = 0;
+    while let Some(c) = chars.next() {
+        let blank = match c {
+            '\u{1b}' | '\u{9b}' => {
+                skip_escape(c, &mut chars);
+                continue;
+            }
+            '\t' | '\n' | '\r' | '\u{2028}' | '\u{2029}' => true,
+            c if c.is_control() || is_bidi_control(c) => continue,
+            c => c.is_whitespace(),
+        };
+        if blank && (out.is_empty() || out.ends_with(' ')) {
+            continue;
+        }
+        if count == MAX_SERVER_TEXT_CHARS {
+            let cut = out.rfind(' ').unwrap_or(0);
+            out.truncate(cut);
+            out.push('…');
+            return out;
+        }
+        out.push(if blank { ' ' } else { c });
+        count += 1;
+    }
+    out.truncate(out.trim_end().len());
+    out
+}
+
+/// Skips the rest of an escape sequence that began with `first`: CSI
+/// (`ESC [` or U+009B, up to a final byte), OSC (`ESC ]`, up to BEL or
+/// `ESC \`), or a two-character escape.
+fn skip_escape(first: char, chars: &mut core::iter::Peekable<core::str::Chars<'_>>) {
+    let kind = if first == '\u{9b}' {
+        Some('[')
+    } else {
+        chars.next()
+    };
+    match kind {
+        Some('[') => {
+            for c in chars.by_ref() {
+                if ('\u{40}'..='\u{7e}').contains(&c) {
+                    break;
+                }
+            }
+        }
+        Some(']') => {
+            while let Some(c) = chars.next() {
+                if c == '\u{7}' || (c == '\u{1b}' && chars.next_if_eq(&'\\').is_some()) {
+                    break;
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Marks that reorder displayed text (the "Trojan Source" characters).
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// What the server said, if anything; of a FHIR `OperationOutcome`, only
+/// the first issue.
 fn server_message(body: &ErrorBody) -> Option<&str> {
     body.error
         .as_ref()
@@ -222,7 +297,7 @@ pub fn classify_failure(
             }
         }
     }
-    let said = body.and_then(server_message);
+    let said = body.and_then(server_message).map(server_text);
     let kind = ErrorKind::of_status(status);
     let (default, hint) = match status {
         401 => ("Halo Cloud rejected the device token", ""),
@@ -250,7 +325,10 @@ pub fn classify_failure(
     };
     let mut error = HaloError::new(
         kind,
-        format!("{} (HTTP {status}){hint}", said.unwrap_or(default)),
+        format!(
+            "{} (HTTP {status}){hint}",
+            said.as_deref().filter(|s| !s.is_empty()).unwrap_or(default)
+        ),
     )
     .with_status(status);
     // RFC 9110 gives Retry-After to 429 and 503 alike.
@@ -292,6 +370,64 @@ mod tests {
         let error = classify_failure(404, None, Some(&body), 0.0);
         assert_eq!(error.kind, ErrorKind::NotFound);
         assert!(error.message.starts_with("Patient/9 not found"));
+    }
+
+    #[test]
+    fn server_text_loses_escapes_and_controls_and_is_capped() {
+        assert_eq!(
+            server_text("\u{1b}[31mred\u{1b}[0m\r\nnext\u{0}line\u{1b}]0;title\u{7} end\u{202e}"),
+            "red nextline end"
+        );
+        assert_eq!(
+            server_text("\u{9b}2Jclear \u{1b}cx\tdone  "),
+            "clear x done"
+        );
+        let long = format!("{} {}", "word ".repeat(99), "secret-token-".repeat(10));
+        let capped = server_text(&long);
+        assert!(capped.chars().count() <= MAX_SERVER_TEXT_CHARS + 1);
+        assert!(capped.ends_with("word…"), "{capped}");
+        assert!(
+            !capped.contains("secret"),
+            "a cut secret stays whole or gone"
+        );
+        assert_eq!(server_text(&"x".repeat(1_000)), "…");
+    }
+
+    #[test]
+    fn error_messages_carry_only_clean_server_text() {
+        let hostile = r#"{"error":{"status":400,"message":"bad\u001b[2J\r\nInjected: yes\u0000"}}"#;
+        let error = classify_failure(400, None, Some(&body(hostile)), 0.0);
+        assert_eq!(error.message, "bad Injected: yes (HTTP 400)");
+        let long = format!(r#"{{"message":"{}"}}"#, "a ".repeat(5_000));
+        let error = classify_failure(500, None, Some(&body(&long)), 0.0);
+        assert!(
+            error.message.len() < MAX_SERVER_TEXT_CHARS + 40,
+            "{}",
+            error.message
+        );
+        let outcome = body(
+            r#"{"resourceType":"OperationOutcome","issue":[{"diagnostics":"first\nissue"},{"diagnostics":"second"}]}"#,
+        );
+        let error = classify_failure(404, None, Some(&outcome), 0.0);
+        assert_eq!(error.message, "first issue (HTTP 404)");
+        let failed = body(
+            r#"{"status":"executionFailed","errorDetails":{"errorType":"mssql","errorMessage":"Invalid\u001b[31m column\r\n"}}"#,
+        );
+        let error = classify_failure(500, None, Some(&failed), 0.0);
+        assert_eq!(
+            error.query.unwrap().error_message.as_deref(),
+            Some("Invalid column")
+        );
+        assert!(
+            error.message.ends_with("Invalid column"),
+            "{}",
+            error.message
+        );
+        let blank = body(r#"{"message":"\u001b[0m\r\n"}"#);
+        assert_eq!(
+            classify_failure(400, None, Some(&blank), 0.0).message,
+            "Halo Cloud rejected the request (HTTP 400)"
+        );
     }
 
     #[test]

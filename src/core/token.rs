@@ -43,6 +43,11 @@ impl Default for TokenPolicy {
     }
 }
 
+/// The longest `expiresIn` believed. Device tokens live minutes to hours;
+/// a larger figure is a unit mistake (ms for s) or garbage, and would push
+/// `tokenInfo().expiresAt` past the largest valid `Date`.
+pub const MAX_TOKEN_LIFETIME_S: f64 = 365.0 * 24.0 * 3600.0;
+
 /// What the integrator's `getToken` resolved with.
 /// No `Debug`: it holds the token as plain text.
 #[derive(Clone, Default, Deserialize)]
@@ -68,13 +73,14 @@ impl IssuedTokenInput {
             )
         })?;
         match self.expires_in {
-            Some(seconds) if seconds.is_finite() && seconds > 0.0 => Ok(IssuedToken {
+            // Written so that NaN fails too.
+            Some(seconds) if seconds > 0.0 && seconds <= MAX_TOKEN_LIFETIME_S => Ok(IssuedToken {
                 token: Secret::new(token),
                 expires_in_s: seconds,
             }),
             _ => Err(HaloError::new(
                 ErrorKind::Auth,
-                "getToken must resolve to { accessToken, expiresIn }: expiresIn must be a positive number of seconds",
+                "getToken must resolve to { accessToken, expiresIn }: expiresIn must be a positive number of seconds, at most a year",
             )),
         }
     }
@@ -280,7 +286,10 @@ impl TokenEngine {
         let usable = self.usable(now_ms);
         TokenInfo {
             has_token: usable.is_some(),
-            expires_at_ms: usable.map(|c| wall_now_ms + (c.expires_at_ms - now_ms)),
+            // A host clock that gives NaN must not make an invalid `Date`.
+            expires_at_ms: usable
+                .map(|c| wall_now_ms + (c.expires_at_ms - now_ms))
+                .filter(|ms| ms.is_finite()),
             renewals: self.renewals,
         }
     }
@@ -413,12 +422,19 @@ mod tests {
             expires_in: expires,
         };
         assert!(input(Some("t"), Some(60.0)).validate().is_ok());
+        assert!(input(Some("t"), Some(MAX_TOKEN_LIFETIME_S))
+            .validate()
+            .is_ok());
         for bad in [
             input(None, Some(60.0)),
             input(Some(""), Some(60.0)),
             input(Some("t"), None),
             input(Some("t"), Some(0.0)),
             input(Some("t"), Some(f64::NAN)),
+            input(Some("t"), Some(-60.0)),
+            input(Some("t"), Some(f64::INFINITY)),
+            input(Some("t"), Some(MAX_TOKEN_LIFETIME_S + 1.0)),
+            input(Some("t"), Some(1e300)),
         ] {
             assert_eq!(bad.validate().unwrap_err().kind, ErrorKind::Auth);
         }

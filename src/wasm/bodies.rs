@@ -40,9 +40,12 @@ pub fn error_body(body: JsValue) -> ErrorBody {
         error_code: fields.float("errorCode"),
         error_message: fields.text("errorMessage"),
         resource_type: fields.text("resourceType"),
+        // Only the first issue is ever shown: reading the rest would let a
+        // huge OperationOutcome cost time for nothing.
         issue: fields.array("issue").ok().flatten().map(|issues| {
             issues
-                .into_iter()
+                .iter()
+                .take(1)
                 .map(|issue| {
                     let issue = Fields::lenient(issue);
                     OutcomeIssue {

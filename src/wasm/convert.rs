@@ -1,6 +1,7 @@
 //! Reading JavaScript arguments into core input types, and turning a call
 //! into the promise JavaScript awaits.
 
+use super::fields::js_string;
 use super::js_error::{to_js, Failure};
 use crate::core::error::HaloError;
 use js_sys::Promise;
@@ -26,9 +27,16 @@ pub fn from_js<T: DeserializeOwned + Default>(field: &str, value: JsValue) -> Re
 }
 
 pub fn string_arg(field: &str, value: JsValue) -> Result<String, HaloError> {
-    value
-        .as_string()
+    js_string(field, &value)?
         .ok_or_else(|| HaloError::validation(field, format!("{field} must be a string")))
+}
+
+/// A number argument, read without JavaScript's coercions: `"2"`, `true`
+/// or `[2]` are refused like any other option of the wrong type.
+pub fn number_arg(field: &str, value: &JsValue) -> Result<f64, HaloError> {
+    value
+        .as_f64()
+        .ok_or_else(|| HaloError::validation(field, format!("{field} must be a number")))
 }
 
 type Pending = Pin<Box<dyn Future<Output = Result<JsValue, Failure>>>>;

@@ -1,15 +1,18 @@
 //! The device client's arguments and options, read from JavaScript into the
 //! core's input types (the core validates them).
 
-use super::fields::Fields;
-use crate::core::command::{CommandInput, CommandObjectInput, ParameterInput, SqlCommand};
-use crate::core::config::ClientOptionsInput;
+use super::convert::{number_arg, string_arg};
+use super::fields::{js_string, Fields};
+use crate::core::command::{
+    check_parameter_count, CommandInput, CommandObjectInput, ParameterInput, SqlCommand,
+};
+use crate::core::config::{call_timeout, ClientOptionsInput};
 use crate::core::error::HaloError;
 use crate::core::operations::{Arguments, Input};
-use crate::core::requests::{QueryOptions, Registration};
+use crate::core::requests::{check_search_count, QueryOptions, Registration};
 use crate::core::token::IssuedTokenInput;
 use js_sys::Array;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 pub fn client_options(settings: JsValue) -> Result<ClientOptionsInput, HaloError> {
     let fields = Fields::of(settings, "options", "")?;
@@ -29,29 +32,32 @@ pub fn client_options(settings: JsValue) -> Result<ClientOptionsInput, HaloError
 
 /// A SQL string or the API's command object, validated by the core.
 pub fn command(value: JsValue) -> Result<SqlCommand, HaloError> {
-    if let Some(text) = value.as_string() {
+    if let Some(text) = js_string("command.text", &value)? {
         return SqlCommand::from_input(CommandInput::Text(text));
     }
     let fields = Fields::of(value, "command", "command")?;
     let parameters = match fields.array("parameters")? {
         None => None,
-        Some(items) => Some(
-            items
-                .into_iter()
-                .enumerate()
-                .map(|(index, item)| {
-                    let path = format!("command.parameters[{index}]");
-                    let parameter = Fields::of(item, &path, &path)?;
-                    Ok(ParameterInput {
-                        name: parameter.string("name")?,
-                        direction: parameter.string("direction")?,
-                        sql_type: parameter.string("type")?,
-                        value: parameter.string("value")?,
-                        size: parameter.number("size")?.map(|size| size as u32),
+        Some(items) => {
+            check_parameter_count(items.length() as usize)?;
+            Some(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(index, item)| {
+                        let path = format!("command.parameters[{index}]");
+                        let parameter = Fields::of(item, &path, &path)?;
+                        Ok(ParameterInput {
+                            name: parameter.string("name")?,
+                            direction: parameter.string("direction")?,
+                            sql_type: parameter.string("type")?,
+                            value: parameter.string("value")?,
+                            size: parameter.number("size")?,
+                        })
                     })
-                })
-                .collect::<Result<Vec<_>, HaloError>>()?,
-        ),
+                    .collect::<Result<Vec<_>, HaloError>>()?,
+            )
+        }
     };
     SqlCommand::from_input(CommandInput::Object(CommandObjectInput {
         text: fields.string("text")?,
@@ -61,6 +67,11 @@ pub fn command(value: JsValue) -> Result<SqlCommand, HaloError> {
     }))
 }
 
+/// A call's `timeoutMs`, checked by the core.
+fn timeout_ms(fields: &Fields) -> Result<Option<f64>, HaloError> {
+    Ok(call_timeout(fields.number("timeoutMs")?)?.map(|ms| ms as f64))
+}
+
 /// `{ catalogue?, maxTimeInQueueMs?, timeoutMs? }` of the query methods.
 pub fn query_options(options: JsValue) -> Result<(QueryOptions, Option<f64>), HaloError> {
     let fields = Fields::of(options, "options", "")?;
@@ -68,7 +79,7 @@ pub fn query_options(options: JsValue) -> Result<(QueryOptions, Option<f64>), Ha
         catalogue: fields.string("catalogue")?,
         max_time_in_queue_ms: fields.number("maxTimeInQueueMs")?,
     };
-    Ok((query, fields.number("timeoutMs")?))
+    Ok((query, timeout_ms(&fields)?))
 }
 
 /// `{ timeoutMs?, method? }` of the other methods.
@@ -80,12 +91,13 @@ pub struct CallOptions {
 pub fn call_options(options: JsValue) -> Result<CallOptions, HaloError> {
     let fields = Fields::of(options, "options", "")?;
     Ok(CallOptions {
-        timeout_ms: fields.number("timeoutMs")?,
+        timeout_ms: timeout_ms(&fields)?,
         method: fields.string("method")?,
     })
 }
 
-/// `{ pollIntervalMs?, timeoutMs? }` of `waitForQuery`.
+/// `{ pollIntervalMs?, timeoutMs? }` of `waitForQuery` (the core's wait
+/// plan checks both).
 pub fn wait_options(options: JsValue) -> Result<(Option<f64>, Option<f64>), HaloError> {
     let fields = Fields::of(options, "options", "")?;
     Ok((
@@ -117,17 +129,16 @@ pub fn registration(value: JsValue) -> Result<RegistrationInput, HaloError> {
 pub fn search_pairs(params: JsValue) -> Result<Vec<(String, String)>, HaloError> {
     let invalid =
         || HaloError::validation("params", "params must be [name, value] pairs of strings");
-    if !Array::is_array(&params) {
-        return Err(invalid());
-    }
-    Array::from(&params)
+    let params = params.dyn_into::<Array>().map_err(|_| invalid())?;
+    check_search_count(params.length() as usize)?;
+    params
         .iter()
         .map(|pair| {
-            let pair = Array::from(&pair);
+            let pair = pair.dyn_into::<Array>().map_err(|_| invalid())?;
             match (
                 pair.length(),
-                pair.get(0).as_string(),
-                pair.get(1).as_string(),
+                js_string("params", &pair.get(0))?,
+                js_string("params", &pair.get(1))?,
             ) {
                 (2, Some(name), Some(value)) => Ok((name, value)),
                 _ => Err(invalid()),
@@ -159,11 +170,7 @@ pub fn operation_input(
         ));
     }
     let args = Array::from(&args);
-    let text = |index: u32, field: &str| {
-        args.get(index)
-            .as_string()
-            .ok_or_else(|| HaloError::validation(field, format!("{field} must be a string")))
-    };
+    let text = |index: u32, field: &str| string_arg(field, args.get(index));
     let options = match arguments {
         Arguments::Command => {
             let command = command(args.get(0))?;
@@ -177,10 +184,7 @@ pub fn operation_input(
         Arguments::Command => Input::Nothing,
         Arguments::QueryId => Input::QueryId(text(0, "queryId")?),
         Arguments::Page => {
-            let page = args.get(1).as_f64().ok_or_else(|| {
-                HaloError::validation("pageNumber", "pageNumber must be a whole number from 1")
-            })?;
-            Input::Page(text(0, "queryId")?, page)
+            Input::Page(text(0, "queryId")?, number_arg("pageNumber", &args.get(1))?)
         }
         Arguments::Registration => {
             let input = registration(args.get(0))?;

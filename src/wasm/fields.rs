@@ -5,10 +5,32 @@
 //! Options and arguments are read strictly: a field of the wrong type is a
 //! validation error naming it. Response bodies are read leniently: a field
 //! of the wrong type is as good as absent, and the core decides.
+//!
+//! Only own properties are read: a property inherited from a polluted
+//! `Object.prototype` (say `pathPrefix` or `timeoutMs`) must not change
+//! where or how a request is sent.
 
 use crate::core::error::HaloError;
-use js_sys::{Array, Reflect};
+use js_sys::{Array, JsString, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
+
+/// A JS string as a Rust string, or `None` for any other value. A string
+/// that is not valid UTF-16 (a lone surrogate) is refused naming `field`:
+/// converting it would send U+FFFD in its place, a different query.
+pub fn js_string(field: &str, value: &JsValue) -> Result<Option<String>, HaloError> {
+    let Some(text) = value.as_string() else {
+        return Ok(None);
+    };
+    // The conversion turns each lone surrogate into U+FFFD, so a result
+    // without one needs no check: the usual case costs nothing more.
+    if text.contains('\u{FFFD}') && !value.unchecked_ref::<JsString>().is_valid_utf16() {
+        return Err(HaloError::validation(
+            field,
+            format!("{field} is not valid text: it contains a lone UTF-16 surrogate"),
+        ));
+    }
+    Ok(Some(text))
+}
 
 /// One object's fields; `path` prefixes field names in error messages.
 pub struct Fields<'a> {
@@ -56,11 +78,14 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// The own property `key`, or `undefined`.
     pub fn value(&self, key: &str) -> JsValue {
-        if self.object.is_object() {
-            Reflect::get(&self.object, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
-        } else {
-            JsValue::UNDEFINED
+        let key = JsValue::from_str(key);
+        match self.object.dyn_ref::<Object>() {
+            Some(object) if Object::has_own(object, &key) => {
+                Reflect::get(object, &key).unwrap_or(JsValue::UNDEFINED)
+            }
+            _ => JsValue::UNDEFINED,
         }
     }
 
@@ -73,8 +98,7 @@ impl<'a> Fields<'a> {
     pub fn string(&self, key: &str) -> Result<Option<String>, HaloError> {
         match self.present(key) {
             None => Ok(None),
-            Some(value) => value
-                .as_string()
+            Some(value) => js_string(&field_name(self.path, key), &value)?
                 .map(Some)
                 .ok_or_else(|| wrong_type(self.path, key, "a string")),
         }
@@ -102,12 +126,12 @@ impl<'a> Fields<'a> {
         }
     }
 
-    /// The elements of an array field (`None` when absent).
-    pub fn array(&self, key: &str) -> Result<Option<Vec<JsValue>>, HaloError> {
+    /// An array field (`None` when absent).
+    pub fn array(&self, key: &str) -> Result<Option<Array>, HaloError> {
         match self.present(key) {
             None => Ok(None),
             Some(value) => match value.dyn_into::<Array>() {
-                Ok(array) => Ok(Some(array.iter().collect())),
+                Ok(array) => Ok(Some(array)),
                 Err(_) => Err(wrong_type(self.path, key, "an array")),
             },
         }

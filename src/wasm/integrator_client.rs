@@ -7,6 +7,7 @@ use super::convert::{from_js, run, string_arg, Secrets};
 use super::events::Events;
 use super::host::{fetch_or_global, wall_clock_ms, AbortSignal};
 use super::js_error::{to_js, Failure};
+use crate::core::config::call_timeout;
 use crate::core::error::{ErrorKind, HaloError};
 use crate::core::ids::{DeviceId, SiteId};
 use crate::core::integrator::config::{IntegratorConfig, IntegratorOptionsInput};
@@ -144,7 +145,7 @@ impl Shared {
         let options: CallOptions = from_js("options", options)?;
         let limits = Limits {
             signal,
-            timeout_ms: options.timeout_ms,
+            timeout_ms: call_timeout(options.timeout_ms)?.map(|ms| ms as f64),
         };
         Ok(self
             .transport

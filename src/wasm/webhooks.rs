@@ -1,14 +1,17 @@
 //! Webhook helpers for the integrator's cloud: URL templates and signature
-//! verification. The facade parses the JSON body and keeps the replay store.
+//! verification. The facade keeps the replay store.
 
-use super::convert::from_js;
+use super::convert::{number_arg, string_arg};
+use super::fields::{js_string, Fields};
 use super::host::wall_clock_ms;
 use super::js_error::{to_js, Failure};
 use crate::core::error::HaloError;
 use crate::core::integrator::webhook_url::expand_webhook_url as expand;
-use crate::core::integrator::webhooks::{verify_webhook, WebhookInput, WebhookPayloadInput};
+use crate::core::integrator::webhooks::{
+    tolerance, verify_webhook, WebhookInput, WebhookPayloadInput,
+};
 use crate::core::secret::Secret;
-use js_sys::{Object, Reflect};
+use js_sys::{ArrayBuffer, DataView, Object, Reflect, Uint8Array, JSON};
 use wasm_bindgen::prelude::*;
 
 /// Fills `{siteId}`, `{queryId}` and `{source}` in a webhook URL template.
@@ -22,39 +25,78 @@ pub fn expand_webhook_url(
     expand(template, site_id, query_id, source).map_err(|error| to_js(Failure::from(error), &[]))
 }
 
+/// The body exactly as received: a string (as UTF-8), or the bytes of a
+/// `Uint8Array` (a Node `Buffer` is one), an `ArrayBuffer` or a `DataView`.
+fn raw_body_bytes(value: &JsValue) -> Result<Vec<u8>, HaloError> {
+    if let Some(text) = js_string("rawBody", value)? {
+        return Ok(text.into_bytes());
+    }
+    if let Some(bytes) = value.dyn_ref::<Uint8Array>() {
+        return Ok(bytes.to_vec());
+    }
+    if let Some(buffer) = value.dyn_ref::<ArrayBuffer>() {
+        return Ok(Uint8Array::new(buffer).to_vec());
+    }
+    if let Some(view) = value.dyn_ref::<DataView>() {
+        let bytes = Uint8Array::new_with_byte_offset_and_length(
+            &view.buffer(),
+            view.byte_offset() as u32,
+            view.byte_length() as u32,
+        );
+        return Ok(bytes.to_vec());
+    }
+    Err(HaloError::validation(
+        "rawBody",
+        "rawBody must be the body exactly as received: a string, Uint8Array, Buffer, ArrayBuffer or DataView",
+    ))
+}
+
+/// The payload's fields, read leniently from the parsed body: a field of
+/// the wrong type is absent, and the core names it.
+fn parse_payload(raw_body: &[u8]) -> Option<WebhookPayloadInput> {
+    let text = core::str::from_utf8(raw_body).ok()?;
+    let fields = Fields::lenient(JSON::parse(text).ok().filter(JsValue::is_object)?);
+    Some(WebhookPayloadInput {
+        id: fields.text("id"),
+        occurred_at: fields.text("occurredAt"),
+        site_id: fields.text("siteId"),
+        query_id: fields.text("queryId"),
+        webhook_source: fields.text("webhookSource"),
+        source: fields.text("source"),
+    })
+}
+
 /// Checks a webhook's headers, HMAC-SHA256 signature, freshness and
-/// payload. `payload` is the body parsed by `JSON.parse` (or `undefined` when
-/// it was not JSON); `raw_body` is the exact bytes that were signed.
+/// payload, in that order: the body is parsed only once it is known to be
+/// Halo's. Headers that are not strings count as missing.
 #[wasm_bindgen(js_name = verifyWebhookRequest, unchecked_return_type = "{ id: string; occurredAt: Date; siteId: string; queryId: string; webhookSource: string; sentAt: Date; rememberUntil: number }")]
-#[allow(clippy::too_many_arguments)]
 pub fn verify_webhook_request(
-    raw_body: &[u8],
-    #[wasm_bindgen(unchecked_param_type = "unknown")] payload: JsValue,
-    timestamp: Option<String>,
-    signature: Option<String>,
-    id: Option<String>,
-    secret: String,
-    tolerance_s: f64,
+    #[wasm_bindgen(unchecked_param_type = "unknown")] raw_body: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "unknown")] timestamp: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "unknown")] signature: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "unknown")] id: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "unknown")] secret: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "unknown")] tolerance_s: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let secret = Secret::new(secret);
+    let secret = Secret::new(
+        string_arg("secret", secret).map_err(|error| to_js(Failure::from(error), &[]))?,
+    );
     let reject = |error: HaloError| to_js(Failure::from(error), &[secret.expose()]);
-    let payload: Option<WebhookPayloadInput> = if payload.is_object() {
-        Some(from_js("payload", payload).map_err(reject)?)
-    } else {
+    let tolerance_s = if tolerance_s.is_undefined() {
         None
+    } else {
+        Some(number_arg("toleranceSeconds", &tolerance_s).map_err(reject)?)
     };
+    let raw_body = raw_body_bytes(&raw_body).map_err(reject)?;
+    let (timestamp, signature, id) = (timestamp.as_string(), signature.as_string(), id.as_string());
     let verified = verify_webhook(WebhookInput {
-        raw_body,
-        payload,
+        raw_body: &raw_body,
+        payload: &parse_payload,
         timestamp_header: timestamp.as_deref(),
         signature_header: signature.as_deref(),
         id_header: id.as_deref(),
         secret: &secret,
-        tolerance_s: if tolerance_s.is_finite() && tolerance_s >= 0.0 {
-            tolerance_s as u64
-        } else {
-            0
-        },
+        tolerance_s: tolerance(tolerance_s).map_err(reject)?,
         now_ms: wall_clock_ms(),
     })
     .map_err(reject)?;

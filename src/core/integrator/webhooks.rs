@@ -12,6 +12,7 @@ use super::timestamp::parse_iso8601_ms;
 use crate::core::error::HaloError;
 pub use crate::core::error::WebhookRejection;
 use crate::core::ids::{is_uuid, QueryId, SiteId};
+use crate::core::numbers::optional_whole_number;
 use crate::core::secret::Secret;
 use hmac::{Hmac, Mac};
 use serde::Deserialize;
@@ -25,6 +26,18 @@ pub const X_HALO_TIMESTAMP: &str = "X-Halo-Timestamp";
 pub const X_HALO_SIGNATURE_256: &str = "X-Halo-Signature-256";
 /// How far the signed timestamp may be from the receiver's clock, either way.
 pub const DEFAULT_TOLERANCE_S: u64 = 300;
+/// The largest tolerance accepted: a day already lets a captured delivery
+/// be replayed for a day, against a replay store that must remember it.
+pub const MAX_TOLERANCE_S: u64 = 86_400;
+
+/// The caller's `toleranceSeconds`: whole seconds up to a day, the default
+/// when absent.
+pub fn tolerance(value: Option<f64>) -> Result<u64, HaloError> {
+    Ok(
+        optional_whole_number("toleranceSeconds", value, 0, MAX_TOLERANCE_S)?
+            .unwrap_or(DEFAULT_TOLERANCE_S),
+    )
+}
 
 /// Checks `signature_hex` is the HMAC-SHA256 of `<raw_body>.<timestamp>`
 /// under `secret`, in constant time. `raw_body` must be the bytes as
@@ -191,15 +204,17 @@ impl WebhookPayload {
     }
 }
 
+/// Reads the payload out of the raw body; `None` if it is not a JSON object.
+pub type PayloadParser<'a> = &'a dyn Fn(&[u8]) -> Option<WebhookPayloadInput>;
+
 /// One delivery as the shell received it.
-#[derive(Clone, Debug)]
 pub struct WebhookInput<'a> {
     /// The body exactly as received.
     pub raw_body: &'a [u8],
-    /// The host's `JSON.parse` of `raw_body`; `None` if it is not a JSON
-    /// object. Parsed by the host, as every response is, but judged here
-    /// only after the signature.
-    pub payload: Option<WebhookPayloadInput>,
+    /// The host's JSON parser, as for every response. Called only once the
+    /// signature and timestamp are good: an unsigned body is never parsed,
+    /// so a forgery is refused for its signature whatever it contains.
+    pub payload: PayloadParser<'a>,
     /// `X-Halo-Timestamp`.
     pub timestamp_header: Option<&'a str>,
     /// `X-Halo-Signature-256`.
@@ -257,7 +272,7 @@ pub fn verify_webhook(input: WebhookInput<'_>) -> Result<VerifiedWebhook, HaloEr
         ))
     })?;
     check_freshness(sent_at_ms, input.now_ms, input.tolerance_s)?;
-    let payload = input.payload.ok_or_else(|| {
+    let payload = (input.payload)(input.raw_body).ok_or_else(|| {
         WebhookRejection::Payload.error("the body is not a JSON object of the documented shape")
     })?;
     let payload = WebhookPayload::parse(payload)?;
@@ -307,8 +322,8 @@ mod tests {
             .collect()
     }
 
-    fn payload_of(body: &str) -> Option<WebhookPayloadInput> {
-        serde_json::from_str(body).ok()
+    fn payload_of(body: &[u8]) -> Option<WebhookPayloadInput> {
+        serde_json::from_slice(body).ok()
     }
 
     fn verify(
@@ -321,7 +336,7 @@ mod tests {
         let secret = secret();
         verify_webhook(WebhookInput {
             raw_body: body.as_bytes(),
-            payload: payload_of(body),
+            payload: &payload_of,
             timestamp_header: timestamp,
             signature_header: signature,
             id_header: id,
@@ -488,6 +503,41 @@ mod tests {
     }
 
     #[test]
+    fn a_forged_body_is_never_parsed_whatever_it_holds() {
+        let parsed = core::cell::Cell::new(false);
+        let parser = |_: &[u8]| {
+            parsed.set(true);
+            None
+        };
+        let secret = secret();
+        for body in [BODY, "", "not json", r#"{"id":5,"siteId":[]}"#, "[1,2]"] {
+            let error = verify_webhook(WebhookInput {
+                raw_body: body.as_bytes(),
+                payload: &parser,
+                timestamp_header: Some(TIMESTAMP),
+                signature_header: Some(&sign(body, "2026-03-05T14:30:06+00:00")),
+                id_header: Some(ID),
+                secret: &secret,
+                tolerance_s: DEFAULT_TOLERANCE_S,
+                now_ms: SENT_AT_MS,
+            })
+            .unwrap_err();
+            assert_eq!(error.reason, Some(WebhookRejection::Signature));
+        }
+        assert!(!parsed.get(), "an unsigned body was parsed");
+    }
+
+    #[test]
+    fn the_tolerance_is_whole_seconds_up_to_a_day() {
+        assert_eq!(tolerance(None).unwrap(), DEFAULT_TOLERANCE_S);
+        assert_eq!(tolerance(Some(0.0)).unwrap(), 0);
+        for bad in [f64::NAN, -1.0, 1.5, f64::INFINITY, 86_401.0] {
+            let error = tolerance(Some(bad)).unwrap_err();
+            assert_eq!(error.field.as_deref(), Some("toleranceSeconds"), "{bad}");
+        }
+    }
+
+    #[test]
     fn a_signed_but_malformed_payload_is_refused() {
         let good: serde_json::Value = serde_json::from_str(BODY).unwrap();
         for (field, value, complaint) in [
@@ -538,13 +588,13 @@ mod tests {
             "\"webhookSource\"",
             "\"source\":\"registered\",\"webhookSource\"",
         );
-        let payload = WebhookPayload::parse(payload_of(&both).unwrap()).unwrap();
+        let payload = WebhookPayload::parse(payload_of(both.as_bytes()).unwrap()).unwrap();
         assert_eq!(payload.source, WebhookSource::Async);
     }
 
     #[test]
     fn payload_ids_are_normalised_to_lowercase() {
-        let mut input = payload_of(BODY).unwrap();
+        let mut input = payload_of(BODY.as_bytes()).unwrap();
         input.id = Some(ID.to_ascii_uppercase());
         input.site_id = Some(SITE.to_ascii_uppercase());
         input.query_id = Some(QUERY.to_ascii_uppercase());

@@ -1,0 +1,61 @@
+//! The largest inputs the client sends. Halo publishes no request size
+//! limit, only result limits (8 MB for immediate and registered results);
+//! these bounds keep a runaway caller from building a request that no
+//! server would take, and fail it up front with the field named. Sizes of
+//! text that goes on the wire are UTF-8 bytes; names are characters.
+
+use super::error::HaloError;
+
+/// SQL text: far above any hand-written statement, an eighth of the whole.
+pub const MAX_SQL_TEXT_BYTES: usize = 1 << 20;
+/// One parameter's value.
+pub const MAX_PARAMETER_VALUE_BYTES: usize = 4 << 20;
+/// Text plus every parameter value: Halo's 8 MB result limit, mirrored.
+pub const MAX_COMMAND_BYTES: usize = 8 << 20;
+/// SQL Server's own limit on parameters per request.
+pub const MAX_PARAMETERS: usize = 2_100;
+/// SQL Server's identifier length (`sysname`), for parameter names and catalogues.
+pub const MAX_SQL_NAME_CHARS: usize = 128;
+/// A parameter's `size`: SQL Server sizes are 32-bit signed.
+pub const MAX_PARAMETER_SIZE: u64 = i32::MAX as u64;
+/// A registered query's label.
+pub const MAX_REGISTERED_NAME_CHARS: usize = 256;
+/// FHIR search parameters (name/value pairs) in one search.
+pub const MAX_FHIR_SEARCH_PARAMS: usize = 100;
+/// A POSTed FHIR search form, encoded.
+pub const MAX_FHIR_SEARCH_FORM_BYTES: usize = 64 << 10;
+/// A FHIR search sent with GET, encoded: URLs longer than 8 KiB are
+/// refused by common servers and proxies.
+pub const MAX_FHIR_SEARCH_QUERY_BYTES: usize = 8 << 10;
+
+/// Refuses `size` over `max`; `unit` names what is counted.
+pub fn at_most(field: &str, size: usize, max: usize, unit: &str) -> Result<(), HaloError> {
+    if size <= max {
+        Ok(())
+    } else {
+        Err(HaloError::validation(
+            field,
+            format!("{field} must be at most {max} {unit}"),
+        ))
+    }
+}
+
+/// Refuses a text longer than `max` characters (counting stops past `max`).
+pub fn at_most_chars(field: &str, text: &str, max: usize) -> Result<(), HaloError> {
+    at_most(field, text.chars().take(max + 1).count(), max, "characters")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_over_the_limit_name_the_field() {
+        assert!(at_most("f", 10, 10, "bytes").is_ok());
+        let error = at_most("f", 11, 10, "bytes").unwrap_err();
+        assert_eq!(error.field.as_deref(), Some("f"));
+        assert_eq!(error.message, "f must be at most 10 bytes");
+        assert!(at_most_chars("n", "ééé", 3).is_ok());
+        assert!(at_most_chars("n", "éééé", 3).is_err());
+    }
+}
