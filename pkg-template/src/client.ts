@@ -183,7 +183,7 @@ export class HaloDeviceClient {
    */
   async getResultPage<R extends Row = Row>(queryId: string, pageNumber: number, options: CallOptions = {}): Promise<ResultPage<R>> {
     const page = await this.#call("getResultPage", [queryId, pageNumber], options);
-    return { pageNumber, rows: decodeRows<R>(page?.data), parameters: page?.parameters ?? [] };
+    return { pageNumber, rows: decodeRows<R>(page?.data), parameters: returnedParameters(page?.parameters) };
   }
 
   /**
@@ -245,7 +245,7 @@ export class HaloDeviceClient {
    */
   async listRegisteredQueries(options: CallOptions = {}): Promise<RegisteredQuery[]> {
     const body = await this.#call("listRegisteredQueries", [], options);
-    return body?.registeredQueries ?? [];
+    return arrayField(body?.registeredQueries, "the registered query list");
   }
 
   /**
