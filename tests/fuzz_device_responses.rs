@@ -12,7 +12,7 @@ use halo_device::core::responses::{
     StatusField, FAILED_QUERY_STATES,
 };
 use proptest::prelude::*;
-use support::{shaped, shaped_text, text, text_or, Shape};
+use support::{shaped, shaped_text, text, text_or, Json, Shape};
 
 const QUERY_STATES: &[&str] = &[
     "executionFailed",
@@ -136,8 +136,8 @@ proptest! {
 
     #[test]
     fn error_body_text_decodes_or_is_refused(json in shaped_text(&ERROR_BODY)) {
-        if let Ok(body) = serde_json::from_str::<ErrorBody>(&json) {
-            is_invalid_token(&body);
+        if let Ok(value) = serde_json::from_str(&json) {
+            is_invalid_token(&ErrorBody::read(&Json(value)));
         }
     }
 
@@ -148,7 +148,7 @@ proptest! {
         body in prop::option::of(shaped(&ERROR_BODY)),
         wall_now_ms in wall_clock_ms(),
     ) {
-        let body: Option<ErrorBody> = body.and_then(|json| serde_json::from_value(json).ok());
+        let body: Option<ErrorBody> = body.map(|json| ErrorBody::read(&Json(json)));
         let error = classify_failure(status, retry_after.as_deref(), body.as_ref(), wall_now_ms);
         prop_assert_eq!(error.status, Some(status));
         prop_assert!(!error.message.trim().is_empty());
@@ -176,14 +176,14 @@ proptest! {
 
     #[test]
     fn query_status_text_decodes_or_is_refused(json in shaped_text(&QUERY_STATUS)) {
-        let _ = serde_json::from_str::<QueryStatus>(&json);
+        if let Ok(value) = serde_json::from_str(&json) {
+            let _ = query_state(&QueryStatus::read(&Json(value)));
+        }
     }
 
     #[test]
     fn every_query_object_has_exactly_one_state(json in shaped(&QUERY_STATUS), status in prop::option::of(text())) {
-        let Ok(mut query) = serde_json::from_value::<QueryStatus>(json) else {
-            return Ok(());
-        };
+        let mut query = QueryStatus::read(&Json(json));
         // Half the time, a status no schema value would give.
         if status.is_some() {
             query.status = status;

@@ -9,6 +9,7 @@ pub mod headers;
 pub mod http_date;
 pub mod ids;
 pub mod integrator;
+pub mod json_source;
 pub mod json_writer;
 pub mod limits;
 pub mod numbers;

@@ -7,47 +7,21 @@
 
 use super::error::{ErrorKind, HaloError, QueryFailure};
 use super::http_date::retry_after_ms;
-use serde::Deserialize;
+use super::json_source::JsonSource;
 
 /// A number or a name: the flat error body has `"status": 400`, a query
 /// object has `"status": "executionFailed"`.
 #[derive(Clone, Debug, PartialEq)]
 pub enum StatusField {
+    /// A number, as an error envelope gives it.
     Code(f64),
+    /// A name, as a query object gives it.
     Name(String),
-}
-
-/// By hand rather than `#[serde(untagged)]`, whose buffering deserializer
-/// would be the largest thing in the wasm.
-impl<'de> Deserialize<'de> for StatusField {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Either;
-        impl serde::de::Visitor<'_> for Either {
-            type Value = StatusField;
-            fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-                f.write_str("a status code or name")
-            }
-            fn visit_f64<E>(self, value: f64) -> Result<StatusField, E> {
-                Ok(StatusField::Code(value))
-            }
-            fn visit_u64<E>(self, value: u64) -> Result<StatusField, E> {
-                Ok(StatusField::Code(value as f64))
-            }
-            fn visit_i64<E>(self, value: i64) -> Result<StatusField, E> {
-                Ok(StatusField::Code(value as f64))
-            }
-            fn visit_str<E>(self, value: &str) -> Result<StatusField, E> {
-                Ok(StatusField::Name(value.to_owned()))
-            }
-        }
-        deserializer.deserialize_any(Either)
-    }
 }
 
 /// `{"error":{…}}`: `{statusCode, message}` (expired token) or
 /// `{status, statusText, message}` (the OpenAPI envelope).
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase", default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ErrorEnvelope {
     pub status_code: Option<f64>,
     pub status: Option<f64>,
@@ -55,16 +29,14 @@ pub struct ErrorEnvelope {
     pub message: Option<String>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase", default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ErrorDetails {
     pub error_type: Option<String>,
     pub error_code: Option<f64>,
     pub error_message: Option<String>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct OutcomeIssue {
     pub severity: Option<String>,
     pub code: Option<String>,
@@ -72,15 +44,13 @@ pub struct OutcomeIssue {
     pub details: Option<OutcomeDetails>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct OutcomeDetails {
     pub text: Option<String>,
 }
 
 /// Every field any documented error body may carry.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase", default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ErrorBody {
     pub error: Option<ErrorEnvelope>,
     pub status: Option<StatusField>,
@@ -97,14 +67,76 @@ pub struct ErrorBody {
 }
 
 /// The fields of a query object that decide what happened to it.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase", default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryStatus {
     pub id: Option<String>,
     pub status: Option<String>,
     pub error_details: Option<ErrorDetails>,
     pub error_code: Option<f64>,
     pub error_message: Option<String>,
+}
+
+fn error_details(source: &impl JsonSource) -> Option<ErrorDetails> {
+    let details = source.object("errorDetails")?;
+    Some(ErrorDetails {
+        error_type: details.text("errorType"),
+        error_code: details.number("errorCode"),
+        error_message: details.text("errorMessage"),
+    })
+}
+
+impl ErrorBody {
+    /// The one decoder of error bodies: any documented error shape, the
+    /// envelopes, a failed query object, or a FHIR `OperationOutcome`.
+    pub fn read(source: &impl JsonSource) -> Self {
+        ErrorBody {
+            error: source.object("error").map(|error| ErrorEnvelope {
+                status_code: error.number("statusCode"),
+                status: error.number("status"),
+                status_text: error.text("statusText"),
+                message: error.text("message"),
+            }),
+            status: source
+                .number("status")
+                .map(StatusField::Code)
+                .or_else(|| source.text("status").map(StatusField::Name)),
+            status_text: source.text("statusText"),
+            message: source.text("message"),
+            error_details: error_details(source),
+            error_code: source.number("errorCode"),
+            error_message: source.text("errorMessage"),
+            resource_type: source.text("resourceType"),
+            // Only the first issue is ever shown: reading the rest would let a
+            // huge OperationOutcome cost time for nothing.
+            issue: source.first_of_array("issue").map(|first| {
+                first
+                    .map(|issue| OutcomeIssue {
+                        severity: issue.text("severity"),
+                        code: issue.text("code"),
+                        diagnostics: issue.text("diagnostics"),
+                        details: issue.object("details").map(|details| OutcomeDetails {
+                            text: details.text("text"),
+                        }),
+                    })
+                    .into_iter()
+                    .collect()
+            }),
+        }
+    }
+}
+
+impl QueryStatus {
+    /// The one decoder of the fields of a query object that decide what
+    /// happened to it.
+    pub fn read(source: &impl JsonSource) -> Self {
+        QueryStatus {
+            id: source.text("id"),
+            status: source.text("status"),
+            error_details: error_details(source),
+            error_code: source.number("errorCode"),
+            error_message: source.text("errorMessage"),
+        }
+    }
 }
 
 /// Terminal states in which a query failed.
@@ -342,8 +374,13 @@ pub fn classify_failure(
 mod tests {
     use super::*;
 
+    mod json {
+        use crate::core::json_source::JsonSource;
+        include!("../../tests/support/json_source.rs");
+    }
+
     fn body(json: &str) -> ErrorBody {
-        serde_json::from_str(json).unwrap()
+        ErrorBody::read(&json::Json::parse(json))
     }
 
     #[test]
@@ -496,7 +533,7 @@ mod tests {
 
     #[test]
     fn query_states() {
-        let state = |json| query_state(&serde_json::from_str(json).unwrap());
+        let state = |json| query_state(&QueryStatus::read(&json::Json::parse(json)));
         assert_eq!(state(r#"{"status":"successful"}"#), QueryState::Succeeded);
         assert_eq!(state(r#"{"status":"queued"}"#), QueryState::Pending);
         let QueryState::Failed(error) =

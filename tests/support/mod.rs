@@ -7,6 +7,7 @@
 // Each test file is its own crate and uses only part of this module.
 #![allow(dead_code)]
 
+use halo_device::core::json_source::JsonSource;
 use proptest::prelude::*;
 use serde_json::{Map, Number, Value};
 
@@ -194,3 +195,5 @@ pub fn shaped_text(shape: &'static Shape) -> impl Strategy<Value = String> {
 pub fn secret_value() -> impl Strategy<Value = String> + Clone {
     "[A-Za-z0-9]{16}[A-Za-z0-9._-]{0,24}"
 }
+
+include!("json_source.rs");
