@@ -8,7 +8,8 @@ export * from "./generated/errors.js";
 type CoreError = Error & HaloErrorDetails;
 
 function isCoreError(value: unknown): value is CoreError {
-  return value instanceof Error && typeof (value as { code?: unknown }).code === "string" && Object.hasOwn(ERROR_CLASSES, (value as { code: string }).code);
+  const code = value instanceof Error ? (value as { code?: unknown }).code : undefined;
+  return typeof code === "string" && Object.hasOwn(ERROR_CLASSES, code);
 }
 
 /** @internal Re-creates a core error as its facade class; other values pass through. */
