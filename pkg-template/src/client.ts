@@ -37,7 +37,7 @@ function outputParametersOf(parameters: ReturnedParameter[] | null | undefined):
   return outputParameters;
 }
 
-function toQueryResult<R extends Row>(query: HaloQuery, command: string | SqlCommand, rows: R[], parameters: ReturnedParameter[] | null | undefined): QueryResult<R> {
+function toQueryResult<R extends object>(query: HaloQuery, command: string | SqlCommand, rows: R[], parameters: ReturnedParameter[] | null | undefined): QueryResult<R> {
   const result = query.result ?? {};
   const mode = typeof command === "string" ? "reader" : (command.executionMode ?? "reader");
   const firstRow = rows[0];
@@ -120,7 +120,7 @@ export class HaloDeviceClient {
    *   parameters: [{ name: "@id", type: "Int", value: "1" }],
    * });
    */
-  async immediateQuery<R extends Row = Row>(
+  async immediateQuery<R extends object = Row>(
     command: string | SqlCommand,
     options: ImmediateQueryOptions = {},
   ): Promise<QueryResult<R>> {
@@ -174,7 +174,7 @@ export class HaloDeviceClient {
    * await client.waitForQuery(id);
    * const { rows } = await client.getResultPage(id, 1);
    */
-  async getResultPage<R extends Row = Row>(queryId: string, pageNumber: number, options: CallOptions = {}): Promise<ResultPage<R>> {
+  async getResultPage<R extends object = Row>(queryId: string, pageNumber: number, options: CallOptions = {}): Promise<ResultPage<R>> {
     const { signal, ...rest } = options;
     const page = await core<{ data?: string | null; parameters?: ReturnedParameter[] | null }>(() =>
       this.#inner.getResultPage(queryId, pageNumber, rest, signal),
@@ -189,7 +189,7 @@ export class HaloDeviceClient {
    * @example
    * for await (const page of client.resultPages(id)) process(page.rows);
    */
-  async *resultPages<R extends Row = Row>(queryId: string, options: WaitOptions = {}): AsyncGenerator<ResultPage<R>, void, undefined> {
+  async *resultPages<R extends object = Row>(queryId: string, options: WaitOptions = {}): AsyncGenerator<ResultPage<R>, void, undefined> {
     const query = await this.waitForQuery(queryId, options);
     const signalOnly = options.signal === undefined ? {} : { signal: options.signal };
     const numbers = (query.result?.pages ?? []).map((page) => page.pageNumber).sort((a, b) => a - b);
@@ -202,7 +202,7 @@ export class HaloDeviceClient {
    * @example
    * const { rows } = await client.asyncQuery("SELECT * FROM Observations", { pollIntervalMs: 250 });
    */
-  async asyncQuery<R extends Row = Row>(command: string | SqlCommand, options: AsyncQueryOptions & WaitOptions = {}): Promise<QueryResult<R>> {
+  async asyncQuery<R extends object = Row>(command: string | SqlCommand, options: AsyncQueryOptions & WaitOptions = {}): Promise<QueryResult<R>> {
     const { pollIntervalMs, timeoutMs, signal, ...start } = options;
     const signalOnly = signal === undefined ? {} : { signal };
     const started = await this.startAsyncQuery(command, { ...start, ...signalOnly });
@@ -270,7 +270,7 @@ export class HaloDeviceClient {
    * @example
    * const { rows, rowCount } = await client.getRegisteredQueryResult(id);
    */
-  async getRegisteredQueryResult<R extends Row = Row>(registeredQueryId: string, options: CallOptions = {}): Promise<RegisteredQueryResult<R>> {
+  async getRegisteredQueryResult<R extends object = Row>(registeredQueryId: string, options: CallOptions = {}): Promise<RegisteredQueryResult<R>> {
     const { signal, ...rest } = options;
     const body = await core<{ data?: string | null; parameters?: ReturnedParameter[] | null; rows?: number; size?: number }>(() =>
       this.#inner.getRegisteredQueryResult(registeredQueryId, rest, signal),

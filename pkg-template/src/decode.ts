@@ -43,7 +43,7 @@ function protocolError(message: string, cause?: unknown): HaloError {
  * const query = await client.getQuery(queryId); // an immediate query carries its result inline
  * const rows = decodeRows<{ InternalID: number; Surname: string }>(query.result?.data);
  */
-export function decodeRows<R extends Row = Row>(data: string | null | undefined): R[] {
+export function decodeRows<R extends object = Row>(data: string | null | undefined): R[] {
   if (data === null || data === undefined || data === "") return [];
   let parsed: unknown;
   try {

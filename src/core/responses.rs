@@ -55,6 +55,7 @@ pub struct ErrorEnvelope {
     pub message: Option<String>,
 }
 
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename_all = "camelCase", optional_fields))]
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ErrorDetails {
