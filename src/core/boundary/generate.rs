@@ -10,8 +10,10 @@ use crate::core::command::{
     CommandObjectInput, ExecutionMode, ParameterDirection, ParameterInput, SqlType,
 };
 use crate::core::integrator::pms::PmsName;
+use crate::core::integrator::requests::GrantType;
 use crate::core::integrator::responses::Site;
 use crate::core::integrator::sites::SecondaryIdentifiers;
+use crate::core::integrator::webhooks::WebhookSource;
 use crate::core::token::{IssuedTokenInput, TokenInfo};
 use crate::generated_files::check_generated;
 use std::fmt::Write;
@@ -324,23 +326,37 @@ fn every_generated_type_has_a_summary_and_an_example() {
     }
 }
 
-/// `PmsName`'s variants carry their spellings in `as_str` and `pms_type`;
-/// the TypeScript spells them beside (ts-rs takes literals only), so this
-/// holds the two to the core's.
-#[test]
-fn the_pms_spellings_are_the_cores() {
-    let names = PmsName::inline(&config());
-    let names: Vec<&str> = split_top_level(&names, '|')
+/// The string literals of a union ts-rs rendered.
+fn literals(union: &str) -> Vec<&str> {
+    split_top_level(union, '|')
         .into_iter()
-        .map(|name| name.trim().trim_matches('"'))
-        .collect();
+        .map(|literal| literal.trim().trim_matches('"'))
+        .collect()
+}
+
+/// Enums outside `wire_enum!` keep their spellings in methods (`as_str`,
+/// `parse`), and ts-rs takes attribute literals only: this holds the
+/// TypeScript to the core's spellings.
+#[test]
+fn the_enum_spellings_are_the_cores() {
+    let cfg = config();
+    for source in literals(&WebhookSource::inline(&cfg)) {
+        let parsed = [WebhookSource::Async, WebhookSource::Registered]
+            .into_iter()
+            .find(|known| known.as_str() == source);
+        assert!(parsed.is_some(), "webhookSource {source}");
+    }
+    for grant in literals(&GrantType::inline(&cfg)) {
+        assert!(GrantType::parse(Some(grant)).is_ok(), "grantType {grant}");
+    }
+    let names = PmsName::inline(&cfg);
     let mut pms_types = Vec::new();
-    for name in names {
+    for name in literals(&names) {
         let parsed = PmsName::parse(name).expect("a PMS name the core takes");
         assert_eq!(parsed.as_str(), name);
         pms_types.push(format!("\"{}\"", parsed.pms_type()));
     }
-    let site = Site::decl(&config());
+    let site = Site::decl(&cfg);
     assert!(
         site.contains(&format!("pmsType?: {},", pms_types.join(" | "))),
         "{site}"
