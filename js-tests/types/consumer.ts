@@ -10,14 +10,17 @@ import {
   generateDeviceId,
   type HaloEvent,
   type QueryResult,
+  type RegisteredQueryResult,
+  type ResultPage,
+  type Row,
   type SqlCommand,
   type TokenInfo,
 } from "halo-device";
 
+// A plain interface, without an index signature: rows are typed this way.
 interface Patient {
   InternalID: number;
   Surname: string;
-  [column: string]: unknown;
 }
 
 export async function consumer(): Promise<string> {
@@ -39,14 +42,18 @@ export async function consumer(): Promise<string> {
   };
   const result: QueryResult<Patient> = await client.immediateQuery<Patient>(command, { maxTimeInQueueMs: 5000 });
   const surname: string = result.rows[0]?.Surname ?? "";
+  const page: ResultPage<Patient> = await client.getResultPage<Patient>(result.queryId, 1);
+  const registered: RegisteredQueryResult<Patient> = await client.getRegisteredQueryResult<Patient>(result.queryId);
+  const ids: number[] = [...page.rows, ...registered.rows].map((row) => row.InternalID);
+  const untyped: Row | undefined = (await client.immediateQuery("SELECT 1")).rows[0];
   const info: TokenInfo = client.tokenInfo();
   try {
     await client.immediateQuery("SELECT 1", { signal: AbortSignal.timeout(1000) });
   } catch (error) {
     if (error instanceof HaloValidationError) return error.field ?? "";
     if (error instanceof HaloRateLimitError) return String(error.retryAfterMs);
-    if (error instanceof HaloQueryFailedError) return error.queryStatus;
+    if (error instanceof HaloQueryFailedError) return error.queryStatus ?? "";
     if (error instanceof HaloError) return error.code;
   }
-  return `${surname} ${info.renewals} ${events.length}`;
+  return `${surname} ${info.renewals} ${events.length} ${ids.length} ${untyped === undefined}`;
 }

@@ -40,7 +40,7 @@ function outputParametersOf(parameters: ReturnedParameter[] | null | undefined):
   return outputParameters;
 }
 
-function toQueryResult<R extends Row>(query: HaloQuery, command: string | SqlCommand, rows: R[], parameters: ReturnedParameter[] | null | undefined): QueryResult<R> {
+function toQueryResult<R extends object>(query: HaloQuery, command: string | SqlCommand, rows: R[], parameters: ReturnedParameter[] | null | undefined): QueryResult<R> {
   const result = query.result ?? {};
   if (typeof result !== "object") throw protocolError("the query's result is not an object");
   const mode = typeof command === "string" ? "reader" : (own(command, "executionMode") ?? "reader");
@@ -130,7 +130,7 @@ export class HaloDeviceClient {
    *   parameters: [{ name: "@id", type: "Int", value: "1" }],
    * });
    */
-  async immediateQuery<R extends Row = Row>(
+  async immediateQuery<R extends object = Row>(
     command: string | SqlCommand,
     options: ImmediateQueryOptions = {},
   ): Promise<QueryResult<R>> {
@@ -181,7 +181,7 @@ export class HaloDeviceClient {
    * await client.waitForQuery(id);
    * const { rows } = await client.getResultPage(id, 1);
    */
-  async getResultPage<R extends Row = Row>(queryId: string, pageNumber: number, options: CallOptions = {}): Promise<ResultPage<R>> {
+  async getResultPage<R extends object = Row>(queryId: string, pageNumber: number, options: CallOptions = {}): Promise<ResultPage<R>> {
     const page = await this.#call("getResultPage", [queryId, pageNumber], options);
     return { pageNumber, rows: decodeRows<R>(page?.data), parameters: returnedParameters(page?.parameters) };
   }
@@ -193,7 +193,7 @@ export class HaloDeviceClient {
    * @example
    * for await (const page of client.resultPages(id)) process(page.rows);
    */
-  async *resultPages<R extends Row = Row>(queryId: string, options: WaitOptions = {}): AsyncGenerator<ResultPage<R>, void, undefined> {
+  async *resultPages<R extends object = Row>(queryId: string, options: WaitOptions = {}): AsyncGenerator<ResultPage<R>, void, undefined> {
     const query = await this.waitForQuery(queryId, options);
     const signal = own(options, "signal");
     const signalOnly = signal === undefined ? {} : { signal };
@@ -210,7 +210,7 @@ export class HaloDeviceClient {
    * @example
    * const { rows } = await client.asyncQuery("SELECT * FROM Observations", { pollIntervalMs: 250 });
    */
-  async asyncQuery<R extends Row = Row>(command: string | SqlCommand, options: AsyncQueryOptions & WaitOptions = {}): Promise<QueryResult<R>> {
+  async asyncQuery<R extends object = Row>(command: string | SqlCommand, options: AsyncQueryOptions & WaitOptions = {}): Promise<QueryResult<R>> {
     const [pollIntervalMs, timeoutMs, signal] = [own(options, "pollIntervalMs"), own(options, "timeoutMs"), own(options, "signal")];
     const { pollIntervalMs: _poll, timeoutMs: _timeout, signal: _signal, ...start } = options;
     const signalOnly = signal === undefined ? {} : { signal };
@@ -275,7 +275,7 @@ export class HaloDeviceClient {
    * @example
    * const { rows, rowCount } = await client.getRegisteredQueryResult(id);
    */
-  async getRegisteredQueryResult<R extends Row = Row>(registeredQueryId: string, options: CallOptions = {}): Promise<RegisteredQueryResult<R>> {
+  async getRegisteredQueryResult<R extends object = Row>(registeredQueryId: string, options: CallOptions = {}): Promise<RegisteredQueryResult<R>> {
     const body = await this.#call("getRegisteredQueryResult", [registeredQueryId], options);
     const rows = decodeRows<R>(body?.data);
     return {

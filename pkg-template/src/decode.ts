@@ -74,7 +74,7 @@ function base64ToText(data: string): string {
  * const query = await client.getQuery(queryId); // an immediate query carries its result inline
  * const rows = decodeRows<{ InternalID: number; Surname: string }>(query.result?.data);
  */
-export function decodeRows<R extends Row = Row>(data: string | null | undefined): R[] {
+export function decodeRows<R extends object = Row>(data: string | null | undefined): R[] {
   if (data === null || data === undefined || data === "") return [];
   if (typeof data !== "string") throw protocolError("result data is not a base64 string");
   let parsed: unknown;

@@ -15,7 +15,8 @@ macro_rules! wire_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident = $wire:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-        pub enum $name { $($variant),+ }
+        #[cfg_attr(test, derive(ts_rs::TS))]
+        pub enum $name { $(#[cfg_attr(test, ts(rename = $wire))] $variant),+ }
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
@@ -41,7 +42,15 @@ macro_rules! wire_enum {
 }
 
 wire_enum!(
-    /// What the command returns.
+    /// `reader` returns rows; `nonQuery` returns `rowsAffected`; `scalar` the first column of the first row.
+    ///
+    /// @example
+    /// const { scalar } = await client.immediateQuery({ text: "SELECT COUNT(*) FROM Patients", executionMode: "scalar" });
+    /// const { rowsAffected } = await client.immediateQuery({
+    ///   text: "UPDATE Patients SET Phone = @phone WHERE InternalID = @id",
+    ///   executionMode: "nonQuery",
+    ///   parameters: [{ name: "@phone", type: "VarChar", value: "0412 345 699" }, { name: "@id", type: "Int", value: "1" }],
+    /// });
     ExecutionMode {
         Reader = "reader",
         NonQuery = "nonQuery",
@@ -58,6 +67,17 @@ wire_enum!(
 );
 
 wire_enum!(
+    /// Which way a parameter's value travels: `input` (the default) into the
+    /// command; `output`, `inputOutput` and `returnValue` come back in the
+    /// result's `outputParameters`, as strings.
+    ///
+    /// @example
+    /// const { outputParameters } = await client.immediateQuery({
+    ///   text: "SELECT @total = COUNT(*) FROM Patients",
+    ///   executionMode: "nonQuery",
+    ///   parameters: [{ name: "@total", direction: "output", type: "Int" }],
+    /// });
+    /// const total = Number(outputParameters["@total"]);
     ParameterDirection {
         Input = "input",
         Output = "output",
@@ -67,7 +87,11 @@ wire_enum!(
 );
 
 wire_enum!(
-    /// The 32 SQL Server types the API documents for parameters.
+    /// The 32 SQL Server types the SQL Passthrough API documents for parameters.
+    ///
+    /// @example
+    /// const surname: SqlParameter = { name: "@surname", type: "NVarChar", value: "Smith", size: 100 };
+    /// const born: SqlParameter = { name: "@born", type: "Date", value: "1970-03-14" };
     SqlType {
         BigInt = "BigInt", Binary = "Binary", Bit = "Bit", Char = "Char",
         String = "String", Date = "Date", DateTime = "DateTime", DateTime2 = "DateTime2",
@@ -89,24 +113,57 @@ pub enum CommandInput {
     Object(CommandObjectInput),
 }
 
+/// A SQL command exactly as the API names its fields. Wherever a command is
+/// taken, a plain string is short for `{ text }` (a `reader` query).
+///
+/// @example
+/// const command: SqlCommand = {
+///   text: "SELECT Firstname, Surname FROM Patients WHERE Postcode = @postcode",
+///   parameters: [{ name: "@postcode", type: "VarChar", value: "2042", size: 4 }],
+/// };
+/// const { rows } = await client.immediateQuery(command, { catalogue: "BPSPatients" });
+#[cfg_attr(
+    test,
+    derive(ts_rs::TS),
+    ts(rename = "SqlCommand", rename_all = "camelCase", optional_fields)
+)]
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CommandObjectInput {
+    #[cfg_attr(test, ts(optional = false, as = "String"))]
     pub text: Option<String>,
+    /// Default `reader`.
+    #[cfg_attr(test, ts(as = "Option<ExecutionMode>"))]
     pub execution_mode: Option<String>,
+    /// Default `text`; `storedProcedure` is experimental in Halo.
+    #[cfg_attr(test, ts(rename = "type", as = "Option<CommandType>", inline))]
     #[serde(rename = "type")]
     pub command_type: Option<String>,
     pub parameters: Option<Vec<ParameterInput>>,
 }
 
+/// A parameter of a SQL command: its name as written in the SQL, its SQL
+/// Server type, and its value as a string.
+///
+/// @example
+/// const patientId: SqlParameter = { name: "@patientId", type: "Int", value: "1" };
+/// await client.immediateQuery({ text: "SELECT * FROM Patients WHERE InternalID = @patientId", parameters: [patientId] });
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "SqlParameter", optional_fields))]
 #[derive(Debug, Default, Deserialize)]
 pub struct ParameterInput {
+    /// As written in the SQL, e.g. `@patientId`.
+    #[cfg_attr(test, ts(optional = false, as = "String"))]
     pub name: Option<String>,
+    /// Default `input`.
+    #[cfg_attr(test, ts(as = "Option<ParameterDirection>"))]
     pub direction: Option<String>,
+    #[cfg_attr(test, ts(rename = "type", optional = false, as = "SqlType"))]
     #[serde(rename = "type")]
     pub sql_type: Option<String>,
+    /// Values travel as strings, e.g. `"42"` for an `Int`.
+    #[cfg_attr(test, ts(optional = nullable))]
     pub value: Option<String>,
-    /// As JavaScript gave it; the core checks it is a whole `i32`.
+    /// Maximum size in bytes: a whole number up to 2³¹ − 1.
     pub size: Option<f64>,
 }
 

@@ -20,18 +20,32 @@ pub const MAX_CALL_TIMEOUT_MS: u64 = 86_400_000;
 /// The options object as a JavaScript caller wrote it (callbacks excluded:
 /// the shell keeps those).
 /// No `Debug`: it holds the device id as plain text.
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename_all = "camelCase", optional_fields))]
 #[derive(Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ClientOptionsInput {
+    /// `production` or `stage`; or give `baseUrl` instead (one of the two is required).
+    #[cfg_attr(test, ts(optional, type = r#""production" | "stage""#))]
     pub environment: Option<String>,
+    /// E.g. a local simulator: `http://127.0.0.1:4010`.
     pub base_url: Option<String>,
+    /// The segment before `/sites/…`; default `/desktop` (Desktop API v26).
     pub path_prefix: Option<String>,
+    /// The practice database's Halo GUID.
+    #[cfg_attr(test, ts(optional = false, as = "String"))]
     pub site_id: Option<String>,
+    /// Your id for this device; use `generateDeviceId()` for a new one.
+    #[cfg_attr(test, ts(optional = false, as = "String"))]
     pub device_id: Option<String>,
+    /// Accept all-digit or short device ids (refused by default as guessable).
     pub allow_weak_device_id: Option<bool>,
+    /// Renew this long before expiry; default min(300 000, lifetime / 10).
     pub renew_margin_ms: Option<f64>,
+    /// Per-attempt timeout; default 65 000 ms (Halo's immediate limit is 60 s).
     pub attempt_timeout_ms: Option<f64>,
+    /// How long `getToken` may take; default 30 000 ms.
     pub token_timeout_ms: Option<f64>,
+    /// Retries after the first attempt for retryable failures; default 3.
     pub max_retries: Option<f64>,
 }
 

@@ -1,5 +1,7 @@
 //! The sans-IO core: plain data in, plain data out, no clock, no network.
 
+#[cfg(test)]
+pub mod boundary;
 pub mod call;
 pub mod command;
 pub mod config;

@@ -29,6 +29,7 @@ pub struct ErrorEnvelope {
     pub message: Option<String>,
 }
 
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename_all = "camelCase", optional_fields))]
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ErrorDetails {
     pub error_type: Option<String>,

@@ -48,13 +48,25 @@ impl Default for TokenPolicy {
 /// `tokenInfo().expiresAt` past the largest valid `Date`.
 pub const MAX_TOKEN_LIFETIME_S: f64 = 365.0 * 24.0 * 3600.0;
 
-/// What the integrator's `getToken` resolved with.
-/// No `Debug`: it holds the token as plain text.
+/// What `getToken` must resolve with: the token endpoint's fields, camel-cased.
+///
+/// @example
+/// // In your cloud, with `HaloIntegratorClient` from "halo-device/integrator":
+/// const { accessToken, expiresIn } = await integrator.issueDeviceToken({ siteId, deviceId });
+/// const issued: IssuedToken = { accessToken, expiresIn }; // send this back to the device
+// No `Debug`: it holds the token as plain text.
+#[cfg_attr(
+    test,
+    derive(ts_rs::TS),
+    ts(rename = "IssuedToken", rename_all = "camelCase")
+)]
 #[derive(Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct IssuedTokenInput {
+    #[cfg_attr(test, ts(as = "String"))]
     pub access_token: Option<String>,
     /// Seconds, as in the token endpoint's `expires_in`.
+    #[cfg_attr(test, ts(as = "f64"))]
     pub expires_in: Option<f64>,
 }
 
@@ -126,11 +138,21 @@ struct Current {
     expires_at_ms: f64,
 }
 
+/// The state of the client's device token, from `tokenInfo()`; never the
+/// token itself.
+///
+/// @example
+/// const { hasToken, expiresAt, renewals } = client.tokenInfo();
+/// if (hasToken) console.log(`token #${renewals} expires about ${expiresAt?.toISOString()}`);
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename_all = "camelCase"))]
 #[derive(Clone, Debug, PartialEq)]
 pub struct TokenInfo {
     pub has_token: bool,
-    /// Wall-clock estimate, ms since the Unix epoch.
+    /// A wall-clock estimate of when the current token expires.
+    // Ms since the Unix epoch here; the shell hands JavaScript a `Date`.
+    #[cfg_attr(test, ts(rename = "expiresAt", type = "Date | null"))]
     pub expires_at_ms: Option<f64>,
+    /// How many tokens `getToken` has supplied so far.
     pub renewals: u64,
 }
 

@@ -10,16 +10,18 @@ use serde::Deserialize;
 
 /// The options object as a JavaScript caller wrote it (the key and the
 /// callbacks excluded: the shell passes those apart).
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename_all = "camelCase", optional_fields))]
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct IntegratorOptionsInput {
-    /// `production` or `stage`.
+    /// `production` or `stage`; or give `baseUrl` instead.
+    #[cfg_attr(test, ts(optional, type = r#""production" | "stage""#))]
     pub environment: Option<String>,
     /// Instead of `environment`, e.g. a local simulator.
     pub base_url: Option<String>,
-    /// Per-attempt timeout in ms.
+    /// Per-attempt timeout; default 65 000 ms.
     pub attempt_timeout_ms: Option<f64>,
-    /// Retries after the first attempt.
+    /// Retries after the first attempt for retryable failures; default 3.
     pub max_retries: Option<f64>,
 }
 

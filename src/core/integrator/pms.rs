@@ -8,10 +8,16 @@ use core::fmt;
 /// PMS ids this long are already suspicious; Halo documents no limit.
 pub const MAX_PMS_ID_CHARS: usize = 128;
 
-/// The practice management systems Halo Cloud supports.
+/// The practice management systems Halo Cloud supports, as the Integrator
+/// API names them.
+///
+/// @example
+/// const sites = await integrator.findSites({ pmsId: "ZM-4417", pmsName: "Zedmed" });
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PmsName {
     /// Bp Premier; its PMS ID is the Bp Site ID, and pairing needs a code.
+    #[cfg_attr(test, ts(rename = "Best Practice"))]
     BestPractice,
     /// Zedmed; its PMS ID is the Zedmed Database ID.
     Zedmed,

@@ -16,6 +16,7 @@ pub const MAX_PAIRING_CODE_CHARS: usize = 128;
 
 /// The `grant_type` of the token request, which decides which API the device
 /// token is good for.
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename_all = "lowercase"))]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum GrantType {
     /// `urn:halo-connect:oauth:desktop-token`: the Desktop API (v26.x), the

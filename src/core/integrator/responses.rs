@@ -28,13 +28,16 @@ fn optional_secret<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<
 }
 
 /// A device token the integrator's cloud can hand to a device.
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename_all = "camelCase"))]
 #[derive(Clone, Debug, PartialEq)]
 pub struct IssuedDeviceToken {
     /// The token itself.
+    #[cfg_attr(test, ts(as = "String"))]
     pub access_token: Secret,
     /// As Halo reported it, `Bearer` when it said nothing.
     pub token_type: String,
     /// Seconds the token lives, counted from receipt.
+    #[cfg_attr(test, ts(rename = "expiresIn"))]
     pub expires_in_s: f64,
 }
 
@@ -73,16 +76,19 @@ impl TokenResponse {
 }
 
 /// A database (catalogue) a site can be queried on.
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename_all = "camelCase", optional_fields))]
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Catalogue {
     /// The name to pass as a query's `catalogue`, e.g. `Patients`.
+    #[cfg_attr(test, ts(optional = false, as = "String"))]
     pub name: Option<String>,
     /// Whether queries without a `catalogue` go to this one.
     pub is_default: Option<bool>,
 }
 
 /// What Halo Link last read from the practice's database.
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename_all = "camelCase", optional_fields))]
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase", default)]
 pub struct PracticeMetadata {
@@ -96,32 +102,56 @@ pub struct PracticeMetadata {
     pub practice_management_version: Option<String>,
 }
 
-/// A Site object, from find-sites, get-site and pair-site. Fields the spec
-/// marks deprecated are kept: older answers may carry only those.
+/// A Halo site (one practice database), as the Integrator API returns it
+/// from find-sites, get-site and pair-site. Fields the spec marks
+/// deprecated are kept: older answers may carry only those.
+///
+/// @example
+/// const site = await integrator.getSite("3f2504e0-4f89-41d3-9a0c-0305e82c3301");
+/// if (site.availability !== "online") console.warn(`${site.practiceMetadata?.practiceName} is ${site.availability}`);
+#[cfg_attr(
+    test,
+    derive(ts_rs::TS),
+    ts(rename = "HaloSite", rename_all = "camelCase", optional_fields)
+)]
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Site {
     /// The Halo GUID.
+    #[cfg_attr(test, ts(optional = false, as = "String"))]
     pub id: Option<String>,
     /// `BestPractice` | `Zedmed` | `D4w`.
+    #[cfg_attr(test, ts(optional, type = r#""BestPractice" | "Zedmed" | "D4w""#))]
     pub pms_type: Option<String>,
     /// `online` | `offline` | `unreachable`, from when Halo last heard from it.
+    #[cfg_attr(test, ts(optional, type = r#""online" | "offline" | "unreachable""#))]
     pub availability: Option<String>,
     /// `initialising` | `active` | `removed` | `uninstalled`.
+    #[cfg_attr(
+        test,
+        ts(
+            optional,
+            type = r#""initialising" | "active" | "removed" | "uninstalled""#
+        )
+    )]
     pub status: Option<String>,
     /// Halo Link's CalVer version, e.g. `22.1207.209`.
     pub halo_link_version: Option<String>,
-    /// When `practice_metadata` was last refreshed (UTC date-time).
+    /// When `practiceMetadata` was last refreshed (UTC date-time).
+    #[cfg_attr(test, ts(optional = nullable))]
     pub enriched_at: Option<String>,
     /// The databases the site can be queried on.
+    #[cfg_attr(test, ts(inline))]
     pub catalogue: Option<Vec<Catalogue>>,
     /// Identifiers read from the practice's database.
+    #[cfg_attr(test, ts(optional = nullable, inline))]
     pub practice_metadata: Option<PracticeMetadata>,
     /// Deprecated: the site's name.
     pub name: Option<String>,
     /// Deprecated: the PMS ID.
     pub practice_management_site_id: Option<String>,
     /// Deprecated: `Best Practice` | `Zedmed` | `D4w`.
+    #[cfg_attr(test, ts(as = "Option<crate::core::integrator::pms::PmsName>"))]
     pub practice_management_name: Option<String>,
     /// Deprecated: the PMS version when Halo Link was installed, never updated.
     pub practice_management_version: Option<String>,
@@ -131,9 +161,11 @@ pub struct Site {
     /// queries; others are backups, test copies or mid-migration servers.
     pub authoritative: Option<bool>,
     /// Deprecated: the site's own last update time (UTC).
+    #[cfg_attr(test, ts(rename = "clientTimestampUTC", optional = nullable))]
     #[serde(rename = "clientTimestampUTC")]
     pub client_timestamp_utc: Option<String>,
     /// Deprecated: Halo Cloud's last update time for the site (UTC).
+    #[cfg_attr(test, ts(rename = "heartbeatTimestampUTC", optional = nullable))]
     #[serde(rename = "heartbeatTimestampUTC")]
     pub heartbeat_timestamp_utc: Option<String>,
 }

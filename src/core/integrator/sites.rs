@@ -52,9 +52,15 @@ pub fn choose_authoritative(
 /// What an integrator records about a practice at onboarding, besides its
 /// PMS ID, to recognise the same practice later. `None` means not recorded,
 /// and is not checked.
+///
+/// @example
+/// const recorded: SecondaryIdentifiers = { practiceName: "Halo Clinic North", practiceManagementVersion: "1.13.2.948" };
+/// const { siteId } = await integrator.resolveSite({ pmsId: "12345", pmsName: "Best Practice", expect: recorded });
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename_all = "camelCase", optional_fields))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SecondaryIdentifiers {
-    /// The PMS the practice uses.
+    /// The PMS the practice uses (JavaScript passes it beside these, as `pmsName`).
+    #[cfg_attr(test, ts(skip))]
     pub pms_name: PmsName,
     /// The practice's business name as its database has it.
     pub practice_name: Option<String>,
@@ -149,11 +155,14 @@ pub fn check_secondary(site: &Site, expected: &SecondaryIdentifiers) -> Result<(
 }
 
 /// The outcome of re-resolving a practice's Halo GUID after a 403.
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename_all = "camelCase"))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GuidChange {
     /// The GUID the integrator had stored.
+    #[cfg_attr(test, ts(as = "String"))]
     pub old_site_id: SiteId,
     /// The GUID the PMS ID resolves to now.
+    #[cfg_attr(test, ts(as = "String"))]
     pub new_site_id: SiteId,
     /// Whether the two differ. When they do not, the 403 had another cause
     /// (IP allowlist, quota) and re-resolving will not help.

@@ -116,6 +116,7 @@ pub fn check_freshness(timestamp_ms: f64, now_ms: f64, tolerance_s: u64) -> Resu
 }
 
 /// Which kind of query finished.
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename_all = "lowercase"))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum WebhookSource {
     /// An async query finished successfully.
