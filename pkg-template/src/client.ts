@@ -1,5 +1,5 @@
 import { DeviceClient } from "./wasm/halo_device.js";
-import type { DeviceOperations } from "./generated/operations.js";
+import { OUTPUT_DIRECTIONS, type DeviceOperations } from "./generated/operations.js";
 import { core, own } from "./call.js";
 import { arrayField, decodeRows, protocolError, returnedParameters } from "./decode.js";
 import { fromCore, HaloError, HaloValidationError } from "./errors.js";
@@ -25,8 +25,6 @@ import type {
   TokenInfo,
   WaitOptions,
 } from "./types.js";
-
-const OUTPUT_DIRECTIONS = new Set(["output", "inputOutput", "returnValue"]);
 
 // Server-chosen names become keys: a null prototype keeps `__proto__` or
 // `constructor` an ordinary entry instead of a prototype change.

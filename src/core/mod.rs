@@ -19,6 +19,7 @@ pub mod operations;
 pub mod polling;
 pub mod requests;
 pub mod responses;
+pub mod results;
 pub mod retry;
 pub mod secret;
 pub mod token;
