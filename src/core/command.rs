@@ -16,15 +16,18 @@ macro_rules! wire_enum {
         $(#[$meta])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
         #[cfg_attr(test, derive(ts_rs::TS))]
-        pub enum $name { $(#[cfg_attr(test, ts(rename = $wire))] $variant),+ }
+        pub enum $name { $(#[doc = concat!("Written `", $wire, "` in the API's JSON.")] #[cfg_attr(test, ts(rename = $wire))] $variant),+ }
 
         impl $name {
+            /// Every value, in the order the API documents them.
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
 
+            /// The wire spelling, exactly as the request body carries it.
             pub fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $wire),+ }
             }
 
+            /// Exact, case-sensitive wire spelling only; otherwise a validation error on `field` listing the choices.
             pub fn parse(field: &str, value: &str) -> Result<Self, HaloError> {
                 match value {
                     $($wire => Ok($name::$variant),)+
@@ -109,7 +112,9 @@ wire_enum!(
 /// wasm a buffering deserializer.)
 #[derive(Debug)]
 pub enum CommandInput {
+    /// A bare SQL string: a `reader` query over plain text.
     Text(String),
+    /// The API's `command` object, its fields not yet checked.
     Object(CommandObjectInput),
 }
 
@@ -130,6 +135,7 @@ pub enum CommandInput {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CommandObjectInput {
+    /// The SQL, or the procedure's name for `storedProcedure`; at most 1 MiB.
     #[cfg_attr(test, ts(optional = false, as = "String"))]
     pub text: Option<String>,
     /// Default `reader`.
@@ -139,6 +145,7 @@ pub struct CommandObjectInput {
     #[cfg_attr(test, ts(rename = "type", as = "Option<CommandType>", inline))]
     #[serde(rename = "type")]
     pub command_type: Option<String>,
+    /// At most 2,100 (SQL Server's limit); `text` plus all values at most 8 MiB.
     pub parameters: Option<Vec<ParameterInput>>,
 }
 
@@ -157,6 +164,7 @@ pub struct ParameterInput {
     /// Default `input`.
     #[cfg_attr(test, ts(as = "Option<ParameterDirection>"))]
     pub direction: Option<String>,
+    /// Required: the SQL Server type the string `value` is read as.
     #[cfg_attr(test, ts(rename = "type", optional = false, as = "SqlType"))]
     #[serde(rename = "type")]
     pub sql_type: Option<String>,
@@ -167,20 +175,31 @@ pub struct ParameterInput {
     pub size: Option<f64>,
 }
 
+/// A parameter that passed every check, as it goes into the request body.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SqlParameter {
+    /// As written in the SQL (`@patientId`): no whitespace, at most 128 characters.
     pub name: String,
+    /// `input` unless the caller chose otherwise.
     pub direction: ParameterDirection,
+    /// Sent as the API's `type`.
     pub sql_type: SqlType,
+    /// Always text (`"42"` for an `Int`), at most 4 MiB; `None` is sent as `null`.
     pub value: Option<String>,
+    /// Maximum size in bytes, up to 2³¹ − 1; left out of the body when `None`.
     pub size: Option<u32>,
 }
 
+/// A command that passed every check, ready for a query's request body.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SqlCommand {
+    /// Not blank; at most 1 MiB.
     pub text: String,
+    /// What the result holds: rows, `rowsAffected`, or one value.
     pub execution_mode: ExecutionMode,
+    /// Sent as the API's `type`: `text` unless the caller chose `storedProcedure`.
     pub command_type: CommandType,
+    /// At most 2,100; their values and `text` total at most 8 MiB.
     pub parameters: Vec<SqlParameter>,
 }
 
@@ -190,6 +209,8 @@ impl SqlCommand {
         Self::from_input(CommandInput::Text(text.to_owned()))
     }
 
+    /// Fills in the API's defaults; refuses blank text, unknown spellings and oversize
+    /// values before anything is sent, naming the field, e.g. `command.parameters[0].type`.
     pub fn from_input(input: CommandInput) -> Result<Self, HaloError> {
         let object = match input {
             CommandInput::Text(text) => CommandObjectInput {

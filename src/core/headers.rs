@@ -4,9 +4,13 @@
 use super::ids::DeviceId;
 use super::secret::Secret;
 
+/// Carries `Bearer <access token>` on every Device API call but the token call.
 pub const AUTHORIZATION: &str = "Authorization";
+/// Halo's `DeviceIdHeader` scheme: the device id, spelled exactly so.
 pub const DEVICE_ID: &str = "DeviceId";
+/// Sent only with a body: JSON for queries, form-encoded for the token and FHIR `_search` calls.
 pub const CONTENT_TYPE: &str = "Content-Type";
+/// Always `application/json`: every answer the client reads is JSON.
 pub const ACCEPT: &str = "Accept";
 
 /// `Authorization: Bearer <token>` and `DeviceId: <device id>`.

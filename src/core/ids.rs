@@ -24,6 +24,7 @@ pub fn is_uuid(value: &str) -> bool {
 pub struct SiteId(String);
 
 impl SiteId {
+    /// Accepts only the hyphenated UUID form, in either case; stores it lower-cased.
     pub fn parse(value: &str) -> Result<Self, HaloError> {
         if is_uuid(value) {
             Ok(Self(value.to_ascii_lowercase()))
@@ -35,6 +36,7 @@ impl SiteId {
         }
     }
 
+    /// Lower-case, as it goes into every `/sites/{siteId}/…` path.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -51,6 +53,7 @@ impl fmt::Display for SiteId {
 pub struct QueryId(String);
 
 impl QueryId {
+    /// Accepts only the hyphenated UUID form; `field` names the argument in the error.
     pub fn parse(field: &str, value: &str) -> Result<Self, HaloError> {
         if is_uuid(value) {
             Ok(Self(value.to_ascii_lowercase()))
@@ -62,6 +65,7 @@ impl QueryId {
         }
     }
 
+    /// Lower-case, as it goes into `/queries/{queryId}/…` paths.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -98,6 +102,7 @@ impl DeviceId {
         Ok(Self(Secret::new(value)))
     }
 
+    /// The raw id, for the `DeviceId` header only; never put it in a message or log.
     pub fn expose(&self) -> &str {
         self.0.expose()
     }

@@ -27,6 +27,7 @@ pub struct ObjectWriter<'a> {
 }
 
 impl<'a> ObjectWriter<'a> {
+    /// Writes the `{`; nothing is valid JSON until [`close`](Self::close).
     pub fn open(out: &'a mut String) -> Self {
         out.push('{');
         Self { out, first: true }
@@ -42,12 +43,14 @@ impl<'a> ObjectWriter<'a> {
         self.out
     }
 
+    /// Escapes `value` (quotes, controls, U+2028/9), so caller text cannot end the string early.
     pub fn string(&mut self, key: &str, value: &str) -> &mut Self {
         let out = self.key(key);
         push_string(out, value);
         self
     }
 
+    /// `None` is written as `null`, not left out (a parameter's `value` is string or `null`).
     pub fn optional_string(&mut self, key: &str, value: Option<&str>) -> &mut Self {
         match value {
             Some(value) => self.string(key, value),
@@ -55,6 +58,7 @@ impl<'a> ObjectWriter<'a> {
         }
     }
 
+    /// A whole number; no floats, so nothing can write `NaN` or an exponent.
     pub fn number(&mut self, key: &str, value: u64) -> &mut Self {
         let out = self.key(key);
         out.push_str(&value.to_string());
@@ -67,6 +71,7 @@ impl<'a> ObjectWriter<'a> {
         self
     }
 
+    /// Writes the `}`; taking `self` means no member can follow.
     pub fn close(self) {
         self.out.push('}');
     }

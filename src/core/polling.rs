@@ -3,21 +3,26 @@
 use super::error::{ErrorKind, HaloError};
 use super::numbers::whole_number;
 
+/// Milliseconds between `getQuery` polls when the caller sets none: our choice; Halo publishes no rate limits.
 pub const DEFAULT_POLL_INTERVAL_MS: u64 = 1_000;
 /// Async queries may queue for up to 2 h and execute for 5 min.
 pub const DEFAULT_WAIT_TIMEOUT_MS: u64 = 2 * 3_600_000 + 5 * 60_000;
 
+/// One `waitForQuery`: the poll interval and the deadline on the monotonic clock.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct WaitPlan {
+    /// Milliseconds between polls: 10 ms to 10 min, default 1 s.
     pub interval_ms: u64,
     deadline_ms: f64,
     timeout_ms: u64,
 }
 
+/// What the shell does after a poll that found the query still running.
 #[derive(Clone, Debug, PartialEq)]
 pub enum PollStep {
     /// Ask again after this many milliseconds.
     Wait(u64),
+    /// A `Timeout` error: the next poll would start after the deadline.
     GiveUp(HaloError),
 }
 

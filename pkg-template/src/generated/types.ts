@@ -86,6 +86,7 @@ export interface SqlParameter {
   name: string;
   /** Default `input`. */
   direction?: ParameterDirection;
+  /** Required: the SQL Server type the string `value` is read as. */
   type: SqlType;
   /** Values travel as strings, e.g. `"42"` for an `Int`. */
   value?: string | null;
@@ -105,11 +106,13 @@ export interface SqlParameter {
  * const { rows } = await client.immediateQuery(command, { catalogue: "BPSPatients" });
  */
 export interface SqlCommand {
+  /** The SQL, or the procedure's name for `storedProcedure`; at most 1 MiB. */
   text: string;
   /** Default `reader`. */
   executionMode?: ExecutionMode;
   /** Default `text`; `storedProcedure` is experimental in Halo. */
   type?: "text" | "storedProcedure";
+  /** At most 2,100 (SQL Server's limit); `text` plus all values at most 8 MiB. */
   parameters?: Array<SqlParameter>;
 }
 
