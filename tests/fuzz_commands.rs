@@ -6,12 +6,12 @@
 
 mod support;
 
-use halo_device::core::command::{CommandInput, CommandObjectInput, SqlCommand};
+use halo_device::core::command::{CommandInput, SqlCommand};
 use halo_device::core::error::ErrorKind;
 use halo_device::core::json_writer::push_string;
 use proptest::prelude::*;
 use serde_json::{json, Value};
-use support::{shaped, text, Shape};
+use support::{shaped, text, JsonInput, Shape};
 
 static COMMAND: Shape = Shape::Object(&[
     (
@@ -46,11 +46,7 @@ static COMMAND: Shape = Shape::Object(&[
 fn command_input() -> impl Strategy<Value = Option<CommandInput>> {
     prop_oneof![
         text().prop_map(|text| Some(CommandInput::Text(text))),
-        shaped(&COMMAND).prop_map(|json| {
-            serde_json::from_value::<CommandObjectInput>(json)
-                .ok()
-                .map(CommandInput::Object)
-        }),
+        shaped(&COMMAND).prop_map(|json| CommandInput::read(&JsonInput::new("command", json)).ok()),
     ]
 }
 

@@ -2,13 +2,13 @@
 //! command type and typed parameters, validated before anything is sent.
 
 use super::error::HaloError;
+use super::json_source::InputSource;
 use super::json_writer::ObjectWriter;
 use super::limits::{
     at_most, at_most_chars, MAX_COMMAND_BYTES, MAX_PARAMETERS, MAX_PARAMETER_SIZE,
     MAX_PARAMETER_VALUE_BYTES, MAX_SQL_NAME_CHARS, MAX_SQL_TEXT_BYTES,
 };
 use super::numbers::optional_whole_number;
-use serde::Deserialize;
 
 /// Declares a closed set of API enum values with their wire spelling.
 macro_rules! wire_enum {
@@ -132,8 +132,7 @@ pub enum CommandInput {
     derive(ts_rs::TS),
     ts(rename = "SqlCommand", rename_all = "camelCase", optional_fields)
 )]
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Default)]
 pub struct CommandObjectInput {
     /// The SQL, or the procedure's name for `storedProcedure`; at most 1 MiB.
     #[cfg_attr(test, ts(optional = false, as = "String"))]
@@ -143,7 +142,6 @@ pub struct CommandObjectInput {
     pub execution_mode: Option<String>,
     /// Default `text`; `storedProcedure` is experimental in Halo.
     #[cfg_attr(test, ts(rename = "type", as = "Option<CommandType>", inline))]
-    #[serde(rename = "type")]
     pub command_type: Option<String>,
     /// At most 2,100 (SQL Server's limit); `text` plus all values at most 8 MiB.
     pub parameters: Option<Vec<ParameterInput>>,
@@ -156,7 +154,7 @@ pub struct CommandObjectInput {
 /// const patientId: SqlParameter = { name: "@patientId", type: "Int", value: "1" };
 /// await client.immediateQuery({ text: "SELECT * FROM Patients WHERE InternalID = @patientId", parameters: [patientId] });
 #[cfg_attr(test, derive(ts_rs::TS), ts(rename = "SqlParameter", optional_fields))]
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default)]
 pub struct ParameterInput {
     /// As written in the SQL, e.g. `@patientId`.
     #[cfg_attr(test, ts(optional = false, as = "String"))]
@@ -166,7 +164,6 @@ pub struct ParameterInput {
     pub direction: Option<String>,
     /// Required: the SQL Server type the string `value` is read as.
     #[cfg_attr(test, ts(rename = "type", optional = false, as = "SqlType"))]
-    #[serde(rename = "type")]
     pub sql_type: Option<String>,
     /// Values travel as strings, e.g. `"42"` for an `Int`.
     #[cfg_attr(test, ts(optional = nullable))]
@@ -297,6 +294,38 @@ impl SqlParameter {
 
 /// Refuses more parameters than SQL Server takes; the shell asks before
 /// it reads each one.
+impl CommandInput {
+    /// The one reader of a command as the caller gave it: a SQL string, or
+    /// the API's command object with its parameters.
+    pub fn read(source: &impl InputSource) -> Result<Self, HaloError> {
+        if let Some(text) = source.as_text("command.text")? {
+            return Ok(CommandInput::Text(text));
+        }
+        let parameters = source
+            .objects("parameters", check_parameter_count)?
+            .map(|items| items.iter().map(ParameterInput::read).collect())
+            .transpose()?;
+        Ok(CommandInput::Object(CommandObjectInput {
+            text: source.string("text")?,
+            execution_mode: source.string("executionMode")?,
+            command_type: source.string("type")?,
+            parameters,
+        }))
+    }
+}
+
+impl ParameterInput {
+    fn read(source: &impl InputSource) -> Result<Self, HaloError> {
+        Ok(ParameterInput {
+            name: source.string("name")?,
+            direction: source.string("direction")?,
+            sql_type: source.string("type")?,
+            value: source.string("value")?,
+            size: source.number("size")?,
+        })
+    }
+}
+
 pub fn check_parameter_count(count: usize) -> Result<(), HaloError> {
     at_most("command.parameters", count, MAX_PARAMETERS, "parameters")
 }
@@ -347,8 +376,11 @@ fn validate_parameter(index: usize, input: ParameterInput) -> Result<SqlParamete
 mod tests {
     use super::*;
 
+    use crate::core::json_source::test_json as json;
+
     fn command_from_json(json: &str) -> Result<SqlCommand, HaloError> {
-        SqlCommand::from_input(CommandInput::Object(serde_json::from_str(json).unwrap()))
+        let value = serde_json::from_str(json).unwrap();
+        SqlCommand::from_input(CommandInput::read(&json::JsonInput::new("command", value))?)
     }
 
     #[test]

@@ -375,10 +375,7 @@ pub fn classify_failure(
 mod tests {
     use super::*;
 
-    mod json {
-        use crate::core::json_source::JsonSource;
-        include!("../../tests/support/json_source.rs");
-    }
+    use crate::core::json_source::test_json as json;
 
     fn body(json: &str) -> ErrorBody {
         ErrorBody::read(&json::Json::parse(json))

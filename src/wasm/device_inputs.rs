@@ -3,11 +3,10 @@
 
 use super::convert::{number_arg, string_arg};
 use super::fields::{js_string, Fields};
-use crate::core::command::{
-    check_parameter_count, CommandInput, CommandObjectInput, ParameterInput, SqlCommand,
-};
+use crate::core::command::{CommandInput, SqlCommand};
 use crate::core::config::{call_timeout, ClientOptionsInput};
 use crate::core::error::HaloError;
+use crate::core::json_source::InputSource;
 use crate::core::operations::{Arguments, Input};
 use crate::core::requests::{check_search_count, QueryOptions, Registration};
 use crate::core::token::IssuedTokenInput;
@@ -30,41 +29,57 @@ pub fn client_options(settings: JsValue) -> Result<ClientOptionsInput, HaloError
     })
 }
 
-/// A SQL string or the API's command object, validated by the core.
-pub fn command(value: JsValue) -> Result<SqlCommand, HaloError> {
-    if let Some(text) = js_string("command.text", &value)? {
-        return SqlCommand::from_input(CommandInput::Text(text));
+/// A command or one of its parameters being read, with the path its
+/// fields are named under in errors (`command.parameters[2].size`).
+struct InputValue {
+    value: JsValue,
+    path: String,
+}
+
+impl InputValue {
+    fn fields(&self) -> Result<Fields<'_>, HaloError> {
+        Fields::of(self.value.clone(), &self.path, &self.path)
     }
-    let fields = Fields::of(value, "command", "command")?;
-    let parameters = match fields.array("parameters")? {
-        None => None,
-        Some(items) => {
-            check_parameter_count(items.length() as usize)?;
-            Some(
-                items
-                    .iter()
-                    .enumerate()
-                    .map(|(index, item)| {
-                        let path = format!("command.parameters[{index}]");
-                        let parameter = Fields::of(item, &path, &path)?;
-                        Ok(ParameterInput {
-                            name: parameter.string("name")?,
-                            direction: parameter.string("direction")?,
-                            sql_type: parameter.string("type")?,
-                            value: parameter.string("value")?,
-                            size: parameter.number("size")?,
-                        })
-                    })
-                    .collect::<Result<Vec<_>, HaloError>>()?,
-            )
-        }
+}
+
+impl InputSource for InputValue {
+    fn as_text(&self, field: &str) -> Result<Option<String>, HaloError> {
+        js_string(field, &self.value)
+    }
+
+    fn string(&self, key: &str) -> Result<Option<String>, HaloError> {
+        self.fields()?.string(key)
+    }
+
+    fn number(&self, key: &str) -> Result<Option<f64>, HaloError> {
+        self.fields()?.number(key)
+    }
+
+    fn objects(
+        &self,
+        key: &str,
+        check_count: fn(usize) -> Result<(), HaloError>,
+    ) -> Result<Option<Vec<Self>>, HaloError> {
+        let Some(items) = self.fields()?.array(key)? else {
+            return Ok(None);
+        };
+        check_count(items.length() as usize)?;
+        let path = &self.path;
+        let read = items.iter().enumerate().map(|(index, value)| InputValue {
+            value,
+            path: format!("{path}.{key}[{index}]"),
+        });
+        Ok(Some(read.collect()))
+    }
+}
+
+/// A SQL string or the API's command object, read and validated by the core.
+pub fn command(value: JsValue) -> Result<SqlCommand, HaloError> {
+    let input = InputValue {
+        value,
+        path: "command".to_owned(),
     };
-    SqlCommand::from_input(CommandInput::Object(CommandObjectInput {
-        text: fields.string("text")?,
-        execution_mode: fields.string("executionMode")?,
-        command_type: fields.string("type")?,
-        parameters,
-    }))
+    SqlCommand::from_input(CommandInput::read(&input)?)
 }
 
 /// A call's `timeoutMs`, checked by the core.

@@ -7,7 +7,8 @@
 // Each test file is its own crate and uses only part of this module.
 #![allow(dead_code)]
 
-use halo_device::core::json_source::JsonSource;
+use halo_device::core::error::HaloError;
+use halo_device::core::json_source::{InputSource, JsonSource};
 use proptest::prelude::*;
 use serde_json::{Map, Number, Value};
 
