@@ -4,6 +4,7 @@ pub mod call;
 pub mod command;
 pub mod config;
 pub mod error;
+pub mod header_value;
 pub mod headers;
 pub mod http_date;
 pub mod ids;
