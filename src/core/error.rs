@@ -33,6 +33,8 @@ pub enum ErrorKind {
     /// An incoming webhook failed verification: a missing header, a bad
     /// signature, a stale or future timestamp, a replay or a malformed payload.
     WebhookVerification,
+    /// The wasm instance trapped and can no longer be used.
+    Internal,
 }
 
 impl ErrorKind {
@@ -53,6 +55,7 @@ impl ErrorKind {
             ErrorKind::Timeout => "HALO_TIMEOUT",
             ErrorKind::Protocol => "HALO_PROTOCOL",
             ErrorKind::WebhookVerification => "HALO_WEBHOOK",
+            ErrorKind::Internal => "HALO_INTERNAL",
         }
     }
 
@@ -70,7 +73,10 @@ impl ErrorKind {
             ErrorKind::Network => "HaloNetworkError",
             ErrorKind::Timeout => "HaloTimeoutError",
             ErrorKind::WebhookVerification => "HaloWebhookError",
-            ErrorKind::BadRequest | ErrorKind::Server | ErrorKind::Protocol => "HaloError",
+            ErrorKind::BadRequest
+            | ErrorKind::Server
+            | ErrorKind::Protocol
+            | ErrorKind::Internal => "HaloError",
         }
     }
 
@@ -167,6 +173,7 @@ mod tests {
             ErrorKind::Timeout,
             ErrorKind::Protocol,
             ErrorKind::WebhookVerification,
+            ErrorKind::Internal,
         ];
         let mut codes: Vec<_> = kinds.iter().map(|k| k.code()).collect();
         codes.sort_unstable();
