@@ -4,7 +4,7 @@
 
 use super::bodies::error_body;
 use super::events::Events;
-use super::host::{monotonic_ms, random_unit, sleep, wall_clock_ms, AbortSignal, Interrupted};
+use super::host::{check_signal, monotonic_ms, random_unit, sleep, wall_clock_ms, AbortSignal};
 use super::js_error::Failure;
 use super::transport::{send, AttemptError, HttpResponse};
 use crate::core::call::{Call, Next};
@@ -59,8 +59,10 @@ impl Transport {
         let mut call = Call::new(spec.replay, self.retry, deadline, credentials.renewable());
         let mut number = 0u32;
         loop {
-            if let Some(signal) = signal.filter(|s| s.aborted()) {
-                return Err(Failure::Aborted(signal.reason()));
+            if let Err(interrupted) = check_signal(signal) {
+                if let Ok(failure) = interrupted.failure() {
+                    return Err(failure);
+                }
             }
             if let Some(error) = call.expired(monotonic_ms()) {
                 return Err(error.into());
@@ -113,9 +115,11 @@ impl Transport {
                             .field("attempt", number)
                             .field("delayMs", delay_ms as f64)
                     });
-                    if let Err(Interrupted::Aborted(reason)) = sleep(delay_ms as f64, signal).await
-                    {
-                        return Err(Failure::Aborted(reason));
+                    // A timer the host failed to start only cuts the wait short.
+                    if let Err(interrupted) = sleep(delay_ms as f64, signal).await {
+                        if let Ok(failure) = interrupted.failure() {
+                            return Err(failure);
+                        }
                     }
                 }
                 Next::RenewToken => credentials.rejected(&used),
