@@ -1,5 +1,5 @@
 import { DeviceClient } from "./wasm/halo_device.js";
-import { core } from "./call.js";
+import { guarded } from "./call.js";
 import { decodeRows } from "./decode.js";
 import { fromCore, HaloError, HaloValidationError } from "./errors.js";
 import { deviceWasm } from "./init.js";
@@ -24,6 +24,8 @@ import type {
   TokenInfo,
   WaitOptions,
 } from "./types.js";
+
+const core = guarded(deviceWasm);
 
 const OUTPUT_DIRECTIONS = new Set(["output", "inputOutput", "returnValue"]);
 
@@ -87,6 +89,7 @@ export class HaloDeviceClient {
 
   /** The wasm side, unless `close()` released it. */
   get #inner(): DeviceClient {
+    deviceWasm.assertReady();
     if (this.#closed) {
       throw new HaloError("this HaloDeviceClient is closed: create a new one", { code: "HALO_CLOSED", retryable: false });
     }

@@ -21,7 +21,8 @@ export type HaloErrorCode =
   | "HALO_PROTOCOL"
   | "HALO_WEBHOOK"
   | "HALO_CLOSED"
-  | "HALO_NOT_INITIALISED";
+  | "HALO_NOT_INITIALISED"
+  | "HALO_INTERNAL";
 
 /**
  * What every Halo error carries besides its message (and what its
