@@ -7,6 +7,7 @@
 //! wasm would leave the futures executor and our `RefCell`s mid-operation.
 
 use super::js_error::Failure;
+use crate::core::call::deadline_error;
 use crate::core::error::{ErrorKind, HaloError};
 use js_sys::{Function, Promise, Reflect};
 #[cfg(feature = "device")]
@@ -17,6 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
+use web_sys::AbortController;
 pub use web_sys::AbortSignal;
 
 #[wasm_bindgen]
@@ -222,16 +224,22 @@ impl Interrupted {
     pub fn failure(self) -> Result<Failure, JsValue> {
         match self {
             Interrupted::Aborted(reason) => Ok(Failure::Aborted(reason)),
-            Interrupted::Unusable(cause) => Ok(Failure::Halo(
-                HaloError::new(
-                    ErrorKind::Protocol,
-                    "options.signal is not a usable AbortSignal: reading it threw",
-                ),
-                Some(cause),
-            )),
+            Interrupted::Unusable(cause) => Ok(unusable_signal(cause)),
             Interrupted::Rejected(cause) => Err(cause),
         }
     }
+}
+
+fn unusable_signal(cause: JsValue) -> Failure {
+    let message = "options.signal is not a usable AbortSignal: reading it threw";
+    Failure::Halo(HaloError::new(ErrorKind::Protocol, message), Some(cause))
+}
+
+/// `check_signal`, as the call's failure.
+pub fn live(signal: Option<&AbortSignal>) -> Result<(), Failure> {
+    // `check_signal` never reports a rejection: it awaits nothing.
+    check_signal(signal)
+        .map_err(|interrupted| interrupted.failure().unwrap_or_else(Failure::Aborted))
 }
 
 /// Fails when the caller's `signal` has aborted, or cannot be read: it is
@@ -246,6 +254,76 @@ pub fn check_signal(signal: Option<&AbortSignal>) -> Result<(), Interrupted> {
         return Err(Interrupted::Aborted(read("reason")?));
     }
     Ok(())
+}
+
+/// A call's deadline (`timeoutMs`), raced by every wait of the call: the
+/// token wait, each attempt and its body, each backoff. The timer and the
+/// caller's signal both abort one signal of ours, which the call's waits
+/// take in place of the caller's; `outcome` then tells the two apart.
+pub struct Deadline {
+    controller: AbortController,
+    expired: JsValue,
+    caller: Option<(AbortSignal, Function)>,
+    _timer: Timer,
+}
+
+impl Deadline {
+    pub fn start(caller: Option<&AbortSignal>, ms: f64) -> Result<Self, Failure> {
+        let broken = |message: &str, cause| {
+            Failure::Halo(HaloError::new(ErrorKind::Network, message), Some(cause))
+        };
+        let no_controller = |cause| broken("this runtime has no AbortController", cause);
+        let controller = AbortController::new().map_err(no_controller)?;
+        let abort: Function = Reflect::get(&controller, &JsValue::from_str("abort"))
+            .map_err(no_controller)?
+            .unchecked_into();
+        let expired = JsValue::symbol(Some("halo-device deadline"));
+        let on_time = abort.bind1(&controller, &expired);
+        let timer = Timer::start(on_time.unchecked_ref(), ms)
+            .map_err(|cause| broken("setTimeout threw", cause))?;
+        let caller = match caller {
+            None => None,
+            Some(signal) => {
+                let listener: Function = abort.bind0(&controller).unchecked_into();
+                signal
+                    .add_event_listener_with_callback("abort", &listener)
+                    .map_err(unusable_signal)?;
+                Some((signal.clone(), listener))
+            }
+        };
+        Ok(Self {
+            controller,
+            expired,
+            caller,
+            _timer: timer,
+        })
+    }
+
+    pub fn signal(&self) -> AbortSignal {
+        self.controller.signal()
+    }
+
+    /// The call's failure as its caller sees it: our signal's abort is a
+    /// timeout when the deadline fired, else the caller's own abort.
+    pub fn outcome(&self, failure: Failure) -> Failure {
+        match failure {
+            Failure::Aborted(reason) if reason == self.expired => deadline_error().into(),
+            Failure::Aborted(reason) => {
+                let caller = self.caller.as_ref().map(|(signal, _)| signal);
+                live(caller).err().unwrap_or(Failure::Aborted(reason))
+            }
+            other => other,
+        }
+    }
+}
+
+impl Drop for Deadline {
+    fn drop(&mut self) {
+        // A long-lived signal shared by many calls must not collect listeners.
+        if let Some((signal, listener)) = &self.caller {
+            let _ = signal.remove_event_listener_with_callback("abort", listener);
+        }
+    }
 }
 
 /// Awaits `promise`, or stops as soon as `signal` aborts.
