@@ -1,6 +1,6 @@
 import { DeviceClient } from "./wasm/halo_device.js";
 import { OUTPUT_DIRECTIONS, type DeviceOperations } from "./generated/operations.js";
-import { core, own } from "./call.js";
+import { guarded, own } from "./call.js";
 import { arrayField, decodeRows, protocolError, returnedParameters } from "./decode.js";
 import { fromCore, HaloError, HaloValidationError } from "./errors.js";
 import { deviceWasm } from "./init.js";
@@ -25,6 +25,8 @@ import type {
   TokenInfo,
   WaitOptions,
 } from "./types.js";
+
+const core = guarded(deviceWasm);
 
 // Server-chosen names become keys: a null prototype keeps `__proto__` or
 // `constructor` an ordinary entry instead of a prototype change.
@@ -89,6 +91,7 @@ export class HaloDeviceClient {
 
   /** The wasm side, unless `close()` released it. */
   get #inner(): DeviceClient {
+    deviceWasm.assertReady();
     if (this.#closed) {
       throw new HaloError("this HaloDeviceClient is closed: create a new one", { code: "HALO_CLOSED", retryable: false });
     }

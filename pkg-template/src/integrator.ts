@@ -17,7 +17,7 @@
  */
 
 import { IntegratorClient, expandWebhookUrl as expand, verifyWebhookRequest } from "./wasm/halo_integrator.js";
-import { core, own } from "./call.js";
+import { guarded, own } from "./call.js";
 import { fromCore, HaloValidationError, HaloWebhookError } from "./errors.js";
 import { integratorWasm } from "./integrator-init.js";
 import type {
@@ -35,6 +35,8 @@ import type {
   WebhookHeaders,
   WebhookSeenStore,
 } from "./integrator-types.js";
+
+const core = guarded(integratorWasm);
 
 function inBrowser(): boolean {
   const scope = globalThis as { window?: unknown; document?: unknown; importScripts?: unknown };

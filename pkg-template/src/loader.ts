@@ -38,18 +38,43 @@ type LoadWasm = (input?: { module_or_path: InitInput }) => Promise<unknown>;
 export class WasmLoader {
   #ready = false;
   #loading: Promise<void> | undefined;
+  #poisoned: HaloError | undefined;
+  #trap: ((error: HaloError) => void) | undefined;
+  /** Rejects when the instance is poisoned; calls race it so none hangs. */
+  readonly trapped: Promise<never> = new Promise<never>((_resolve, reject) => {
+    this.#trap = reject;
+  });
 
   constructor(
     private readonly entry: string,
     private readonly load: LoadWasm,
-  ) {}
+  ) {
+    // Awaited only through `Promise.race`: never an unhandled rejection.
+    this.trapped.catch(() => {});
+  }
 
   markReady(): void {
     this.#ready = true;
   }
 
-  /** Throws the error that tells a browser user to call `init()` first. */
+  /**
+   * The instance trapped: nothing more runs on it. Returns the error every
+   * call gets from now on, `cause` being the first trap.
+   */
+  poison(cause: unknown): HaloError {
+    if (this.#poisoned === undefined) {
+      this.#poisoned = new HaloError(
+        `${this.entry}'s WebAssembly instance trapped and is poisoned: no call can run on it any more; reload the page or restart the process (and please report this bug)`,
+        { code: "HALO_INTERNAL", retryable: false, cause },
+      );
+      this.#trap?.(this.#poisoned);
+    }
+    return this.#poisoned;
+  }
+
+  /** Throws the error that tells a browser user to call `init()` first, or that the instance is poisoned. */
   assertReady(): void {
+    if (this.#poisoned !== undefined) throw this.#poisoned;
     if (!this.#ready) {
       throw new HaloError(`${this.entry} is not initialised: call \`await init()\` (from "${this.entry}") first`, {
         code: "HALO_NOT_INITIALISED",

@@ -92,7 +92,8 @@ impl Call {
     }
 }
 
-fn deadline_error() -> HaloError {
+/// The call's `timeoutMs` ran out.
+pub fn deadline_error() -> HaloError {
     HaloError::new(
         ErrorKind::Timeout,
         "the call's deadline passed before it could complete",

@@ -243,6 +243,16 @@ error_kinds! {
         fields: [],
         example: "",
     }
+    /// The wasm instance trapped and can no longer be used: every call on it
+    /// fails at once; load the page (or restart the process) again.
+    Internal {
+        code: "HALO_INTERNAL",
+        class: "HaloError",
+        retryable: false,
+        statuses: [],
+        fields: [],
+        example: "",
+    }
 }
 
 impl ErrorKind {

@@ -1,6 +1,7 @@
 //! Identifiers: Halo GUIDs (site and query ids) and device ids.
 
 use super::error::HaloError;
+use super::header_value::is_plain_header_value;
 use super::secret::Secret;
 use core::fmt;
 
@@ -88,7 +89,7 @@ impl DeviceId {
             return reject("must be at most 256 characters");
         }
         // It travels as an HTTP header value: visible ASCII only.
-        if !value.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
+        if !is_plain_header_value(value) {
             return reject("may contain only visible ASCII characters (no spaces)");
         }
         if !allow_weak {

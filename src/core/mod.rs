@@ -7,6 +7,7 @@ pub mod command;
 pub mod config;
 pub mod encoding;
 pub mod error;
+pub mod header_value;
 pub mod headers;
 pub mod http_date;
 pub mod ids;

@@ -311,12 +311,30 @@ fn server_message(body: &ErrorBody) -> Option<&str> {
 /// Turns a non-2xx response into the matching typed error.
 ///
 /// `wall_now_ms` is needed only to read a `Retry-After` given as a date.
+/// A redirect, which is never followed: it could carry the token or the key
+/// to a host the caller never named. `status` is `None` where the runtime
+/// hides it (a browser's `opaqueredirect`). Not retried: it would redirect again.
+pub fn redirect_refused(status: Option<u16>) -> HaloError {
+    let shown = status.map_or("(opaqueredirect)".to_owned(), |s| format!("(HTTP {s})"));
+    let error = HaloError::new(
+        ErrorKind::Protocol,
+        format!("Halo Cloud answered with a redirect {shown}, which this client never follows"),
+    );
+    match status {
+        Some(status) => error.with_status(status),
+        None => error,
+    }
+}
+
 pub fn classify_failure(
     status: u16,
     retry_after: Option<&str>,
     body: Option<&ErrorBody>,
     wall_now_ms: f64,
 ) -> HaloError {
+    if (300..400).contains(&status) {
+        return redirect_refused(Some(status));
+    }
     if let Some(body) = body {
         if let Some(StatusField::Name(state)) = &body.status {
             if FAILED_QUERY_STATES.contains(&state.as_str()) {
@@ -379,6 +397,20 @@ mod tests {
 
     fn body(json: &str) -> ErrorBody {
         ErrorBody::read(&json::Json::parse(json))
+    }
+
+    #[test]
+    fn redirects_are_protocol_errors_naming_the_status_and_never_retried() {
+        for status in [301, 302, 303, 307, 308] {
+            let error = classify_failure(status, None, None, 0.0);
+            assert_eq!(error.kind, ErrorKind::Protocol);
+            assert_eq!(error.status, Some(status));
+            assert!(error.message.contains(&format!("(HTTP {status})")));
+            assert!(!error.retryable());
+        }
+        let hidden = redirect_refused(None);
+        assert_eq!((hidden.kind, hidden.status), (ErrorKind::Protocol, None));
+        assert!(hidden.message.contains("opaqueredirect"));
     }
 
     #[test]

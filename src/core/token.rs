@@ -13,6 +13,7 @@
 //! `expires_in` measured from receipt, never the local wall clock.
 
 use super::error::{ErrorKind, HaloError};
+use super::header_value::is_plain_header_value;
 use super::secret::Secret;
 use serde::Deserialize;
 
@@ -84,6 +85,13 @@ impl IssuedTokenInput {
                 "getToken must resolve to { accessToken, expiresIn }: accessToken is missing or empty",
             )
         })?;
+        // Refused here rather than by `fetch`, whose error would quote it.
+        if !is_plain_header_value(&token) {
+            return Err(HaloError::new(
+                ErrorKind::Auth,
+                "getToken resolved to an accessToken that cannot be sent as a header: it may contain only visible ASCII characters (no spaces, line breaks or control characters)",
+            ));
+        }
         match self.expires_in {
             // Written so that NaN fails too.
             Some(seconds) if seconds > 0.0 && seconds <= MAX_TOKEN_LIFETIME_S => Ok(IssuedToken {
@@ -459,6 +467,17 @@ mod tests {
             input(Some("t"), Some(1e300)),
         ] {
             assert_eq!(bad.validate().unwrap_err().kind, ErrorKind::Auth);
+        }
+        for unsendable in [
+            "s3cr3t\r\nX-Injected: 1",
+            "s3cr3t en",
+            "s3cr3t\0",
+            "s3cr3t\u{7f}",
+            "s3cr3tö",
+        ] {
+            let error = input(Some(unsendable), Some(60.0)).validate().unwrap_err();
+            assert_eq!(error.kind, ErrorKind::Auth);
+            assert!(!error.message.contains("s3cr3t"), "{}", error.message);
         }
     }
 

@@ -4,7 +4,7 @@
 
 use super::bodies::error_body;
 use super::events::Events;
-use super::host::{monotonic_ms, random_unit, sleep, wall_clock_ms, AbortSignal, Interrupted};
+use super::host::{live, monotonic_ms, random_unit, sleep, wall_clock_ms, AbortSignal, Deadline};
 use super::js_error::Failure;
 use super::transport::{send, AttemptError, HttpResponse};
 use crate::core::call::{Call, Next};
@@ -54,14 +54,38 @@ impl Transport {
         spec: RequestSpec,
         limits: &Limits,
     ) -> Result<HttpResponse, Failure> {
-        let signal = limits.signal.as_ref();
-        let deadline = limits.timeout_ms.map(|ms| monotonic_ms() + ms);
+        let caller = limits.signal.as_ref();
+        let deadline = match limits.timeout_ms {
+            None => None,
+            Some(ms) => {
+                live(caller)?;
+                Some((Deadline::start(caller, ms)?, monotonic_ms() + ms))
+            }
+        };
+        let bounded = deadline.as_ref().map(|(deadline, _)| deadline.signal());
+        let signal = bounded.as_ref().or(caller);
+        let ends_at = deadline.as_ref().map(|(_, at)| *at);
+        // One call site: each `.await` of it would be a copy of its state machine.
+        let outcome = self.attempts(credentials, spec, signal, ends_at).await;
+        match &deadline {
+            Some((deadline, _)) => outcome.map_err(|failure| deadline.outcome(failure)),
+            None => outcome,
+        }
+    }
+
+    /// The attempts of one call, until the core says it is done; `signal`
+    /// ends every wait, `deadline` is when no new attempt may start.
+    async fn attempts(
+        &self,
+        credentials: &impl Credentials,
+        spec: RequestSpec,
+        signal: Option<&AbortSignal>,
+        deadline: Option<f64>,
+    ) -> Result<HttpResponse, Failure> {
         let mut call = Call::new(spec.replay, self.retry, deadline, credentials.renewable());
         let mut number = 0u32;
         loop {
-            if let Some(signal) = signal.filter(|s| s.aborted()) {
-                return Err(Failure::Aborted(signal.reason()));
-            }
+            live(signal)?;
             if let Some(error) = call.expired(monotonic_ms()) {
                 return Err(error.into());
             }
@@ -113,9 +137,11 @@ impl Transport {
                             .field("attempt", number)
                             .field("delayMs", delay_ms as f64)
                     });
-                    if let Err(Interrupted::Aborted(reason)) = sleep(delay_ms as f64, signal).await
-                    {
-                        return Err(Failure::Aborted(reason));
+                    // A timer the host failed to start only cuts the wait short.
+                    if let Err(interrupted) = sleep(delay_ms as f64, signal).await {
+                        if let Ok(failure) = interrupted.failure() {
+                            return Err(failure);
+                        }
                     }
                 }
                 Next::RenewToken => credentials.rejected(&used),

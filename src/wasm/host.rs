@@ -1,51 +1,50 @@
 //! Bindings to the host's globals, on `globalThis` so they resolve the same
 //! in browsers, workers, Node and Electron's main process (no `window`).
+//!
+//! The host is untrusted: a test can replace `performance.now`, an app can
+//! pass a signal-like object. Every import here that reaches code the host
+//! controls is declared with `catch`, because an exception unwinding through
+//! wasm would leave the futures executor and our `RefCell`s mid-operation.
 
-use crate::core::error::HaloError;
-use js_sys::{Function, Promise};
+use super::js_error::Failure;
+use crate::core::call::deadline_error;
+use crate::core::error::{ErrorKind, HaloError};
+use js_sys::{Function, Promise, Reflect};
 #[cfg(feature = "device")]
 use std::cell::RefCell;
 #[cfg(feature = "device")]
 use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use wasm_bindgen::prelude::*;
-#[cfg(feature = "device")]
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
+use web_sys::AbortController;
+pub use web_sys::AbortSignal;
 
 #[wasm_bindgen]
 extern "C" {
-    #[wasm_bindgen(js_namespace = globalThis, js_name = setTimeout)]
-    fn set_timeout(handler: &Function, ms: f64) -> JsValue;
+    #[wasm_bindgen(js_namespace = globalThis, js_name = setTimeout, catch)]
+    fn set_timeout(handler: &Function, ms: f64) -> Result<JsValue, JsValue>;
 
-    #[wasm_bindgen(js_namespace = globalThis, js_name = clearTimeout)]
-    fn clear_timeout(id: &JsValue);
+    #[wasm_bindgen(js_namespace = globalThis, js_name = clearTimeout, catch)]
+    fn clear_timeout(id: &JsValue) -> Result<(), JsValue>;
 
-    #[wasm_bindgen(js_namespace = ["globalThis", "performance"], js_name = now)]
-    fn performance_now() -> f64;
+    // Clocks come back as `JsValue`: a replaced clock may return anything,
+    // and an `f64` return would convert it outside the `catch`.
+    #[wasm_bindgen(js_namespace = ["globalThis", "performance"], js_name = now, catch)]
+    fn performance_now() -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(js_namespace = Date, js_name = now, catch)]
+    fn date_now() -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(js_namespace = Math, js_name = random, catch)]
+    fn math_random() -> Result<JsValue, JsValue>;
 
     #[wasm_bindgen(js_namespace = ["globalThis", "crypto"], js_name = getRandomValues)]
     fn get_random_values(buffer: &mut [u8]);
 
     #[wasm_bindgen(thread_local_v2, js_namespace = globalThis, js_name = fetch)]
     static GLOBAL_FETCH: Option<Function>;
-
-    pub type AbortSignal;
-    #[wasm_bindgen(method, getter)]
-    pub fn aborted(this: &AbortSignal) -> bool;
-    #[wasm_bindgen(method, getter)]
-    pub fn reason(this: &AbortSignal) -> JsValue;
-    #[wasm_bindgen(method, js_name = addEventListener)]
-    pub fn add_event_listener(this: &AbortSignal, kind: &str, listener: &Function);
-    #[wasm_bindgen(method, js_name = removeEventListener)]
-    pub fn remove_event_listener(this: &AbortSignal, kind: &str, listener: &Function);
-
-    pub type AbortController;
-    #[wasm_bindgen(constructor, js_namespace = globalThis)]
-    pub fn new() -> AbortController;
-    #[wasm_bindgen(method, getter)]
-    pub fn signal(this: &AbortController) -> AbortSignal;
-    #[wasm_bindgen(method)]
-    pub fn abort(this: &AbortController, reason: &JsValue);
 }
 
 /// The injected `fetch` (Electron's `net.fetch`, a test double), else the
@@ -61,18 +60,33 @@ pub fn fetch_or_global(fetch: Option<Function>) -> Result<Function, HaloError> {
         })
 }
 
-/// Monotonic milliseconds: token expiry never trusts the wall clock.
+fn finite(read: Result<JsValue, JsValue>) -> Option<f64> {
+    read.ok()?.as_f64().filter(|ms| ms.is_finite())
+}
+
+/// The last good reading's bits. An atomic rather than a `thread_local`,
+/// whose access check would pull panic formatting into the wasm.
+static LAST_MONOTONIC: AtomicU64 = AtomicU64::new(0);
+
+/// Monotonic milliseconds: token expiry never trusts the wall clock. A
+/// clock that throws, or goes backwards, reads as the last good value:
+/// token timing a little stale beats a call that fails on the clock.
 pub fn monotonic_ms() -> f64 {
-    performance_now()
+    let last = f64::from_bits(LAST_MONOTONIC.load(Ordering::Relaxed));
+    let now = finite(performance_now()).map_or(last, |ms| ms.max(last));
+    LAST_MONOTONIC.store(now.to_bits(), Ordering::Relaxed);
+    now
 }
 
 pub fn wall_clock_ms() -> f64 {
-    js_sys::Date::now()
+    finite(date_now()).unwrap_or(0.0)
 }
 
 /// Uniform in `[0, 1)`, for retry jitter.
 pub fn random_unit() -> f64 {
-    js_sys::Math::random()
+    finite(math_random())
+        .filter(|unit| (0.0..1.0).contains(unit))
+        .unwrap_or(0.5)
 }
 
 #[cfg(feature = "device")]
@@ -89,25 +103,36 @@ pub struct Timer {
 }
 
 impl Timer {
-    pub fn start(handler: &Function, ms: f64) -> Self {
-        Self {
-            id: set_timeout(handler, ms),
-        }
+    pub fn start(handler: &Function, ms: f64) -> Result<Self, JsValue> {
+        set_timeout(handler, ms).map(|id| Self { id })
     }
 }
 
 impl Drop for Timer {
     fn drop(&mut self) {
-        clear_timeout(&self.id);
+        let _ = clear_timeout(&self.id);
     }
+}
+
+/// A promise that resolves with `value` after `ms`, or rejects at once if
+/// the host cannot start a timer.
+fn after(ms: f64, value: &JsValue) -> (Promise, Option<Timer>) {
+    let mut timer = None;
+    let promise = Promise::new(&mut |resolve, reject| {
+        let handler = resolve.bind1(&JsValue::NULL, value);
+        match Timer::start(handler.unchecked_ref(), ms) {
+            Ok(started) => timer = Some(started),
+            Err(error) => {
+                let _ = reject.call1(&JsValue::UNDEFINED, &error);
+            }
+        }
+    });
+    (promise, timer)
 }
 
 /// Waits `ms` milliseconds, or less if `signal` aborts.
 pub async fn sleep(ms: f64, signal: Option<&AbortSignal>) -> Result<(), Interrupted> {
-    let mut timer = None;
-    let elapsed = Promise::new(&mut |resolve, _reject| {
-        timer = Some(Timer::start(&resolve, ms));
-    });
+    let (elapsed, _timer) = after(ms, &JsValue::UNDEFINED);
     until_aborted(elapsed, signal).await.map(|_| ())
 }
 
@@ -115,13 +140,24 @@ pub async fn sleep(ms: f64, signal: Option<&AbortSignal>) -> Result<(), Interrup
 #[cfg(feature = "device")]
 pub async fn within(promise: Promise, ms: f64) -> Result<Option<JsValue>, JsValue> {
     let sentinel = JsValue::symbol(Some("halo-device timeout"));
-    let mut timer = None;
-    let expiry = Promise::new(&mut |resolve, _reject| {
-        let handler: Function = resolve.bind1(&JsValue::NULL, &sentinel).unchecked_into();
-        timer = Some(Timer::start(&handler, ms));
-    });
+    let (expiry, _timer) = after(ms, &sentinel);
     let winner = JsFuture::from(Promise::race(&js_sys::Array::of2(&promise, &expiry))).await?;
     Ok((winner != sentinel).then_some(winner))
+}
+
+/// Whether `value` is a promise or another thenable.
+pub fn is_thenable(value: &JsValue) -> bool {
+    value.is_object()
+        && Reflect::get(value, &JsValue::from_str("then")).is_ok_and(|then| then.is_function())
+}
+
+/// A promise of our own that settles as `value` does. Awaiting the host's
+/// promise directly would call its `then`, which may throw inside wasm;
+/// resolving ours with it calls that `then` in a job, where a throw rejects.
+pub fn adopt(value: &JsValue) -> Promise {
+    Promise::new(&mut |resolve, _reject| {
+        let _ = resolve.call1(&JsValue::UNDEFINED, value);
+    })
 }
 
 /// A value handed from one task to another, awaited through a JS promise so
@@ -174,8 +210,120 @@ impl<T> Waiting<T> {
 pub enum Interrupted {
     /// The caller's signal fired; carries `signal.reason`.
     Aborted(JsValue),
+    /// Reading the caller's signal threw (a signal-like object, a getter
+    /// that throws); carries what it threw.
+    Unusable(JsValue),
     /// The awaited promise rejected.
     Rejected(JsValue),
+}
+
+impl Interrupted {
+    /// The call's failure when the caller's signal ended the wait; `Err`
+    /// with the cause when the awaited promise rejected, which each wait
+    /// interprets itself.
+    pub fn failure(self) -> Result<Failure, JsValue> {
+        match self {
+            Interrupted::Aborted(reason) => Ok(Failure::Aborted(reason)),
+            Interrupted::Unusable(cause) => Ok(unusable_signal(cause)),
+            Interrupted::Rejected(cause) => Err(cause),
+        }
+    }
+}
+
+fn unusable_signal(cause: JsValue) -> Failure {
+    let message = "options.signal is not a usable AbortSignal: reading it threw";
+    Failure::Halo(HaloError::new(ErrorKind::Protocol, message), Some(cause))
+}
+
+/// `check_signal`, as the call's failure.
+pub fn live(signal: Option<&AbortSignal>) -> Result<(), Failure> {
+    // `check_signal` never reports a rejection: it awaits nothing.
+    check_signal(signal)
+        .map_err(|interrupted| interrupted.failure().unwrap_or_else(Failure::Aborted))
+}
+
+/// Fails when the caller's `signal` has aborted, or cannot be read: it is
+/// read through `Reflect`, which catches, since it may be any object.
+pub fn check_signal(signal: Option<&AbortSignal>) -> Result<(), Interrupted> {
+    let Some(signal) = signal else {
+        return Ok(());
+    };
+    let read =
+        |key: &str| Reflect::get(signal, &JsValue::from_str(key)).map_err(Interrupted::Unusable);
+    if read("aborted")?.is_truthy() {
+        return Err(Interrupted::Aborted(read("reason")?));
+    }
+    Ok(())
+}
+
+/// A call's deadline (`timeoutMs`), raced by every wait of the call: the
+/// token wait, each attempt and its body, each backoff. The timer and the
+/// caller's signal both abort one signal of ours, which the call's waits
+/// take in place of the caller's; `outcome` then tells the two apart.
+pub struct Deadline {
+    controller: AbortController,
+    expired: JsValue,
+    caller: Option<(AbortSignal, Function)>,
+    _timer: Timer,
+}
+
+impl Deadline {
+    pub fn start(caller: Option<&AbortSignal>, ms: f64) -> Result<Self, Failure> {
+        let broken = |message: &str, cause| {
+            Failure::Halo(HaloError::new(ErrorKind::Network, message), Some(cause))
+        };
+        let no_controller = |cause| broken("this runtime has no AbortController", cause);
+        let controller = AbortController::new().map_err(no_controller)?;
+        let abort: Function = Reflect::get(&controller, &JsValue::from_str("abort"))
+            .map_err(no_controller)?
+            .unchecked_into();
+        let expired = JsValue::symbol(Some("halo-device deadline"));
+        let on_time = abort.bind1(&controller, &expired);
+        let timer = Timer::start(on_time.unchecked_ref(), ms)
+            .map_err(|cause| broken("setTimeout threw", cause))?;
+        let caller = match caller {
+            None => None,
+            Some(signal) => {
+                let listener: Function = abort.bind0(&controller).unchecked_into();
+                signal
+                    .add_event_listener_with_callback("abort", &listener)
+                    .map_err(unusable_signal)?;
+                Some((signal.clone(), listener))
+            }
+        };
+        Ok(Self {
+            controller,
+            expired,
+            caller,
+            _timer: timer,
+        })
+    }
+
+    pub fn signal(&self) -> AbortSignal {
+        self.controller.signal()
+    }
+
+    /// The call's failure as its caller sees it: our signal's abort is a
+    /// timeout when the deadline fired, else the caller's own abort.
+    pub fn outcome(&self, failure: Failure) -> Failure {
+        match failure {
+            Failure::Aborted(reason) if reason == self.expired => deadline_error().into(),
+            Failure::Aborted(reason) => {
+                let caller = self.caller.as_ref().map(|(signal, _)| signal);
+                live(caller).err().unwrap_or(Failure::Aborted(reason))
+            }
+            other => other,
+        }
+    }
+}
+
+impl Drop for Deadline {
+    fn drop(&mut self) {
+        // A long-lived signal shared by many calls must not collect listeners.
+        if let Some((signal, listener)) = &self.caller {
+            let _ = signal.remove_event_listener_with_callback("abort", listener);
+        }
+    }
 }
 
 /// Awaits `promise`, or stops as soon as `signal` aborts.
@@ -186,22 +334,17 @@ pub async fn until_aborted(
     let Some(signal) = signal else {
         return JsFuture::from(promise).await.map_err(Interrupted::Rejected);
     };
-    if signal.aborted() {
-        return Err(Interrupted::Aborted(signal.reason()));
-    }
+    check_signal(Some(signal))?;
     let mut listener = None;
-    let on_abort = Promise::new(&mut |_resolve, reject| {
-        signal.add_event_listener("abort", &reject);
-        listener = Some(reject);
-    });
+    let on_abort = Promise::new(&mut |_resolve, reject| listener = Some(reject));
+    let listener = listener.unwrap_or_else(|| Function::new_no_args(""));
+    signal
+        .add_event_listener_with_callback("abort", &listener)
+        .map_err(Interrupted::Unusable)?;
     let raced = Promise::race(&js_sys::Array::of2(&promise, &on_abort));
     let outcome = JsFuture::from(raced).await;
     // A long-lived signal shared by many calls must not collect listeners.
-    if let Some(listener) = listener {
-        signal.remove_event_listener("abort", &listener);
-    }
-    if signal.aborted() {
-        return Err(Interrupted::Aborted(signal.reason()));
-    }
+    let _ = signal.remove_event_listener_with_callback("abort", &listener);
+    check_signal(Some(signal))?;
     outcome.map_err(Interrupted::Rejected)
 }

@@ -5,17 +5,17 @@
 use super::device_inputs::issued_token;
 use super::events::Events;
 use super::host::{
-    deferred, monotonic_ms, sleep, wall_clock_ms, within, AbortSignal, Interrupted, Settler,
+    adopt, deferred, monotonic_ms, sleep, wall_clock_ms, within, AbortSignal, Settler,
 };
 use super::js_error::Failure;
 use crate::core::error::{ErrorKind, HaloError};
 use crate::core::token::{
     Acquired, Action, Grant, RenewalId, TokenEngine, TokenInfo, TokenPolicy, WaiterId,
 };
-use js_sys::{Function, Object, Promise, Reflect};
+use js_sys::{Function, Object, Reflect};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 
 type Outcome = Result<Grant, (HaloError, Option<JsValue>)>;
 
@@ -62,7 +62,10 @@ impl TokenDriver {
     pub async fn token(self: &Rc<Self>, signal: Option<&AbortSignal>) -> Result<Grant, Failure> {
         let waiter = self.next_waiter.get() + 1;
         self.next_waiter.set(waiter);
-        let (acquired, start) = self.engine.borrow_mut().acquire(waiter, monotonic_ms());
+        // Every clock is read before a borrow: the host's clock is JavaScript
+        // that may throw or call back into this client.
+        let now = monotonic_ms();
+        let (acquired, start) = self.engine.borrow_mut().acquire(waiter, now);
         if let Some(Action::StartRenewal { renewal, delay_ms }) = start {
             wasm_bindgen_futures::spawn_local(self.clone().renew(renewal, delay_ms));
         }
@@ -80,13 +83,12 @@ impl TokenDriver {
             Err(interrupted) => {
                 self.engine.borrow_mut().cancel(waiter);
                 self.waiters.borrow_mut().retain(|(id, _)| *id != waiter);
-                Err(match interrupted {
-                    Interrupted::Aborted(reason) => Failure::Aborted(reason),
-                    Interrupted::Rejected(cause) => Failure::Halo(
+                Err(interrupted.failure().unwrap_or_else(|cause| {
+                    Failure::Halo(
                         HaloError::new(ErrorKind::Auth, "waiting for a token failed"),
                         Some(cause),
-                    ),
-                })
+                    )
+                }))
             }
         }
     }
@@ -97,7 +99,8 @@ impl TokenDriver {
     }
 
     pub fn info(&self) -> TokenInfo {
-        self.engine.borrow().info(monotonic_ms(), wall_clock_ms())
+        let (now, wall_now) = (monotonic_ms(), wall_clock_ms());
+        self.engine.borrow().info(now, wall_now)
     }
 
     pub fn latest_token(&self) -> Option<String> {
@@ -120,7 +123,8 @@ impl TokenDriver {
                     .engine
                     .borrow_mut()
                     .renewal_succeeded(renewal, issued, now);
-                let renewals = self.engine.borrow().info(now, wall_clock_ms()).renewals;
+                let wall_now = wall_clock_ms();
+                let renewals = self.engine.borrow().info(now, wall_now).renewals;
                 self.events.emit("tokenRenewed", |e| {
                     e.field("renewals", renewals as f64)
                         .field("expiresInMs", expires_in_ms)
@@ -181,10 +185,7 @@ impl TokenDriver {
             .get_token
             .call1(&JsValue::UNDEFINED, &self.request)
             .map_err(|cause| failed("getToken threw", Some(cause)))?;
-        let promise = returned
-            .dyn_into::<Promise>()
-            .unwrap_or_else(|value| Promise::resolve(&value));
-        let value = match within(promise, self.timeout_ms as f64).await {
+        let value = match within(adopt(&returned), self.timeout_ms as f64).await {
             Ok(Some(value)) => value,
             Ok(None) => {
                 let error = HaloError::new(

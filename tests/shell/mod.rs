@@ -13,7 +13,8 @@ export function scripted(codes) {
   const state = { fetches: 0, tokens: 0, headers: [] };
   state.fetch = async (url, init) => {
     state.fetches += 1;
-    state.headers.push(init.headers);
+    const headers = new Headers(init.headers);
+    state.headers.push({ Authorization: headers.get("Authorization"), DeviceId: headers.get("DeviceId") });
     const status = statuses.length > 0 ? statuses.shift() : 200;
     const body = status === 200
       ? { id: "0b4c7e2a-1d3f-4a5b-8c9d-0e1f2a3b4c5d", status: "successful", result: { rows: 0, data: "", parameters: [] } }

@@ -24,7 +24,8 @@ export type HaloErrorCode =
   | "HALO_PROTOCOL"
   | "HALO_WEBHOOK"
   | "HALO_CLOSED"
-  | "HALO_NOT_INITIALISED";
+  | "HALO_NOT_INITIALISED"
+  | "HALO_INTERNAL";
 
 /**
  * Why a webhook was refused.

@@ -2,6 +2,7 @@
 //! Integrator API (Azure API Management).
 
 use crate::core::error::HaloError;
+use crate::core::header_value::is_plain_header_value;
 use crate::core::secret::Secret;
 
 /// The header every Integrator API call carries, the token call included.
@@ -19,7 +20,7 @@ pub fn subscription_key_header(key: &Secret) -> Result<(&'static str, String), H
             "subscriptionKey is required: the Integrator API key from the Integrator Portal",
         ));
     }
-    if !value.bytes().all(|b| b.is_ascii_graphic()) {
+    if !is_plain_header_value(value) {
         return Err(HaloError::validation(
             "subscriptionKey",
             "subscriptionKey may contain only visible ASCII characters (no spaces or line breaks)",
