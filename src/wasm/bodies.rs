@@ -30,12 +30,12 @@ impl JsonSource for Fields<'static> {
 }
 
 /// Any documented error shape, for the core to classify.
-pub fn error_body(body: JsValue) -> ErrorBody {
+pub(super) fn error_body(body: JsValue) -> ErrorBody {
     ErrorBody::read(&Fields::lenient(body))
 }
 
 /// The fields of a query object that decide what happened to it.
 #[cfg(feature = "device")]
-pub fn query_status(body: &JsValue) -> QueryStatus {
+pub(super) fn query_status(body: &JsValue) -> QueryStatus {
     QueryStatus::read(&Fields::lenient(body.clone()))
 }

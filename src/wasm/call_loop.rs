@@ -15,7 +15,7 @@ use js_sys::Function;
 use std::rc::Rc;
 
 /// How requests leave: the `fetch` to use, the observer, and the timing rules.
-pub struct Transport {
+pub(super) struct Transport {
     pub fetch: Function,
     pub events: Rc<Events>,
     pub attempt_timeout_ms: u64,
@@ -24,7 +24,7 @@ pub struct Transport {
 
 /// Where an attempt's auth headers come from: a device token (renewable)
 /// or the integrator's subscription key (fixed).
-pub trait Credentials {
+pub(super) trait Credentials {
     /// What identifies the credentials an attempt used (a token's
     /// generation), so a 401 drops those and no newer ones.
     type Used;
@@ -41,14 +41,14 @@ pub trait Credentials {
 
 /// How the caller bounded one call.
 #[derive(Default)]
-pub struct Limits {
+pub(super) struct Limits {
     pub signal: Option<AbortSignal>,
     /// Total time for the call, all attempts and waits included.
     pub timeout_ms: Option<f64>,
 }
 
 impl Transport {
-    pub async fn execute(
+    pub(super) async fn execute(
         &self,
         credentials: &impl Credentials,
         spec: RequestSpec,

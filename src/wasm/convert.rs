@@ -17,7 +17,7 @@ use wasm_bindgen_futures::future_to_promise;
 /// default, a wrong shape a validation error naming `field`. (The device
 /// entry reads its inputs with `fields` instead, which costs far less wasm.)
 #[cfg(feature = "integrator")]
-pub fn from_js<T: DeserializeOwned + Default>(field: &str, value: JsValue) -> Result<T, HaloError> {
+pub(crate) fn from_js<T: DeserializeOwned + Default>(field: &str, value: JsValue) -> Result<T, HaloError> {
     if value.is_undefined() || value.is_null() {
         return Ok(T::default());
     }
@@ -26,14 +26,14 @@ pub fn from_js<T: DeserializeOwned + Default>(field: &str, value: JsValue) -> Re
     })
 }
 
-pub fn string_arg(field: &str, value: JsValue) -> Result<String, HaloError> {
+pub(super) fn string_arg(field: &str, value: JsValue) -> Result<String, HaloError> {
     js_string(field, &value)?
         .ok_or_else(|| HaloError::validation(field, format!("{field} must be a string")))
 }
 
 /// A number argument, read without JavaScript's coercions: `"2"`, `true`
 /// or `[2]` are refused like any other option of the wrong type.
-pub fn number_arg(field: &str, value: &JsValue) -> Result<f64, HaloError> {
+pub(super) fn number_arg(field: &str, value: &JsValue) -> Result<f64, HaloError> {
     value
         .as_f64()
         .ok_or_else(|| HaloError::validation(field, format!("{field} must be a number")))
@@ -42,13 +42,13 @@ pub fn number_arg(field: &str, value: &JsValue) -> Result<f64, HaloError> {
 type Pending = Pin<Box<dyn Future<Output = Result<JsValue, Failure>>>>;
 
 /// What a client scrubs from the messages of its errors.
-pub trait Secrets {
+pub(super) trait Secrets {
     fn secrets(&self) -> Vec<String>;
 }
 
 /// Runs one call with the client's shared state, as the promise JavaScript
 /// awaits; it rejects with a JS error scrubbed of the state's secrets.
-pub fn run<S, F, Fut>(shared: &Rc<S>, call: F) -> Promise
+pub(super) fn run<S, F, Fut>(shared: &Rc<S>, call: F) -> Promise
 where
     S: Secrets + 'static,
     F: FnOnce(Rc<S>) -> Fut,

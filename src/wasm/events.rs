@@ -4,30 +4,30 @@
 use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::JsValue;
 
-pub struct Events {
+pub(super) struct Events {
     listener: Option<Function>,
 }
 
 /// Builds one event object; fields are added only when someone listens.
-pub struct Event {
+pub(super) struct Event {
     object: Object,
 }
 
 impl Event {
-    pub fn field(self, key: &str, value: impl Into<JsValue>) -> Self {
+    pub(super) fn field(self, key: &str, value: impl Into<JsValue>) -> Self {
         let _ = Reflect::set(&self.object, &JsValue::from_str(key), &value.into());
         self
     }
 }
 
 impl Events {
-    pub fn new(listener: Option<Function>) -> Self {
+    pub(super) fn new(listener: Option<Function>) -> Self {
         Self { listener }
     }
 
     /// Emits an event of `kind` built by `build`, which is not run at all
     /// when nobody listens.
-    pub fn emit(&self, kind: &str, build: impl FnOnce(Event) -> Event) {
+    pub(super) fn emit(&self, kind: &str, build: impl FnOnce(Event) -> Event) {
         let Some(listener) = &self.listener else {
             return;
         };

@@ -17,7 +17,7 @@ use wasm_bindgen::{JsCast, JsValue};
 /// A JS string as a Rust string, or `None` for any other value. A string
 /// that is not valid UTF-16 (a lone surrogate) is refused naming `field`:
 /// converting it would send U+FFFD in its place, a different query.
-pub fn js_string(field: &str, value: &JsValue) -> Result<Option<String>, HaloError> {
+pub(super) fn js_string(field: &str, value: &JsValue) -> Result<Option<String>, HaloError> {
     let Some(text) = value.as_string() else {
         return Ok(None);
     };
@@ -33,7 +33,7 @@ pub fn js_string(field: &str, value: &JsValue) -> Result<Option<String>, HaloErr
 }
 
 /// One object's fields; `path` prefixes field names in error messages.
-pub struct Fields<'a> {
+pub(super) struct Fields<'a> {
     object: JsValue,
     path: &'a str,
 }
@@ -56,7 +56,7 @@ impl<'a> Fields<'a> {
     /// not an object is an error naming the argument `name`. `path` prefixes
     /// field names (empty for options, whose fields are named on their own).
     #[cfg(feature = "device")]
-    pub fn of(value: JsValue, name: &str, path: &'a str) -> Result<Self, HaloError> {
+    pub(super) fn of(value: JsValue, name: &str, path: &'a str) -> Result<Self, HaloError> {
         if value.is_undefined() || value.is_null() || value.is_object() {
             Ok(Self {
                 object: value,
@@ -71,7 +71,7 @@ impl<'a> Fields<'a> {
     }
 
     /// Reads a response body: never fails; a non-object has no fields.
-    pub fn lenient(value: JsValue) -> Self {
+    pub(super) fn lenient(value: JsValue) -> Self {
         Self {
             object: value,
             path: "",
@@ -79,7 +79,7 @@ impl<'a> Fields<'a> {
     }
 
     /// The own property `key`, or `undefined`.
-    pub fn value(&self, key: &str) -> JsValue {
+    pub(super) fn value(&self, key: &str) -> JsValue {
         let key = JsValue::from_str(key);
         match self.object.dyn_ref::<Object>() {
             Some(object) if Object::has_own(object, &key) => {
@@ -95,7 +95,7 @@ impl<'a> Fields<'a> {
     }
 
     #[cfg(feature = "device")]
-    pub fn string(&self, key: &str) -> Result<Option<String>, HaloError> {
+    pub(super) fn string(&self, key: &str) -> Result<Option<String>, HaloError> {
         match self.present(key) {
             None => Ok(None),
             Some(value) => js_string(&field_name(self.path, key), &value)?
@@ -105,7 +105,7 @@ impl<'a> Fields<'a> {
     }
 
     #[cfg(feature = "device")]
-    pub fn number(&self, key: &str) -> Result<Option<f64>, HaloError> {
+    pub(super) fn number(&self, key: &str) -> Result<Option<f64>, HaloError> {
         match self.present(key) {
             None => Ok(None),
             Some(value) => value
@@ -116,7 +116,7 @@ impl<'a> Fields<'a> {
     }
 
     #[cfg(feature = "device")]
-    pub fn boolean(&self, key: &str) -> Result<Option<bool>, HaloError> {
+    pub(super) fn boolean(&self, key: &str) -> Result<Option<bool>, HaloError> {
         match self.present(key) {
             None => Ok(None),
             Some(value) => value
@@ -127,7 +127,7 @@ impl<'a> Fields<'a> {
     }
 
     /// An array field (`None` when absent).
-    pub fn array(&self, key: &str) -> Result<Option<Array>, HaloError> {
+    pub(super) fn array(&self, key: &str) -> Result<Option<Array>, HaloError> {
         match self.present(key) {
             None => Ok(None),
             Some(value) => match value.dyn_into::<Array>() {
@@ -138,18 +138,18 @@ impl<'a> Fields<'a> {
     }
 
     /// A nested object's fields, for lenient reading.
-    pub fn nested(&self, key: &str) -> Option<Fields<'static>> {
+    pub(super) fn nested(&self, key: &str) -> Option<Fields<'static>> {
         self.present(key)
             .filter(JsValue::is_object)
             .map(Fields::lenient)
     }
 
     /// Lenient accessors for response bodies.
-    pub fn text(&self, key: &str) -> Option<String> {
+    pub(super) fn text(&self, key: &str) -> Option<String> {
         self.present(key)?.as_string()
     }
 
-    pub fn float(&self, key: &str) -> Option<f64> {
+    pub(super) fn float(&self, key: &str) -> Option<f64> {
         self.present(key)?.as_f64()
     }
 }

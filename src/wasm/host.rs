@@ -49,7 +49,7 @@ extern "C" {
 
 /// The injected `fetch` (Electron's `net.fetch`, a test double), else the
 /// global one; an error naming the option where there is neither.
-pub fn fetch_or_global(fetch: Option<Function>) -> Result<Function, HaloError> {
+pub(super) fn fetch_or_global(fetch: Option<Function>) -> Result<Function, HaloError> {
     fetch
         .or_else(|| GLOBAL_FETCH.with(Clone::clone))
         .ok_or_else(|| {
@@ -71,26 +71,26 @@ static LAST_MONOTONIC: AtomicU64 = AtomicU64::new(0);
 /// Monotonic milliseconds: token expiry never trusts the wall clock. A
 /// clock that throws, or goes backwards, reads as the last good value:
 /// token timing a little stale beats a call that fails on the clock.
-pub fn monotonic_ms() -> f64 {
+pub(super) fn monotonic_ms() -> f64 {
     let last = f64::from_bits(LAST_MONOTONIC.load(Ordering::Relaxed));
     let now = finite(performance_now()).map_or(last, |ms| ms.max(last));
     LAST_MONOTONIC.store(now.to_bits(), Ordering::Relaxed);
     now
 }
 
-pub fn wall_clock_ms() -> f64 {
+pub(super) fn wall_clock_ms() -> f64 {
     finite(date_now()).unwrap_or(0.0)
 }
 
 /// Uniform in `[0, 1)`, for retry jitter.
-pub fn random_unit() -> f64 {
+pub(super) fn random_unit() -> f64 {
     finite(math_random())
         .filter(|unit| (0.0..1.0).contains(unit))
         .unwrap_or(0.5)
 }
 
 #[cfg(feature = "device")]
-pub fn random_bytes<const N: usize>() -> [u8; N] {
+pub(super) fn random_bytes<const N: usize>() -> [u8; N] {
     let mut bytes = [0u8; N];
     get_random_values(&mut bytes);
     bytes
@@ -98,12 +98,12 @@ pub fn random_bytes<const N: usize>() -> [u8; N] {
 
 /// A timer that calls `handler` after `ms`, cancelled when dropped, so a
 /// finished call leaves no timer behind to keep Node's event loop alive.
-pub struct Timer {
+pub(super) struct Timer {
     id: JsValue,
 }
 
 impl Timer {
-    pub fn start(handler: &Function, ms: f64) -> Result<Self, JsValue> {
+    pub(super) fn start(handler: &Function, ms: f64) -> Result<Self, JsValue> {
         set_timeout(handler, ms).map(|id| Self { id })
     }
 }
@@ -131,14 +131,14 @@ fn after(ms: f64, value: &JsValue) -> (Promise, Option<Timer>) {
 }
 
 /// Waits `ms` milliseconds, or less if `signal` aborts.
-pub async fn sleep(ms: f64, signal: Option<&AbortSignal>) -> Result<(), Interrupted> {
+pub(super) async fn sleep(ms: f64, signal: Option<&AbortSignal>) -> Result<(), Interrupted> {
     let (elapsed, _timer) = after(ms, &JsValue::UNDEFINED);
     until_aborted(elapsed, signal).await.map(|_| ())
 }
 
 /// Awaits `promise` for at most `ms`; `Ok(None)` when time ran out.
 #[cfg(feature = "device")]
-pub async fn within(promise: Promise, ms: f64) -> Result<Option<JsValue>, JsValue> {
+pub(super) async fn within(promise: Promise, ms: f64) -> Result<Option<JsValue>, JsValue> {
     let sentinel = JsValue::symbol(Some("halo-device timeout"));
     let (expiry, _timer) = after(ms, &sentinel);
     let winner = JsFuture::from(Promise::race(&js_sys::Array::of2(&promise, &expiry))).await?;
@@ -146,7 +146,7 @@ pub async fn within(promise: Promise, ms: f64) -> Result<Option<JsValue>, JsValu
 }
 
 /// Whether `value` is a promise or another thenable.
-pub fn is_thenable(value: &JsValue) -> bool {
+pub(super) fn is_thenable(value: &JsValue) -> bool {
     value.is_object()
         && Reflect::get(value, &JsValue::from_str("then")).is_ok_and(|then| then.is_function())
 }
@@ -154,7 +154,7 @@ pub fn is_thenable(value: &JsValue) -> bool {
 /// A promise of our own that settles as `value` does. Awaiting the host's
 /// promise directly would call its `then`, which may throw inside wasm;
 /// resolving ours with it calls that `then` in a job, where a throw rejects.
-pub fn adopt(value: &JsValue) -> Promise {
+pub(super) fn adopt(value: &JsValue) -> Promise {
     Promise::new(&mut |resolve, _reject| {
         let _ = resolve.call1(&JsValue::UNDEFINED, value);
     })
@@ -163,7 +163,7 @@ pub fn adopt(value: &JsValue) -> Promise {
 /// A value handed from one task to another, awaited through a JS promise so
 /// that the wait can race the caller's `AbortSignal`.
 #[cfg(feature = "device")]
-pub fn deferred<T>() -> (Settler<T>, Waiting<T>) {
+pub(super) fn deferred<T>() -> (Settler<T>, Waiting<T>) {
     let slot = Rc::new(RefCell::new(None));
     let mut resolve = None;
     let promise = Promise::new(&mut |res, _reject| resolve = Some(res));
@@ -178,28 +178,28 @@ pub fn deferred<T>() -> (Settler<T>, Waiting<T>) {
 }
 
 #[cfg(feature = "device")]
-pub struct Settler<T> {
+pub(super) struct Settler<T> {
     slot: Rc<RefCell<Option<T>>>,
     resolve: Function,
 }
 
 #[cfg(feature = "device")]
 impl<T> Settler<T> {
-    pub fn settle(self, value: T) {
+    pub(super) fn settle(self, value: T) {
         *self.slot.borrow_mut() = Some(value);
         let _ = self.resolve.call0(&JsValue::UNDEFINED);
     }
 }
 
 #[cfg(feature = "device")]
-pub struct Waiting<T> {
+pub(super) struct Waiting<T> {
     slot: Rc<RefCell<Option<T>>>,
     promise: Promise,
 }
 
 #[cfg(feature = "device")]
 impl<T> Waiting<T> {
-    pub async fn wait(self, signal: Option<&AbortSignal>) -> Result<T, Interrupted> {
+    pub(super) async fn wait(self, signal: Option<&AbortSignal>) -> Result<T, Interrupted> {
         until_aborted(self.promise, signal).await?;
         let value = self.slot.borrow_mut().take();
         value.ok_or(Interrupted::Rejected(JsValue::UNDEFINED))
@@ -207,7 +207,7 @@ impl<T> Waiting<T> {
 }
 
 /// Why a wait ended early.
-pub enum Interrupted {
+pub(super) enum Interrupted {
     /// The caller's signal fired; carries `signal.reason`.
     Aborted(JsValue),
     /// Reading the caller's signal threw (a signal-like object, a getter
@@ -221,7 +221,7 @@ impl Interrupted {
     /// The call's failure when the caller's signal ended the wait; `Err`
     /// with the cause when the awaited promise rejected, which each wait
     /// interprets itself.
-    pub fn failure(self) -> Result<Failure, JsValue> {
+    pub(super) fn failure(self) -> Result<Failure, JsValue> {
         match self {
             Interrupted::Aborted(reason) => Ok(Failure::Aborted(reason)),
             Interrupted::Unusable(cause) => Ok(unusable_signal(cause)),
@@ -236,7 +236,7 @@ fn unusable_signal(cause: JsValue) -> Failure {
 }
 
 /// `check_signal`, as the call's failure.
-pub fn live(signal: Option<&AbortSignal>) -> Result<(), Failure> {
+pub(super) fn live(signal: Option<&AbortSignal>) -> Result<(), Failure> {
     // `check_signal` never reports a rejection: it awaits nothing.
     check_signal(signal)
         .map_err(|interrupted| interrupted.failure().unwrap_or_else(Failure::Aborted))
@@ -244,7 +244,7 @@ pub fn live(signal: Option<&AbortSignal>) -> Result<(), Failure> {
 
 /// Fails when the caller's `signal` has aborted, or cannot be read: it is
 /// read through `Reflect`, which catches, since it may be any object.
-pub fn check_signal(signal: Option<&AbortSignal>) -> Result<(), Interrupted> {
+pub(super) fn check_signal(signal: Option<&AbortSignal>) -> Result<(), Interrupted> {
     let Some(signal) = signal else {
         return Ok(());
     };
@@ -260,7 +260,7 @@ pub fn check_signal(signal: Option<&AbortSignal>) -> Result<(), Interrupted> {
 /// token wait, each attempt and its body, each backoff. The timer and the
 /// caller's signal both abort one signal of ours, which the call's waits
 /// take in place of the caller's; `outcome` then tells the two apart.
-pub struct Deadline {
+pub(super) struct Deadline {
     controller: AbortController,
     expired: JsValue,
     caller: Option<(AbortSignal, Function)>,
@@ -268,7 +268,7 @@ pub struct Deadline {
 }
 
 impl Deadline {
-    pub fn start(caller: Option<&AbortSignal>, ms: f64) -> Result<Self, Failure> {
+    pub(super) fn start(caller: Option<&AbortSignal>, ms: f64) -> Result<Self, Failure> {
         let broken = |message: &str, cause| {
             Failure::Halo(HaloError::new(ErrorKind::Network, message), Some(cause))
         };
@@ -299,13 +299,13 @@ impl Deadline {
         })
     }
 
-    pub fn signal(&self) -> AbortSignal {
+    pub(super) fn signal(&self) -> AbortSignal {
         self.controller.signal()
     }
 
     /// The call's failure as its caller sees it: our signal's abort is a
     /// timeout when the deadline fired, else the caller's own abort.
-    pub fn outcome(&self, failure: Failure) -> Failure {
+    pub(super) fn outcome(&self, failure: Failure) -> Failure {
         match failure {
             Failure::Aborted(reason) if reason == self.expired => deadline_error().into(),
             Failure::Aborted(reason) => {
@@ -327,7 +327,7 @@ impl Drop for Deadline {
 }
 
 /// Awaits `promise`, or stops as soon as `signal` aborts.
-pub async fn until_aborted(
+pub(super) async fn until_aborted(
     promise: Promise,
     signal: Option<&AbortSignal>,
 ) -> Result<JsValue, Interrupted> {

@@ -19,7 +19,7 @@ use wasm_bindgen::JsValue;
 
 type Outcome = Result<Grant, (HaloError, Option<JsValue>)>;
 
-pub struct TokenDriver {
+pub(super) struct TokenDriver {
     engine: RefCell<TokenEngine>,
     /// Few at a time and short-lived: a vector beats a hash map in size and speed.
     waiters: RefCell<Vec<(WaiterId, Settler<Outcome>)>>,
@@ -34,7 +34,7 @@ pub struct TokenDriver {
 }
 
 impl TokenDriver {
-    pub fn new(
+    pub(super) fn new(
         policy: TokenPolicy,
         get_token: Function,
         site_id: &str,
@@ -59,7 +59,10 @@ impl TokenDriver {
 
     /// A token for one attempt: at once if the current one is valid, else
     /// after the (single, shared) renewal.
-    pub async fn token(self: &Rc<Self>, signal: Option<&AbortSignal>) -> Result<Grant, Failure> {
+    pub(super) async fn token(
+        self: &Rc<Self>,
+        signal: Option<&AbortSignal>,
+    ) -> Result<Grant, Failure> {
         let waiter = self.next_waiter.get() + 1;
         self.next_waiter.set(waiter);
         // Every clock is read before a borrow: the host's clock is JavaScript
@@ -94,16 +97,16 @@ impl TokenDriver {
     }
 
     /// Halo answered 401 to a request made with this grant.
-    pub fn rejected(&self, grant: &Grant) {
+    pub(super) fn rejected(&self, grant: &Grant) {
         self.engine.borrow_mut().rejected(grant.generation);
     }
 
-    pub fn info(&self) -> TokenInfo {
+    pub(super) fn info(&self) -> TokenInfo {
         let (now, wall_now) = (monotonic_ms(), wall_clock_ms());
         self.engine.borrow().info(now, wall_now)
     }
 
-    pub fn latest_token(&self) -> Option<String> {
+    pub(super) fn latest_token(&self) -> Option<String> {
         self.latest.borrow().clone()
     }
 

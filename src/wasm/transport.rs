@@ -26,7 +26,7 @@ extern "C" {
     fn parse_json(text: &JsValue) -> Result<JsValue, JsValue>;
 }
 
-pub struct HttpResponse {
+pub(super) struct HttpResponse {
     pub status: u16,
     /// The parsed JSON body, or `undefined` when there was none.
     pub body: JsValue,
@@ -34,12 +34,12 @@ pub struct HttpResponse {
 }
 
 impl HttpResponse {
-    pub fn ok(&self) -> bool {
+    pub(super) fn ok(&self) -> bool {
         (200..300).contains(&self.status)
     }
 }
 
-pub enum AttemptError {
+pub(super) enum AttemptError {
     /// The caller's signal aborted: the call rejects with `signal.reason`.
     Aborted(JsValue),
     /// A network failure, a timeout or a broken answer, with what the host
@@ -210,7 +210,7 @@ impl Attempt<'_> {
 }
 
 /// Sends `spec` once with `auth` headers.
-pub async fn send(
+pub(super) async fn send(
     fetch: &Function,
     spec: &RequestSpec,
     auth: &[(&'static str, String)],
