@@ -35,6 +35,14 @@ function bindgen(wasm, name, target, outDir) {
   // TypeScript lib lacks esnext.disposable; `free()` stays available.
   const types = join(outDir, `${name}.d.ts`);
   writeFileSync(types, readFileSync(types, "utf8").split("\n").filter((line) => !line.includes("Symbol.dispose")).join("\n"));
+  // The raw wasm exports (`InitOutput`, `*_bg.wasm.d.ts`) take and return
+  // externref slots that only the glue touches; wasm-bindgen types them
+  // `any`, which would let a mistake type-check. `unknown` says the same
+  // without that hole, so no declaration the build writes has an `any`.
+  const unknownSlots = (text) => text.replace(/\bany\b/g, "unknown");
+  const raw = join(outDir, `${name}_bg.wasm.d.ts`);
+  writeFileSync(raw, unknownSlots(readFileSync(raw, "utf8")));
+  writeFileSync(types, readFileSync(types, "utf8").replace(/export interface InitOutput \{[^}]*\}/, unknownSlots));
   const output = join(outDir, `${name}_bg.wasm`);
   run(bin("wasm-opt"), ["-Oz", "--strip-debug", "--strip-producers", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext", "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue", output, "-o", output]);
 }

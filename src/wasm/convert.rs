@@ -17,7 +17,10 @@ use wasm_bindgen_futures::future_to_promise;
 /// default, a wrong shape a validation error naming `field`. (The device
 /// entry reads its inputs with `fields` instead, which costs far less wasm.)
 #[cfg(feature = "integrator")]
-pub(crate) fn from_js<T: DeserializeOwned + Default>(field: &str, value: JsValue) -> Result<T, HaloError> {
+pub(crate) fn from_js<T: DeserializeOwned + Default>(
+    field: &str,
+    value: JsValue,
+) -> Result<T, HaloError> {
     if value.is_undefined() || value.is_null() {
         return Ok(T::default());
     }

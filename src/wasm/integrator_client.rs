@@ -52,7 +52,7 @@ struct Shared {
 }
 
 #[wasm_bindgen(typescript_custom_section)]
-const RESULT_TYPES: &str = r#"import type { DeviceToken, GuidChange, HaloSite, ResolvedSite } from "../integrator-types.js";"#;
+const RESULT_TYPES: &str = r#"import type { DeviceToken, DeviceTokenRequest, GuidChange, HaloSite, IntegratorCallOptions, Practice, ResolvedSite, SecondaryIdentifiers } from "../integrator-types.js";"#;
 
 #[wasm_bindgen]
 pub struct IntegratorClient {
@@ -214,7 +214,8 @@ impl IntegratorClient {
     #[wasm_bindgen(js_name = issueDeviceToken, unchecked_return_type = "Promise<DeviceToken>")]
     pub fn issue_device_token(
         &self,
-        request: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "DeviceTokenRequest")] request: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Omit<IntegratorCallOptions, \"signal\">")]
         options: JsValue,
         signal: Option<AbortSignal>,
     ) -> Promise {
@@ -260,7 +261,8 @@ impl IntegratorClient {
     #[wasm_bindgen(js_name = findSites, unchecked_return_type = "Promise<HaloSite[] | undefined>")]
     pub fn find_sites(
         &self,
-        practice: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Practice")] practice: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Omit<IntegratorCallOptions, \"signal\">")]
         options: JsValue,
         signal: Option<AbortSignal>,
     ) -> Promise {
@@ -281,7 +283,8 @@ impl IntegratorClient {
     #[wasm_bindgen(js_name = getSite, unchecked_return_type = "Promise<HaloSite>")]
     pub fn get_site(
         &self,
-        site_id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] site_id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Omit<IntegratorCallOptions, \"signal\">")]
         options: JsValue,
         signal: Option<AbortSignal>,
     ) -> Promise {
@@ -297,7 +300,9 @@ impl IntegratorClient {
     #[wasm_bindgen(js_name = pairSite, unchecked_return_type = "Promise<HaloSite>")]
     pub fn pair_site(
         &self,
+        #[wasm_bindgen(unchecked_param_type = "Practice & { pairingCode?: string }")]
         practice: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Omit<IntegratorCallOptions, \"signal\">")]
         options: JsValue,
         signal: Option<AbortSignal>,
     ) -> Promise {
@@ -317,7 +322,9 @@ impl IntegratorClient {
     #[wasm_bindgen(js_name = resolveSite, unchecked_return_type = "Promise<ResolvedSite>")]
     pub fn resolve_site(
         &self,
+        #[wasm_bindgen(unchecked_param_type = "Practice & { expect?: SecondaryIdentifiers }")]
         practice: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Omit<IntegratorCallOptions, \"signal\">")]
         options: JsValue,
         signal: Option<AbortSignal>,
     ) -> Promise {
@@ -343,7 +350,11 @@ impl IntegratorClient {
     #[wasm_bindgen(js_name = recoverFromGuidChange, unchecked_return_type = "Promise<GuidChange>")]
     pub fn recover_from_guid_change(
         &self,
+        #[wasm_bindgen(
+            unchecked_param_type = "Practice & { siteId: string; recorded?: SecondaryIdentifiers }"
+        )]
         practice: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Omit<IntegratorCallOptions, \"signal\">")]
         options: JsValue,
         signal: Option<AbortSignal>,
     ) -> Promise {
