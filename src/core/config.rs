@@ -167,11 +167,21 @@ impl Endpoint {
     }
 }
 
+/// Never quotes the URL back: a mistyped one can still hold a password.
 fn validate_base_url(url: &str) -> Result<String, HaloError> {
     let rest = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"));
     let trimmed = url.trim_end_matches('/');
+    let authority = rest.map(|rest| rest.split('/').next().unwrap_or_default());
+    if authority.is_some_and(|authority| authority.contains('@')) {
+        // `fetch` refuses such URLs anyway, quoting them in its error; and
+        // Halo authenticates by header, never by URL.
+        return Err(HaloError::validation(
+            "baseUrl",
+            "baseUrl must not contain a user name or password (user:password@host): Halo Cloud is authenticated by getToken or the subscription key",
+        ));
+    }
     let valid = match rest {
         Some(rest) => {
             let host = rest.split('/').next().unwrap_or_default();
@@ -189,7 +199,7 @@ fn validate_base_url(url: &str) -> Result<String, HaloError> {
     } else {
         Err(HaloError::validation(
             "baseUrl",
-            format!("baseUrl must be an http(s) URL without a query or fragment, such as http://127.0.0.1:4010; got \"{url}\""),
+            "baseUrl must be an http(s) URL without a query or fragment, such as http://127.0.0.1:4010",
         ))
     }
 }
@@ -279,6 +289,24 @@ mod tests {
                 "{environment:?} {base_url:?} {prefix:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_base_url_with_credentials_is_refused_without_echoing_it() {
+        for url in [
+            "https://user:hunter2-secret@api.example.com",
+            "http://hunter2-secret@127.0.0.1:4010/halo",
+            "https://:hunter2-secret@x",
+        ] {
+            let error = Endpoint::from_parts(None, Some(url), None).unwrap_err();
+            assert_eq!(error.field.as_deref(), Some("baseUrl"), "{url}");
+            assert!(!error.message.contains("hunter2"), "{}", error.message);
+        }
+        // An `@` in the path is no credential.
+        assert!(Endpoint::from_parts(None, Some("https://x/@team"), None).is_ok());
+        // Nor is any other refused base URL echoed.
+        let error = Endpoint::from_parts(None, Some("ftp://hunter2-secret"), None).unwrap_err();
+        assert!(!error.message.contains("hunter2"), "{}", error.message);
     }
 
     #[test]
