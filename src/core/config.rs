@@ -1,7 +1,7 @@
 //! Client configuration: where Halo Cloud is, which practice and device, and
 //! the timing knobs. Everything is validated once, at construction.
 
-use super::error::HaloError;
+use super::error::{ErrorKind, HaloError};
 use super::ids::{DeviceId, SiteId};
 use super::numbers::{optional_whole_number, whole_number};
 use super::retry::RetryPolicy;
@@ -167,6 +167,36 @@ impl Endpoint {
     }
 }
 
+impl Endpoint {
+    /// Adds a hint to a 404 for a request to `path` when `base_url`
+    /// already ends in the path's first segment (`https://host/desktop`
+    /// with the default `/desktop`): the URL then holds `/desktop/desktop/…`,
+    /// which no route matches, and "not found" alone would send the reader
+    /// to check ids. Names the segment only, never the base URL.
+    pub fn explain(&self, path: &str, mut error: HaloError) -> HaloError {
+        let segment = path.split('/').nth(1).unwrap_or_default();
+        let repeated = error.kind == ErrorKind::NotFound
+            && error.status == Some(404)
+            && !segment.is_empty()
+            && self
+                .base_url
+                .rsplit_once('/')
+                .is_some_and(|(_, last)| last.eq_ignore_ascii_case(segment));
+        if repeated {
+            let remedy = if !self.path_prefix.is_empty() && path.starts_with(&self.path_prefix) {
+                "and pathPrefix adds it again: remove it from baseUrl, or set pathPrefix: \"\" if the API really is served below it"
+            } else {
+                "and every path of this API starts with it: remove it from baseUrl"
+            };
+            error.message = format!(
+                "{} (the URL repeats \"/{segment}\": baseUrl already ends in it {remedy})",
+                error.message
+            );
+        }
+        error
+    }
+}
+
 /// Never quotes the URL back: a mistyped one can still hold a password.
 fn validate_base_url(url: &str) -> Result<String, HaloError> {
     let rest = url
@@ -307,6 +337,43 @@ mod tests {
         // Nor is any other refused base URL echoed.
         let error = Endpoint::from_parts(None, Some("ftp://hunter2-secret"), None).unwrap_err();
         assert!(!error.message.contains("hunter2"), "{}", error.message);
+    }
+
+    #[test]
+    fn a_404_hints_at_a_base_url_that_already_ends_in_the_prefix() {
+        let not_found =
+            || HaloError::new(ErrorKind::NotFound, "not found (HTTP 404)").with_status(404);
+        let doubled = Endpoint::from_parts(None, Some("https://host/Desktop/"), None).unwrap();
+        let path = "/desktop/sites/x/queries/immediate";
+        let message = doubled.explain(path, not_found()).message;
+        assert!(
+            message.starts_with("not found (HTTP 404) (the URL repeats \"/desktop\""),
+            "{message}"
+        );
+        assert!(
+            message.contains("pathPrefix") && !message.contains("host"),
+            "{message}"
+        );
+        // The integrator's paths have no configurable prefix.
+        let integrator = Endpoint::from_parts(None, Some("https://host/integrator"), None).unwrap();
+        let message = integrator.explain("/integrator/sites", not_found()).message;
+        assert!(
+            message.contains("\"/integrator\"") && !message.contains("pathPrefix"),
+            "{message}"
+        );
+        // Nothing to say: a well-formed base URL, or another failure.
+        let plain = Endpoint::from_parts(None, Some("https://host/proxy"), None).unwrap();
+        assert_eq!(
+            plain.explain(path, not_found()).message,
+            "not found (HTTP 404)"
+        );
+        let forbidden = HaloError::new(ErrorKind::Forbidden, "no (HTTP 403)").with_status(403);
+        assert_eq!(doubled.explain(path, forbidden).message, "no (HTTP 403)");
+        let bare = Endpoint::from_parts(None, Some("https://host"), Some("")).unwrap();
+        assert_eq!(
+            bare.explain("/sites/x", not_found()).message,
+            "not found (HTTP 404)"
+        );
     }
 
     #[test]

@@ -97,6 +97,11 @@ impl DeviceRequests {
         Self { endpoint, site_id }
     }
 
+    /// Where the requests go, to explain a failure (`Endpoint::explain`).
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
     fn spec(&self, method: Method, tail: &str, body: Option<Body>, replay: Replay) -> RequestSpec {
         self.spec_with_query(method, tail, "", body, replay)
     }

@@ -1,6 +1,7 @@
 //! Core errors become real JavaScript `Error` objects with a stable `name`
 //! and `code`; the TypeScript facade re-creates them as its classes.
 
+use crate::core::config::Endpoint;
 use crate::core::error::{props, HaloError};
 use crate::core::secret::redact;
 use js_sys::{Error, Reflect};
@@ -11,6 +12,17 @@ pub enum Failure {
     Halo(HaloError, Option<JsValue>),
     /// Rejects with the abort signal's reason, unchanged, as `fetch` does.
     Aborted(JsValue),
+}
+
+impl Failure {
+    /// The failure with the endpoint's explanation of a 404, if it has one
+    /// (see `Endpoint::explain`); `path` is the request's.
+    pub fn explained(self, endpoint: &Endpoint, path: &str) -> Self {
+        match self {
+            Failure::Halo(error, cause) => Failure::Halo(endpoint.explain(path, error), cause),
+            aborted => aborted,
+        }
+    }
 }
 
 impl From<HaloError> for Failure {
