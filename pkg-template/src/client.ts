@@ -81,7 +81,15 @@ function searchPairs(params: FhirSearchParams): Array<[string, string]> {
  *   environment: "stage",
  *   siteId: "3f2504e0-4f89-41d3-9a0c-0305e82c3301",
  *   deviceId: generateDeviceId(),
- *   getToken: async ({ siteId, deviceId }) => (await fetch(`/my-cloud/halo-token?site=${siteId}`)).json(),
+ *   getToken: async ({ siteId, deviceId }) => {
+ *     const response = await fetch("/api/halo-token", {
+ *       method: "POST",
+ *       headers: { "Content-Type": "application/json" },
+ *       body: JSON.stringify({ siteId, deviceId }), // never in the URL
+ *     });
+ *     if (!response.ok) throw new Error(`token service answered HTTP ${response.status}`);
+ *     return response.json(); // { accessToken, expiresIn }
+ *   },
  * });
  * const { rows } = await client.immediateQuery("SELECT TOP 5 * FROM Patients");
  */

@@ -13,7 +13,15 @@
  *   environment: "stage",
  *   siteId: "3f2504e0-4f89-41d3-9a0c-0305e82c3301",
  *   deviceId: generateDeviceId(), // store it and reuse it on this device
- *   getToken: async ({ siteId, deviceId }) => (await fetch("/api/halo-token", { method: "POST", body: JSON.stringify({ siteId, deviceId }) })).json(),
+ *   getToken: async ({ siteId, deviceId }) => {
+ *     const response = await fetch("/api/halo-token", {
+ *       method: "POST",
+ *       headers: { "Content-Type": "application/json" },
+ *       body: JSON.stringify({ siteId, deviceId }), // never in the URL
+ *     });
+ *     if (!response.ok) throw new Error(`token service answered HTTP ${response.status}`);
+ *     return response.json(); // { accessToken, expiresIn }
+ *   },
  * });
  * const { rows } = await client.immediateQuery("SELECT InternalID, Surname FROM Patients");
  *

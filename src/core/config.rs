@@ -1,7 +1,7 @@
 //! Client configuration: where Halo Cloud is, which practice and device, and
 //! the timing knobs. Everything is validated once, at construction.
 
-use super::error::HaloError;
+use super::error::{ErrorKind, HaloError};
 use super::ids::{DeviceId, SiteId};
 use super::numbers::{optional_whole_number, whole_number};
 use super::retry::RetryPolicy;
@@ -167,11 +167,48 @@ impl Endpoint {
     }
 }
 
+impl Endpoint {
+    /// Adds a hint to a 404 for a request to `path` when `base_url`
+    /// already ends in the path's first segment (`https://host/desktop`
+    /// with the default `/desktop`): the URL then holds `/desktop/desktop/…`,
+    /// which no route matches, and "not found" alone would send the reader
+    /// to check ids. Names the segment only, never the base URL.
+    pub fn explain(&self, path: &str, mut error: HaloError) -> HaloError {
+        let segment = path.split('/').nth(1).unwrap_or_default();
+        let repeated = error.kind == ErrorKind::NotFound
+            && error.status == Some(404)
+            && !segment.is_empty()
+            && self
+                .base_url
+                .rsplit_once('/')
+                .is_some_and(|(_, last)| last.eq_ignore_ascii_case(segment));
+        if repeated {
+            // One text for both doors, pushed rather than formatted: every
+            // byte here is downloaded with the wasm.
+            let message = &mut error.message;
+            message.push_str(" (the URL repeats \"/");
+            message.push_str(segment);
+            message.push_str("\": baseUrl already ends in it; remove it there, or for the device client set pathPrefix: \"\")");
+        }
+        error
+    }
+}
+
+/// Never quotes the URL back: a mistyped one can still hold a password.
 fn validate_base_url(url: &str) -> Result<String, HaloError> {
     let rest = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"));
     let trimmed = url.trim_end_matches('/');
+    let authority = rest.map(|rest| rest.split('/').next().unwrap_or_default());
+    if authority.is_some_and(|authority| authority.contains('@')) {
+        // `fetch` refuses such URLs anyway, quoting them in its error; and
+        // Halo authenticates by header, never by URL.
+        return Err(HaloError::validation(
+            "baseUrl",
+            "baseUrl must not contain a user name or password (user:password@)",
+        ));
+    }
     let valid = match rest {
         Some(rest) => {
             let host = rest.split('/').next().unwrap_or_default();
@@ -189,7 +226,7 @@ fn validate_base_url(url: &str) -> Result<String, HaloError> {
     } else {
         Err(HaloError::validation(
             "baseUrl",
-            format!("baseUrl must be an http(s) URL without a query or fragment, such as http://127.0.0.1:4010; got \"{url}\""),
+            "baseUrl must be an http(s) URL without a query or fragment, such as http://127.0.0.1:4010",
         ))
     }
 }
@@ -279,6 +316,58 @@ mod tests {
                 "{environment:?} {base_url:?} {prefix:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_base_url_with_credentials_is_refused_without_echoing_it() {
+        for url in [
+            "https://user:hunter2-secret@api.example.com",
+            "http://hunter2-secret@127.0.0.1:4010/halo",
+            "https://:hunter2-secret@x",
+        ] {
+            let error = Endpoint::from_parts(None, Some(url), None).unwrap_err();
+            assert_eq!(error.field.as_deref(), Some("baseUrl"), "{url}");
+            assert!(!error.message.contains("hunter2"), "{}", error.message);
+        }
+        // An `@` in the path is no credential.
+        assert!(Endpoint::from_parts(None, Some("https://x/@team"), None).is_ok());
+        // Nor is any other refused base URL echoed.
+        let error = Endpoint::from_parts(None, Some("ftp://hunter2-secret"), None).unwrap_err();
+        assert!(!error.message.contains("hunter2"), "{}", error.message);
+    }
+
+    #[test]
+    fn a_404_hints_at_a_base_url_that_already_ends_in_the_prefix() {
+        let not_found =
+            || HaloError::new(ErrorKind::NotFound, "not found (HTTP 404)").with_status(404);
+        let doubled = Endpoint::from_parts(None, Some("https://host/Desktop/"), None).unwrap();
+        let path = "/desktop/sites/x/queries/immediate";
+        let message = doubled.explain(path, not_found()).message;
+        assert!(
+            message.starts_with("not found (HTTP 404) (the URL repeats \"/desktop\""),
+            "{message}"
+        );
+        assert!(
+            message.contains("pathPrefix") && !message.contains("host"),
+            "{message}"
+        );
+        // The integrator's fixed `/integrator` alike.
+        let integrator = Endpoint::from_parts(None, Some("https://host/integrator"), None).unwrap();
+        let message = integrator.explain("/integrator/sites", not_found()).message;
+        assert!(message.contains("repeats \"/integrator\""), "{message}");
+        // Nothing to say: a well-formed base URL, or another failure.
+        let plain = Endpoint::from_parts(None, Some("https://host/proxy"), None).unwrap();
+        assert_eq!(
+            plain.explain(path, not_found()).message,
+            "not found (HTTP 404)"
+        );
+        let forbidden = HaloError::new(ErrorKind::Forbidden, "no (HTTP 403)").with_status(403);
+        assert_eq!(doubled.explain(path, forbidden).message, "no (HTTP 403)");
+        let bare = Endpoint::from_parts(None, Some("https://host"), Some("")).unwrap();
+        assert_eq!(
+            bare.explain("/sites/x", not_found()).message,
+            "not found (HTTP 404)"
+        );
     }
 
     #[test]

@@ -55,14 +55,31 @@ impl core::fmt::Debug for Body {
 
 /// An HTTP request for the shell to send, minus the auth headers, which
 /// are added per attempt because the token can change between attempts.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct RequestSpec {
     pub method: Method,
     pub url: String,
-    /// The path alone, for events: it names the site, never a secret.
+    /// The path alone, without the query string, for events and error
+    /// messages: it names the site, never a secret. A FHIR search sent
+    /// with GET carries patient details in its query, which only `url` has.
     pub path: String,
     pub body: Option<Body>,
     pub replay: Replay,
+}
+
+/// Like the body, the query string may hold patient details: `Debug`
+/// shows the URL without it.
+impl core::fmt::Debug for RequestSpec {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let (without_query, _) = self.url.split_once('?').unwrap_or((&self.url, ""));
+        f.debug_struct("RequestSpec")
+            .field("method", &self.method)
+            .field("url", &without_query)
+            .field("path", &self.path)
+            .field("body", &self.body)
+            .field("replay", &self.replay)
+            .finish()
+    }
 }
 
 const JSON: &str = "application/json";
@@ -80,14 +97,32 @@ impl DeviceRequests {
         Self { endpoint, site_id }
     }
 
+    /// Where the requests go, to explain a failure (`Endpoint::explain`).
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
     fn spec(&self, method: Method, tail: &str, body: Option<Body>, replay: Replay) -> RequestSpec {
+        self.spec_with_query(method, tail, "", body, replay)
+    }
+
+    /// `query` (form-encoded, possibly empty) goes into `url` alone.
+    fn spec_with_query(
+        &self,
+        method: Method,
+        tail: &str,
+        query: &str,
+        body: Option<Body>,
+        replay: Replay,
+    ) -> RequestSpec {
         let path = format!(
             "{}/sites/{}/{tail}",
             self.endpoint.path_prefix, self.site_id
         );
+        let separator = if query.is_empty() { "" } else { "?" };
         RequestSpec {
             method,
-            url: format!("{}{path}", self.endpoint.base_url),
+            url: format!("{}{path}{separator}{query}", self.endpoint.base_url),
             path,
             body,
             replay,
@@ -240,9 +275,8 @@ impl DeviceRequests {
                 Ok(self.spec(Method::Post, &tail, Some(body), Replay::Idempotent))
             }
             Method::Get => {
-                let separator = if form.is_empty() { "" } else { "?" };
-                let tail = format!("fhir/R4/{resource_type}{separator}{form}");
-                Ok(self.spec(Method::Get, &tail, None, Replay::Idempotent))
+                let tail = format!("fhir/R4/{resource_type}");
+                Ok(self.spec_with_query(Method::Get, &tail, &form, None, Replay::Idempotent))
             }
             Method::Delete => Err(HaloError::validation(
                 "method",
@@ -563,5 +597,18 @@ mod tests {
             .url
             .ends_with("/fhir/R4/Patient?given=John+Paul&birthdate=gt1900-01-01%26x"));
         assert!(get.body.is_none());
+    }
+
+    #[test]
+    fn a_get_search_keeps_its_patient_details_out_of_the_path() {
+        let params = vec![("family".to_owned(), "Smith".to_owned())];
+        let get = requests()
+            .fhir_search("Patient", &params, Method::Get)
+            .unwrap();
+        assert_eq!(get.path, format!("/desktop/sites/{SITE}/fhir/R4/Patient"));
+        assert!(get.url.ends_with("/fhir/R4/Patient?family=Smith"));
+        assert!(!format!("{get:?}").contains("Smith"), "{get:?}");
+        let bare = requests().fhir_search("Patient", &[], Method::Get).unwrap();
+        assert_eq!(bare.url, format!("http://127.0.0.1:4010{}", bare.path));
     }
 }

@@ -8,6 +8,7 @@
 use super::error::{ErrorKind, HaloError, QueryFailure};
 use super::http_date::retry_after_ms;
 use super::json_source::JsonSource;
+use super::retry::MAX_RETRY_AFTER_MS;
 
 /// A number or a name: the flat error body has `"status": 400`, a query
 /// object has `"status": "executionFailed"`.
@@ -384,7 +385,9 @@ pub fn classify_failure(
     .with_status(status);
     // RFC 9110 gives Retry-After to 429 and 503 alike.
     if status == 429 || status == 503 {
-        error.retry_after_ms = retry_after.and_then(|h| retry_after_ms(h, wall_now_ms));
+        error.retry_after_ms = retry_after
+            .and_then(|h| retry_after_ms(h, wall_now_ms))
+            .map(|ms| ms.min(MAX_RETRY_AFTER_MS));
     }
     error
 }
@@ -545,6 +548,17 @@ mod tests {
             classify_failure(500, Some("2"), None, 0.0).retry_after_ms,
             None
         );
+    }
+
+    #[test]
+    fn retry_after_is_reported_up_to_an_hour() {
+        let reported = |header| classify_failure(429, Some(header), None, 0.0).retry_after_ms;
+        assert_eq!(reported("3600"), Some(MAX_RETRY_AFTER_MS));
+        assert_eq!(reported("86400"), Some(MAX_RETRY_AFTER_MS));
+        assert_eq!(reported("99999999999999999999"), Some(MAX_RETRY_AFTER_MS));
+        let far = "Fri, 31 Dec 9999 23:59:59 GMT";
+        let error = classify_failure(503, Some(far), None, 0.0);
+        assert_eq!(error.retry_after_ms, Some(MAX_RETRY_AFTER_MS));
     }
 
     #[test]

@@ -12,6 +12,11 @@ pub enum Replay {
     CreatesQuery,
 }
 
+/// The longest `retryAfterMs` an error reports: an hour. A server (or a
+/// proxy) may send any `Retry-After`, even one that overflows; an app that
+/// schedules its next try from it must not be told to wait for ever.
+pub const MAX_RETRY_AFTER_MS: u64 = 3_600_000;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Retries after the first attempt (401 renewals are counted apart).

@@ -18,6 +18,25 @@ impl Secret {
     }
 }
 
+/// Overwrites the value before its memory is freed, so a later reader of
+/// wasm memory (a heap dump, a bug that reads freed memory) cannot find
+/// it. Replacing a secret drops the old one, which wipes it too.
+impl Drop for Secret {
+    fn drop(&mut self) {
+        wipe(core::mem::take(&mut self.0).into_bytes());
+    }
+}
+
+/// Zeroes every byte `bytes` owns, its spare capacity included, without
+/// `unsafe`. `black_box` keeps the optimiser from dropping the writes as
+/// dead stores to memory about to be freed.
+fn wipe(mut bytes: Vec<u8>) -> Vec<u8> {
+    let capacity = bytes.capacity();
+    bytes.clear();
+    bytes.resize(capacity, 0);
+    core::hint::black_box(bytes)
+}
+
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Secret(<redacted>)")
@@ -63,6 +82,17 @@ mod tests {
         let shown = format!("{secret:?} {:?}", Some(secret.clone()));
         assert!(!shown.contains("secret-token"), "{shown}");
         assert_eq!(secret.expose(), "eyJhbGciOi.secret-token");
+    }
+
+    #[test]
+    fn wiping_zeroes_every_byte_the_value_owned() {
+        let mut bytes = b"eyJhbGciOi.secret-token".to_vec();
+        bytes.reserve(40);
+        let capacity = bytes.capacity();
+        let wiped = wipe(bytes);
+        assert_eq!(wiped.capacity(), capacity, "wiped in place, not copied");
+        assert_eq!(wiped.len(), capacity);
+        assert!(wiped.iter().all(|b| *b == 0));
     }
 
     #[test]

@@ -78,9 +78,11 @@ impl Shared {
         spec: RequestSpec,
         limits: &Limits,
     ) -> Result<super::transport::HttpResponse, Failure> {
+        let path = spec.path.clone();
         self.transport
             .execute(&self.credentials, spec, limits)
             .await
+            .map_err(|failure| failure.explained(self.requests.endpoint(), &path))
     }
 }
 

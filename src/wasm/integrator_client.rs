@@ -147,10 +147,12 @@ impl Shared {
             signal,
             timeout_ms: call_timeout(options.timeout_ms)?.map(|ms| ms as f64),
         };
+        let path = spec.path.clone();
         Ok(self
             .transport
             .execute(&self.credentials, spec, &limits)
-            .await?
+            .await
+            .map_err(|failure| failure.explained(&self.requests.endpoint, &path))?
             .body)
     }
 

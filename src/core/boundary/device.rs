@@ -13,7 +13,12 @@ use ts_rs::TS;
 ///
 /// @example
 /// async function getToken({ siteId, deviceId }: TokenRequest): Promise<IssuedToken> {
-///   const response = await fetch("/api/halo-token", { method: "POST", body: JSON.stringify({ siteId, deviceId }) });
+///   const response = await fetch("/api/halo-token", {
+///     method: "POST",
+///     headers: { "Content-Type": "application/json" },
+///     body: JSON.stringify({ siteId, deviceId }), // never in the URL
+///   });
+///   if (!response.ok) throw new Error(`token service answered HTTP ${response.status}`);
 ///   return response.json(); // { accessToken, expiresIn }
 /// }
 #[derive(TS)]
@@ -32,7 +37,7 @@ pub struct TokenRequest {
 ///   baseUrl: "http://127.0.0.1:4010", // the simulator; or environment: "stage"
 ///   siteId: "3f2504e0-4f89-41d3-9a0c-0305e82c3301",
 ///   deviceId: generateDeviceId(),
-///   getToken: async ({ siteId, deviceId }) => (await fetch(`/api/halo-token?site=${siteId}&device=${deviceId}`)).json(),
+///   getToken, // POSTs { siteId, deviceId } to your cloud, as in TokenRequest's example
 ///   maxRetries: 2,
 /// };
 /// const client = new HaloDeviceClient(options);

@@ -110,4 +110,15 @@ mod tests {
         assert_eq!(error.field.as_deref(), Some("subscriptionKey"));
         assert!(!error.message.contains(spaced));
     }
+
+    #[test]
+    fn a_base_url_with_credentials_is_refused_without_echoing_it() {
+        let input = IntegratorOptionsInput {
+            base_url: Some("https://integrator:pa55word@api.example.com".into()),
+            ..IntegratorOptionsInput::default()
+        };
+        let error = IntegratorConfig::from_input(input, Secret::new(KEY)).unwrap_err();
+        assert_eq!(error.field.as_deref(), Some("baseUrl"));
+        assert!(!error.message.contains("pa55word"), "{}", error.message);
+    }
 }
