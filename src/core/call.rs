@@ -5,18 +5,24 @@ use super::error::{ErrorKind, HaloError};
 use super::retry::Replay;
 use super::retry::RetryPolicy;
 
+/// What the shell does after a failed attempt, as [`Call::on_failure`] decides.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Next {
     /// Wait, then send the request again.
     Retry {
+        /// Milliseconds to wait: the server's `Retry-After`, or a jittered backoff.
         delay_ms: u64,
     },
     /// Report the token of the failed attempt as rejected, get a token
     /// (the current one, if another call already renewed it), send again.
     RenewToken,
+    /// Give up and reject the call with this error: not retryable, retries
+    /// spent, the deadline too near, or a 401 again after the renewal.
     Fail(HaloError),
 }
 
+/// One API call's retry state across its attempts: retries spent, whether
+/// its one 401 renewal is used, and its deadline.
 #[derive(Clone, Debug)]
 pub struct Call {
     replay: Replay,
@@ -30,6 +36,8 @@ pub struct Call {
 }
 
 impl Call {
+    /// `replay` says whether a resend could run SQL twice; `deadline_ms` is
+    /// monotonic ms; `renewable` is false under a subscription key.
     pub fn new(
         replay: Replay,
         policy: RetryPolicy,
@@ -46,6 +54,8 @@ impl Call {
         }
     }
 
+    /// Retries made so far after the first attempt; the resend after a 401
+    /// renewal is not counted against `maxRetries`.
     pub fn retries(&self) -> u32 {
         self.retries
     }

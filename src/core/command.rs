@@ -326,6 +326,8 @@ impl ParameterInput {
     }
 }
 
+/// Refuses more than [`MAX_PARAMETERS`] (2,100, SQL Server's own limit per
+/// request) before any parameter is read, so a huge array costs nothing.
 pub fn check_parameter_count(count: usize) -> Result<(), HaloError> {
     at_most("command.parameters", count, MAX_PARAMETERS, "parameters")
 }

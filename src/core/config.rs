@@ -8,11 +8,15 @@ use super::retry::RetryPolicy;
 use super::token::TokenPolicy;
 use serde::Deserialize;
 
+/// Halo Cloud's production host, for `environment: "production"`.
 pub const PRODUCTION_BASE_URL: &str = "https://api.haloconnect.io";
+/// Halo Cloud's stage (test) host, for `environment: "stage"`; production keys get 401 there.
 pub const STAGE_BASE_URL: &str = "https://api.stage.haloconnect.io";
 /// The Desktop API (v26.x) prefix; the older Device API's prefix is undocumented.
 pub const DEFAULT_PATH_PREFIX: &str = "/desktop";
+/// One HTTP attempt's default timeout: just over Halo's 60 s immediate-query limit.
 pub const DEFAULT_ATTEMPT_TIMEOUT_MS: u64 = 65_000;
+/// How long the integrator's `getToken` may take by default before the renewal fails.
 pub const DEFAULT_TOKEN_TIMEOUT_MS: u64 = 30_000;
 /// A day: the longest a call's `timeoutMs` or the renewal margin may be.
 pub const MAX_CALL_TIMEOUT_MS: u64 = 86_400_000;
@@ -49,6 +53,7 @@ pub struct ClientOptionsInput {
     pub max_retries: Option<f64>,
 }
 
+/// Where requests go: `{baseUrl}{pathPrefix}/sites/{siteId}/…`, both parts validated.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Endpoint {
     /// Scheme, host and optional port, without a trailing slash.
@@ -57,18 +62,28 @@ pub struct Endpoint {
     pub path_prefix: String,
 }
 
+/// The device client's options once validated; no field can be out of range.
 #[derive(Clone, Debug)]
 pub struct ClientConfig {
+    /// Host and path prefix every request is built on.
     pub endpoint: Endpoint,
+    /// The practice database's Halo GUID, the `{siteId}` in every path.
     pub site_id: SiteId,
+    /// Sent as the `DeviceId` header; must be the id the token was issued for.
     pub device_id: DeviceId,
+    /// One HTTP attempt's limit in ms (1 ms to 10 min); retries each get their own.
     pub attempt_timeout_ms: u64,
+    /// How long one `getToken` call may take, in ms (1 ms to 10 min).
     pub token_timeout_ms: u64,
+    /// Which failures are retried, how often, and how long apart.
     pub retry: RetryPolicy,
+    /// When the device token is renewed, and the backoff after `getToken` fails.
     pub token: TokenPolicy,
 }
 
 impl ClientConfig {
+    /// Validates the options as JavaScript gave them; the first bad one is
+    /// a validation error naming its field.
     pub fn from_input(input: ClientOptionsInput) -> Result<Self, HaloError> {
         let endpoint = Endpoint::from_parts(
             input.environment.as_deref(),
@@ -131,6 +146,8 @@ pub fn call_timeout(value: Option<f64>) -> Result<Option<u64>, HaloError> {
 }
 
 impl Endpoint {
+    /// Exactly one of `environment` and `baseUrl`; refuses any other
+    /// environment name, and a prefix left out means `/desktop`.
     pub fn from_parts(
         environment: Option<&str>,
         base_url: Option<&str>,

@@ -24,57 +24,83 @@ pub enum StatusField {
 /// `{status, statusText, message}` (the OpenAPI envelope).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ErrorEnvelope {
+    /// The HTTP status as the expired-token body spells it (`401`).
     pub status_code: Option<f64>,
+    /// The HTTP status the OpenAPI envelope repeats.
     pub status: Option<f64>,
+    /// The status's reason phrase, e.g. `Unauthorized`.
     pub status_text: Option<String>,
+    /// Halo's explanation, e.g. `Invalid token` or `Subscription Key Invalid`.
     pub message: Option<String>,
 }
 
 #[cfg_attr(test, derive(ts_rs::TS), ts(rename_all = "camelCase", optional_fields))]
+/// Why a query failed at the practice, as its `errorDetails` says.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ErrorDetails {
+    /// Where it failed: `mssql` or `fbsql` (the SQL, on SQL Server or Firebird), `http` (the transfer), `haloLink` (Halo Link itself).
     pub error_type: Option<String>,
+    /// That source's code: a SQL error number (e.g. 2812), or an HTTP status (413 for an oversized result).
     pub error_code: Option<f64>,
+    /// That source's own message, e.g. SQL Server's.
     pub error_message: Option<String>,
 }
 
+/// The first `issue` of a FHIR `OperationOutcome`, the FHIR API's error body.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OutcomeIssue {
+    /// `fatal`, `error`, `warning` or `information`; Halo sends `fatal`.
     pub severity: Option<String>,
+    /// The FHIR issue type; Halo sends `exception`.
     pub code: Option<String>,
+    /// Free text for a developer; the message shown when present.
     pub diagnostics: Option<String>,
+    /// The coded details; its text is shown when `diagnostics` is absent.
     pub details: Option<OutcomeDetails>,
 }
 
+/// An issue's `details` CodeableConcept; only its text is read.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OutcomeDetails {
+    /// The human-readable form of the issue's code.
     pub text: Option<String>,
 }
 
 /// Every field any documented error body may carry.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ErrorBody {
+    /// The wrapped envelope, `{"error":{…}}`.
     pub error: Option<ErrorEnvelope>,
+    /// An HTTP status (flat envelope) or a query status (failed query object).
     pub status: Option<StatusField>,
+    /// The flat envelope's reason phrase, e.g. `Bad Request`.
     pub status_text: Option<String>,
+    /// The flat envelope's explanation, e.g. `Halo GUID must be provided.`
     pub message: Option<String>,
     /// A query object that failed at the practice.
     pub error_details: Option<ErrorDetails>,
     /// Deprecated top-level twins of `errorDetails`.
     pub error_code: Option<f64>,
+    /// Deprecated twin of `errorDetails.errorMessage`, still read as a fallback.
     pub error_message: Option<String>,
     /// FHIR `OperationOutcome`.
     pub resource_type: Option<String>,
+    /// The outcome's issues; only the first is read.
     pub issue: Option<Vec<OutcomeIssue>>,
 }
 
 /// The fields of a query object that decide what happened to it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryStatus {
+    /// The query's uuid, used to poll it and fetch its result pages.
     pub id: Option<String>,
+    /// Its lifecycle state, e.g. `queued`, `successful`, `executionFailed`.
     pub status: Option<String>,
+    /// Why it failed, when it did.
     pub error_details: Option<ErrorDetails>,
+    /// Deprecated twin of `errorDetails.errorCode`.
     pub error_code: Option<f64>,
+    /// Deprecated twin of `errorDetails.errorMessage`.
     pub error_message: Option<String>,
 }
 
@@ -151,11 +177,14 @@ pub const FAILED_QUERY_STATES: [&str; 6] = [
     "initialisationFailedSiteUnreachable",
 ];
 
+/// Where a query stands: still running, done, or failed for good.
 #[derive(Clone, Debug, PartialEq)]
 pub enum QueryState {
     /// Not finished yet: `initialising`, `queued`, `executing`, `uploading`.
     Pending,
+    /// `successful`: its result (or result pages) can be read.
     Succeeded,
+    /// A failed terminal state (see [`FAILED_QUERY_STATES`]), or no status at all.
     Failed(HaloError),
 }
 
@@ -327,6 +356,9 @@ pub fn redirect_refused(status: Option<u16>) -> HaloError {
     }
 }
 
+/// The error for a non-2xx answer: its kind from the status, Halo's own
+/// message (sanitised) or a hint, and for 429/503 the `Retry-After`, capped.
+/// Redirects are refused; a failed query object becomes a query failure.
 pub fn classify_failure(
     status: u16,
     retry_after: Option<&str>,

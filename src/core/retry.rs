@@ -17,11 +17,14 @@ pub enum Replay {
 /// schedules its next try from it must not be told to wait for ever.
 pub const MAX_RETRY_AFTER_MS: u64 = 3_600_000;
 
+/// How many times, and how far apart, a retryable failure is tried again.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Retries after the first attempt (401 renewals are counted apart).
     pub max_retries: u32,
+    /// The first backoff's ceiling (default 250 ms); it doubles each retry.
     pub base_delay_ms: u64,
+    /// No backoff's ceiling goes above this (default 10 s).
     pub max_delay_ms: u64,
     /// A `Retry-After` longer than this is not waited out: the call fails
     /// with the rate-limit error and its `retryAfterMs`, and the app decides.

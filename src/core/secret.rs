@@ -8,6 +8,7 @@ use core::fmt;
 pub struct Secret(String);
 
 impl Secret {
+    /// Takes ownership of the value; from here on only `expose` reveals it.
     pub fn new(value: impl Into<String>) -> Self {
         Self(value.into())
     }

@@ -19,7 +19,9 @@ use super::header_value::is_plain_header_value;
 use super::secret::Secret;
 use serde::Deserialize;
 
+/// The shell's handle for one call waiting on a token; each `acquire` gets a fresh one.
 pub type WaiterId = u64;
+/// Which `getToken` call a result belongs to: a result for a renewal no longer in flight is ignored.
 pub type RenewalId = u64;
 
 /// Proactive renewal starts this long before expiry, at most.
@@ -28,11 +30,14 @@ pub const MAX_RENEW_MARGIN_MS: f64 = 300_000.0;
 /// request's own transit time: min(10 s, lifetime / 20).
 const MAX_EXPIRY_LEEWAY_MS: f64 = 10_000.0;
 
+/// When a device token is renewed, and how long a failing `getToken` is left alone.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TokenPolicy {
     /// `None`: min(300 s, lifetime / 10).
     pub renew_margin_ms: Option<u64>,
+    /// The wait after the first failed renewal (default 250 ms); it doubles per failure in a row.
     pub failure_backoff_base_ms: u64,
+    /// The longest wait between failed renewals (default 30 s).
     pub failure_backoff_max_ms: u64,
 }
 
@@ -76,6 +81,7 @@ pub const MAX_TOKEN_LIFETIME_S: f64 = 365.0 * 24.0 * 3600.0;
 #[derive(Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct IssuedTokenInput {
+    /// The device token, sent as `Authorization: Bearer …`; visible ASCII only.
     #[cfg_attr(test, ts(as = "String"))]
     pub access_token: Option<String>,
     /// Seconds, as in the token endpoint's `expires_in`.
@@ -83,13 +89,18 @@ pub struct IssuedTokenInput {
     pub expires_in: Option<f64>,
 }
 
+/// A token `getToken` supplied, checked: non-empty, sendable as a header, a sane lifetime.
 #[derive(Clone, Debug)]
 pub struct IssuedToken {
+    /// The device token itself.
     pub token: Secret,
+    /// Its lifetime from receipt, in seconds: above 0, at most a year.
     pub expires_in_s: f64,
 }
 
 impl IssuedTokenInput {
+    /// Refuses, as an auth error, a missing or empty token, one with characters
+    /// a header cannot carry, and an `expiresIn` that is not 0 < s ≤ a year.
     pub fn validate(self) -> Result<IssuedToken, HaloError> {
         let token = self.access_token.filter(|t| !t.is_empty()).ok_or_else(|| {
             HaloError::new(
@@ -118,32 +129,45 @@ impl IssuedTokenInput {
     }
 }
 
+/// A token handed to a call, with the generation a 401 must report back.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Grant {
+    /// The device token to send.
     pub token: Secret,
     /// Which token this is: a 401 for an older generation needs no renewal.
     pub generation: u64,
 }
 
+/// What the engine asks the shell to do: start `getToken`, or settle a waiter.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Action {
     /// Call `getToken` after `delay_ms`, then report with `renewal`'s id.
     StartRenewal {
+        /// The id to report the result with.
         renewal: RenewalId,
+        /// Ms to wait first: the backoff left after failed renewals, else 0.
         delay_ms: u64,
     },
+    /// Give this waiting call the renewed token.
     Grant {
+        /// The call to settle.
         waiter: WaiterId,
+        /// The token it gets.
         grant: Grant,
     },
+    /// Reject this waiting call: the renewal it waited on failed.
     Fail {
+        /// The call to settle.
         waiter: WaiterId,
+        /// Why `getToken` failed.
         error: HaloError,
     },
 }
 
+/// What `acquire` gives a call: a token now, or a place in the queue.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Acquired {
+    /// A token to send now (a background renewal may start alongside).
     Ready(Grant),
     /// The waiter will be settled by a later `Grant` or `Fail` action.
     Queued,
@@ -170,6 +194,7 @@ struct Current {
 #[cfg_attr(test, derive(ts_rs::TS), ts(rename_all = "camelCase"))]
 #[derive(Clone, Debug, PartialEq)]
 pub struct TokenInfo {
+    /// Whether a token is held that may still be sent: not rejected by Halo, not in its last seconds.
     pub has_token: bool,
     /// A wall-clock estimate of when the current token expires.
     // Ms since the Unix epoch here; the shell hands JavaScript a `Date`.
@@ -179,6 +204,8 @@ pub struct TokenInfo {
     pub renewals: u64,
 }
 
+/// The one owner of the device token: renews it, hands it out, and settles
+/// every call that waits for it.
 #[derive(Clone, Debug)]
 pub struct TokenEngine {
     policy: TokenPolicy,
@@ -195,6 +222,7 @@ pub struct TokenEngine {
 }
 
 impl TokenEngine {
+    /// Starts with no token; the first `acquire` starts the first renewal.
     pub fn new(policy: TokenPolicy) -> Self {
         Self {
             policy,
@@ -365,6 +393,8 @@ impl TokenEngine {
         self.waiters.retain(|w| *w != waiter);
     }
 
+    /// The token's state for `tokenInfo()`: expiry turned from the monotonic
+    /// clock (`now_ms`) to the wall clock (`wall_now_ms`).
     pub fn info(&self, now_ms: f64, wall_now_ms: f64) -> TokenInfo {
         let usable = self.usable(now_ms);
         TokenInfo {

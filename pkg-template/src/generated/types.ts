@@ -144,6 +144,7 @@ export interface TokenRequest {
  * const issued: IssuedToken = { accessToken, expiresIn }; // send this back to the device
  */
 export interface IssuedToken {
+  /** The device token, sent as `Authorization: Bearer …`; visible ASCII only. */
   accessToken: string;
   /** Seconds, as in the token endpoint's `expires_in`. */
   expiresIn: number;
@@ -472,8 +473,11 @@ export interface HaloQuery {
     parameters?: Array<ReturnedParameter> | null;
   };
   errorDetails?: {
+    /** Where it failed: `mssql` or `fbsql` (the SQL, on SQL Server or Firebird), `http` (the transfer), `haloLink` (Halo Link itself). */
     errorType?: string;
+    /** That source's code: a SQL error number (e.g. 2812), or an HTTP status (413 for an oversized result). */
     errorCode?: number;
+    /** That source's own message, e.g. SQL Server's. */
     errorMessage?: string;
   };
 }
@@ -533,8 +537,11 @@ export interface RegisteredQuery {
   /** A hash of the last good result; results upload only when it changes. */
   lastHash?: string | null;
   lastErrorDetails?: {
+    /** Where it failed: `mssql` or `fbsql` (the SQL, on SQL Server or Firebird), `http` (the transfer), `haloLink` (Halo Link itself). */
     errorType?: string;
+    /** That source's code: a SQL error number (e.g. 2812), or an HTTP status (413 for an oversized result). */
     errorCode?: number;
+    /** That source's own message, e.g. SQL Server's. */
     errorMessage?: string;
   } | null;
   metrics?: {
@@ -593,6 +600,7 @@ export interface QueryResult<R extends object = Row> {
  * if (hasToken) console.log(`token #${renewals} expires about ${expiresAt?.toISOString()}`);
  */
 export interface TokenInfo {
+  /** Whether a token is held that may still be sent: not rejected by Halo, not in its last seconds. */
   hasToken: boolean;
   /** A wall-clock estimate of when the current token expires. */
   expiresAt: Date | null;
