@@ -4,7 +4,7 @@
 //! server would take, and fail it up front with the field named. Sizes of
 //! text that goes on the wire are UTF-8 bytes; names are characters.
 
-use super::error::HaloError;
+use super::error::{ErrorKind, HaloError};
 
 /// SQL text: far above any hand-written statement, an eighth of the whole.
 pub const MAX_SQL_TEXT_BYTES: usize = 1 << 20;
@@ -40,6 +40,25 @@ pub fn at_most(field: &str, size: usize, max: usize, unit: &str) -> Result<(), H
     }
 }
 
+/// The largest response body read: an immediate result (8 MB of rows) in
+/// base64 is under 11 MB, a result page less; four times that leaves room
+/// and still stops a runaway or hostile server long before memory does.
+pub const MAX_RESPONSE_BYTES: u64 = 48 << 20;
+
+/// Refuses a response whose size (as declared by `Content-Length`, or as
+/// read: a JS string of `n` UTF-16 units holds at least `n` UTF-8 bytes)
+/// is over [`MAX_RESPONSE_BYTES`]; `status` is the answer's.
+pub fn response_within_limit(bytes: u64, status: u16) -> Result<(), HaloError> {
+    if bytes <= MAX_RESPONSE_BYTES {
+        return Ok(());
+    }
+    let message = format!(
+        "the response body is larger than the {} MiB this client reads",
+        MAX_RESPONSE_BYTES >> 20
+    );
+    Err(HaloError::new(ErrorKind::Protocol, message).with_status(status))
+}
+
 /// Refuses a text longer than `max` characters (counting stops past `max`).
 pub fn at_most_chars(field: &str, text: &str, max: usize) -> Result<(), HaloError> {
     at_most(field, text.chars().take(max + 1).count(), max, "characters")
@@ -48,6 +67,14 @@ pub fn at_most_chars(field: &str, text: &str, max: usize) -> Result<(), HaloErro
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn responses_over_the_limit_are_protocol_errors() {
+        assert!(response_within_limit(MAX_RESPONSE_BYTES, 200).is_ok());
+        let error = response_within_limit(MAX_RESPONSE_BYTES + 1, 200).unwrap_err();
+        assert_eq!(error.kind, ErrorKind::Protocol);
+        assert_eq!(error.status, Some(200));
+    }
 
     #[test]
     fn sizes_over_the_limit_name_the_field() {

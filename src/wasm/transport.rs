@@ -13,6 +13,7 @@ use super::host::{
 use super::js_error::Failure;
 use crate::core::error::{ErrorKind, HaloError};
 use crate::core::headers::{ACCEPT, CONTENT_TYPE};
+use crate::core::limits::response_within_limit;
 use crate::core::requests::RequestSpec;
 use crate::core::responses::redirect_refused;
 use js_sys::{Function, JsString, Reflect};
@@ -101,8 +102,8 @@ fn field(object: &JsValue, key: &str) -> Result<JsValue, AttemptError> {
         .map_err(|cause| not_a_response(&format!("reading {key} threw"), Some(cause)))
 }
 
-/// `Retry-After`, through the response's own `headers.get`.
-fn retry_after(response: &JsValue) -> Result<Option<String>, AttemptError> {
+/// A response header, through the response's own `headers.get`.
+fn header(response: &JsValue, name: &str) -> Result<Option<String>, AttemptError> {
     let headers = field(response, "headers")?;
     let get = if headers.is_object() {
         field(&headers, "get")?.dyn_into::<Function>().ok()
@@ -111,7 +112,7 @@ fn retry_after(response: &JsValue) -> Result<Option<String>, AttemptError> {
     };
     let get = get.ok_or_else(|| not_a_response("headers.get is not a function", None))?;
     let value = get
-        .call1(&headers, &JsValue::from_str("Retry-After"))
+        .call1(&headers, &JsValue::from_str(name))
         .map_err(|cause| not_a_response("headers.get threw", Some(cause)))?;
     if value.is_null() || value.is_undefined() {
         return Ok(None);
@@ -120,6 +121,13 @@ fn retry_after(response: &JsValue) -> Result<Option<String>, AttemptError> {
         .as_string()
         .map(Some)
         .ok_or_else(|| not_a_response("headers.get returned something other than a string", None))
+}
+
+/// A body its `Content-Length` says is too large is refused unread.
+fn declared_size_within_limit(response: &JsValue, status: u16) -> Result<(), AttemptError> {
+    let declared = header(response, "Content-Length")?.and_then(|v| v.trim().parse::<u64>().ok());
+    response_within_limit(declared.unwrap_or(0), status)
+        .map_err(|error| AttemptError::Failed(error, None))
 }
 
 /// What the response says before its body is read: a redirect ends the
@@ -137,7 +145,7 @@ fn head(response: &JsValue) -> Result<(u16, Option<String>), AttemptError> {
         .as_f64()
         .filter(|status| status.fract() == 0.0 && (100.0..600.0).contains(status))
         .ok_or_else(|| not_a_response("its status is not an HTTP status", None))?;
-    Ok((status as u16, retry_after(response)?))
+    Ok((status as u16, header(response, "Retry-After")?))
 }
 
 /// The promise of the body's text, from the response's own `text()`.
@@ -270,9 +278,13 @@ pub(super) async fn send(
             retry_after,
         });
     }
+    declared_size_within_limit(&response, status).inspect_err(|_| attempt.controller.abort())?;
     let text = until_aborted(start_reading(&response)?, signal)
         .await
         .map_err(|interruption| attempt.interrupted(interruption))?;
+    let units = text.dyn_ref::<JsString>().map_or(0, JsString::length);
+    response_within_limit(u64::from(units), status)
+        .map_err(|error| AttemptError::Failed(error, None))?;
     Ok(HttpResponse {
         status,
         body: parse_body(text, status)?,
