@@ -17,6 +17,7 @@ pub mod json_writer;
 pub mod limits;
 pub mod numbers;
 pub mod operations;
+pub mod origin;
 pub mod polling;
 pub mod requests;
 pub mod responses;

@@ -14,6 +14,7 @@ use super::js_error::Failure;
 use crate::core::error::{ErrorKind, HaloError};
 use crate::core::headers::{ACCEPT, CONTENT_TYPE};
 use crate::core::limits::response_within_limit;
+use crate::core::origin::origin;
 use crate::core::requests::RequestSpec;
 use crate::core::responses::redirect_refused;
 use js_sys::{Function, JsString, Reflect};
@@ -211,7 +212,8 @@ impl Attempt<'_> {
             return failed(ErrorKind::Timeout, &message, None);
         }
         let message = format!(
-            "the request could not be completed {what}: network error, refused connection or CORS"
+            "could not reach {} {what}: network error, refused connection or CORS",
+            origin(&self.spec.url)
         );
         failed(ErrorKind::Network, &message, Some(cause))
     }
