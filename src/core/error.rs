@@ -346,6 +346,9 @@ pub struct HaloError {
     pub query: Option<Box<QueryFailure>>,
     /// For webhook errors: which check failed.
     pub reason: Option<WebhookRejection>,
+    /// Overrides the kind's retryable default for this one error: a token
+    /// service that could not be reached may answer next time.
+    pub retryable_override: Option<bool>,
 }
 
 impl HaloError {
@@ -359,6 +362,7 @@ impl HaloError {
             retry_after_ms: None,
             query: None,
             reason: None,
+            retryable_override: None,
         }
     }
 
@@ -377,7 +381,7 @@ impl HaloError {
 
     /// Whether the same call, made again later, may succeed.
     pub fn retryable(&self) -> bool {
-        self.kind.retryable()
+        self.retryable_override.unwrap_or(self.kind.retryable())
     }
 }
 

@@ -408,9 +408,47 @@ impl TokenEngine {
     }
 }
 
+/// The error of a `getToken` that threw or rejected: `how` it failed, and
+/// the thrown error's own message (cleaned like server text; the shell
+/// scrubs secrets from it), so the app sees why. A failure to reach the
+/// token service (`network`: the host's `TypeError` from `fetch`) may pass,
+/// so that error is retryable; the rest are not.
+pub fn get_token_failed(how: &str, thrown: Option<&str>, network: bool) -> HaloError {
+    let said = thrown
+        .map(super::responses::server_text)
+        .filter(|text| !text.is_empty())
+        .map(|text| format!(": {text}"))
+        .unwrap_or_default();
+    let mut error = HaloError::new(
+        ErrorKind::Auth,
+        format!("could not get a device token: {how}{said}"),
+    );
+    if network {
+        error.retryable_override = Some(true);
+    }
+    error
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failed_get_token_says_why_and_is_retryable_only_when_unreachable() {
+        let error = get_token_failed("getToken rejected", Some("broker said 503\r\nx"), false);
+        assert_eq!(error.kind, ErrorKind::Auth);
+        assert_eq!(
+            error.message,
+            "could not get a device token: getToken rejected: broker said 503 x"
+        );
+        assert!(!error.retryable());
+        assert!(get_token_failed("getToken rejected", Some("fetch failed"), true).retryable());
+        let silent = get_token_failed("getToken threw", None, false);
+        assert_eq!(
+            silent.message,
+            "could not get a device token: getToken threw"
+        );
+    }
 
     fn issued(token: &str, expires_in_s: f64) -> IssuedToken {
         IssuedToken {

@@ -10,12 +10,13 @@ use super::host::{
 use super::js_error::Failure;
 use crate::core::error::{ErrorKind, HaloError};
 use crate::core::token::{
-    Acquired, Action, Grant, RenewalId, TokenEngine, TokenInfo, TokenPolicy, WaiterId,
+    get_token_failed, Acquired, Action, Grant, RenewalId, TokenEngine, TokenInfo, TokenPolicy,
+    WaiterId,
 };
 use js_sys::{Function, Object, Reflect};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 type Outcome = Result<Grant, (HaloError, Option<JsValue>)>;
 
@@ -175,14 +176,12 @@ impl TokenDriver {
     async fn call_get_token(
         &self,
     ) -> Result<crate::core::token::IssuedToken, (HaloError, Option<JsValue>)> {
-        let failed = |message: &str, cause: Option<JsValue>| {
-            (
-                HaloError::new(
-                    ErrorKind::Auth,
-                    format!("could not get a device token: {message}"),
-                ),
-                cause,
-            )
+        let failed = |how: &str, cause: Option<JsValue>| {
+            let thrown = cause.as_ref().and_then(thrown_message);
+            let network = cause
+                .as_ref()
+                .is_some_and(|c| c.is_instance_of::<js_sys::TypeError>());
+            (get_token_failed(how, thrown.as_deref(), network), cause)
         };
         let returned = self
             .get_token
@@ -206,4 +205,15 @@ impl TokenDriver {
             .validate()
             .map_err(|error| (error, None))
     }
+}
+
+/// The `message` of what `getToken` threw, when it is an `Error`; reading it
+/// may run a hostile getter, so a throw reads as no message.
+fn thrown_message(cause: &JsValue) -> Option<String> {
+    if !cause.is_instance_of::<js_sys::Error>() {
+        return None;
+    }
+    js_sys::Reflect::get(cause, &JsValue::from_str("message"))
+        .ok()?
+        .as_string()
 }
