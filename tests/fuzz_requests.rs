@@ -15,9 +15,7 @@ use halo_device::core::ids::{is_uuid, DeviceId, QueryId, SiteId};
 use halo_device::core::integrator::pms::{PmsId, PmsName};
 use halo_device::core::integrator::requests::{GrantType, IntegratorRequests};
 use halo_device::core::numbers::whole_number;
-use halo_device::core::requests::{
-    DeviceRequests, Method, QueryOptions, Registration, RequestSpec,
-};
+use halo_device::core::requests::{Method, QueryOptions, Registration, RequestSpec, SiteRequests};
 use percent_encoding::percent_decode_str;
 use proptest::prelude::*;
 use support::{secret_value, text, text_or, uuid, uuid_like};
@@ -39,11 +37,11 @@ fn endpoint() -> impl Strategy<Value = Endpoint> {
 }
 
 /// A builder that takes a query id, and nothing else.
-type QueryIdCall = fn(&DeviceRequests, &str) -> Result<RequestSpec, HaloError>;
+type QueryIdCall = fn(&SiteRequests, &str) -> Result<RequestSpec, HaloError>;
 
-fn device_requests() -> impl Strategy<Value = DeviceRequests> {
+fn device_requests() -> impl Strategy<Value = SiteRequests> {
     (endpoint(), uuid())
-        .prop_map(|(endpoint, site)| DeviceRequests::new(endpoint, SiteId::parse(&site).unwrap()))
+        .prop_map(|(endpoint, site)| SiteRequests::device(endpoint, SiteId::parse(&site).unwrap()))
 }
 
 /// Numbers as JavaScript hands them over: whole, fractional, negative,
@@ -253,10 +251,10 @@ proptest! {
         page in js_number(),
     ) {
         let id_calls: [(QueryIdCall, usize); 4] = [
-            (DeviceRequests::get_query, 2),
-            (DeviceRequests::get_registered_query, 3),
-            (DeviceRequests::cancel_registered_query, 3),
-            (DeviceRequests::registered_query_result, 4),
+            (SiteRequests::get_query, 2),
+            (SiteRequests::get_registered_query, 3),
+            (SiteRequests::cancel_registered_query, 3),
+            (SiteRequests::registered_query_result, 4),
         ];
         for (call, segments) in id_calls {
             match call(&requests, &query_id) {

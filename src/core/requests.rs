@@ -1,8 +1,10 @@
-//! One function per Device API endpoint: a validated call in, a request
-//! description out. Nothing here performs I/O.
+//! One function per site endpoint: a validated call in, a request
+//! description out, through either door (see `door.rs`). Nothing here
+//! performs I/O.
 
 use super::command::SqlCommand;
 use super::config::Endpoint;
+use super::door::{Door, INTEGRATOR_PATH_PREFIX};
 use super::encoding::form_encode;
 use super::error::HaloError;
 use super::ids::{QueryId, SiteId};
@@ -68,16 +70,43 @@ pub struct RequestSpec {
 const JSON: &str = "application/json";
 pub(crate) const FORM: &str = "application/x-www-form-urlencoded";
 
-/// Builds the Device API requests of one client.
+/// Builds the requests for one site through one door. The door only
+/// chooses the prefix (here) and the credentials (the shell's); every
+/// builder below serves both.
 #[derive(Clone, Debug)]
-pub struct DeviceRequests {
+pub struct SiteRequests {
+    door: Door,
     endpoint: Endpoint,
     site_id: SiteId,
 }
 
-impl DeviceRequests {
-    pub fn new(endpoint: Endpoint, site_id: SiteId) -> Self {
-        Self { endpoint, site_id }
+impl SiteRequests {
+    /// The Device API, below `endpoint.path_prefix` (`/desktop` by default).
+    pub fn device(endpoint: Endpoint, site_id: SiteId) -> Self {
+        Self {
+            door: Door::Device,
+            endpoint,
+            site_id,
+        }
+    }
+
+    /// The Integrator API, below `/integrator` on `base_url` whatever
+    /// prefix the endpoint carries: that option belongs to the device door.
+    pub fn integrator(base_url: &str, site_id: SiteId) -> Self {
+        let endpoint = Endpoint {
+            base_url: base_url.to_owned(),
+            path_prefix: INTEGRATOR_PATH_PREFIX.to_owned(),
+        };
+        Self {
+            door: Door::Integrator,
+            endpoint,
+            site_id,
+        }
+    }
+
+    /// The door these requests go through.
+    pub fn door(&self) -> Door {
+        self.door
     }
 
     fn spec(&self, method: Method, tail: &str, body: Option<Body>, replay: Replay) -> RequestSpec {
@@ -378,9 +407,9 @@ mod tests {
     const SITE: &str = "3f2504e0-4f89-41d3-9a0c-0305e82c3301";
     const QUERY: &str = "0b4c7e2a-1d3f-4a5b-8c9d-0e1f2a3b4c5d";
 
-    fn requests() -> DeviceRequests {
+    fn requests() -> SiteRequests {
         let endpoint = Endpoint::from_parts(None, Some("http://127.0.0.1:4010"), None).unwrap();
-        DeviceRequests::new(endpoint, SiteId::parse(SITE).unwrap())
+        SiteRequests::device(endpoint, SiteId::parse(SITE).unwrap())
     }
 
     fn body_json(spec: &RequestSpec) -> serde_json::Value {

@@ -17,7 +17,7 @@ use crate::core::headers::auth_headers;
 use crate::core::ids::{format_device_id, DeviceId};
 use crate::core::operations::Operation;
 use crate::core::polling::{PollStep, WaitPlan};
-use crate::core::requests::{DeviceRequests, RequestSpec};
+use crate::core::requests::{RequestSpec, SiteRequests};
 use crate::core::responses::{query_state, QueryState};
 use crate::core::token::Grant;
 use js_sys::{Function, Object, Promise, Reflect};
@@ -60,7 +60,7 @@ impl Credentials for DeviceCredentials {
 struct Shared {
     transport: Transport,
     credentials: DeviceCredentials,
-    requests: DeviceRequests,
+    requests: SiteRequests,
 }
 
 impl Secrets for Shared {
@@ -130,7 +130,7 @@ impl DeviceClient {
             config.token_timeout_ms,
             events.clone(),
         ));
-        let requests = DeviceRequests::new(config.endpoint.clone(), config.site_id.clone());
+        let requests = SiteRequests::device(config.endpoint.clone(), config.site_id.clone());
         let transport = Transport {
             fetch,
             events,
