@@ -12,14 +12,16 @@
  * const integrator = new HaloIntegratorClient({ environment: "stage", subscriptionKey: process.env.HALO_SUBSCRIPTION_KEY! });
  * const { siteId } = await integrator.resolveSite({ pmsId: "12345", pmsName: "Best Practice", expect: { practiceName: "Halo Clinic North" } });
  * const token = await integrator.issueDeviceToken({ siteId, deviceId }); // { accessToken, tokenType, expiresIn, expiresAt }
+ * const { rows } = await integrator.site(siteId).immediateQuery("SELECT InternalID, Surname FROM Patients");
  *
  * @module
  */
 
-import { IntegratorClient, expandWebhookUrl as expand, verifyWebhookRequest } from "./wasm/halo_integrator.js";
+import { IntegratorClient, IntegratorSite, expandWebhookUrl as expand, verifyWebhookRequest } from "./wasm/halo_integrator.js";
 import { core, own } from "./call.js";
 import { fromCore, HaloValidationError, HaloWebhookError } from "./errors.js";
 import { integratorWasm } from "./integrator-init.js";
+import { SiteQueries, type HaloQueries } from "./queries.js";
 import type {
   DeviceToken,
   DeviceTokenRequest,
@@ -79,6 +81,27 @@ export class HaloIntegratorClient {
     } catch (error) {
       throw fromCore(error);
     }
+  }
+
+  /**
+   * The Integrator API's door onto one practice's queries and FHIR: the
+   * same methods, options and results as `HaloDeviceClient` (both implement
+   * `HaloQueries`), sent with the subscription key and no device headers,
+   * plus what only the Integrator API offers. A `siteId` that is not a Halo
+   * GUID is a `HaloValidationError` here, before anything is sent.
+   *
+   * @example
+   * const site = integrator.site("3f2504e0-4f89-41d3-9a0c-0305e82c3301");
+   * const { rows } = await site.immediateQuery("SELECT InternalID, Surname FROM Patients");
+   */
+  site(siteId: string): HaloIntegratorSite {
+    let handle: IntegratorSite;
+    try {
+      handle = this.#inner.site(siteId);
+    } catch (error) {
+      throw fromCore(error);
+    }
+    return new HaloIntegratorSite(handle);
   }
 
   /**
@@ -155,6 +178,24 @@ export class HaloIntegratorClient {
   ): Promise<GuidChange> {
     const { signal, ...rest } = options;
     return core(() => this.#inner.recoverFromGuidChange(practice, rest, signal));
+  }
+}
+
+/**
+ * One practice's queries and FHIR through the Integrator API, from
+ * `integrator.site(siteId)`: every `HaloQueries` method, with the
+ * subscription key (never in an error or event) and no device headers.
+ * Validation, retries (a created query is never re-sent after a 504),
+ * deadlines, `AbortSignal` and events behave as on `HaloDeviceClient`.
+ *
+ * @example
+ * const site = integrator.site(siteId);
+ * for await (const page of site.resultPages((await site.startAsyncQuery("SELECT * FROM Observations")).id)) process(page.rows);
+ */
+export class HaloIntegratorSite extends SiteQueries implements HaloQueries {
+  /** @internal Use `integrator.site(siteId)`. */
+  constructor(handle: IntegratorSite) {
+    super(handle, "HaloIntegratorSite");
   }
 }
 
@@ -279,4 +320,7 @@ export type { CompiledModule, InitInput } from "./loader.js";
 // Every error class and type the Rust error table defines.
 export * from "./generated/errors.js";
 export type * from "./integrator-types.js";
-export type { HaloEvent, FetchLike } from "./types.js";
+// The shared query surface and its types, as the device entry exports them.
+export type * from "./types.js";
+export type { HaloQueries } from "./queries.js";
+export { decodeRows } from "./decode.js";

@@ -4,12 +4,12 @@
 import type { AsyncQueryOptions, CallOptions, FhirBundle, FhirResource, FhirSearchOptions, HaloQuery, ImmediateQueryOptions, ParameterDirection, QueryResultInfo, RegisteredQuery, RegisteredQueryRegistration, SqlCommand } from "../types.js";
 
 /**
- * What each operation of the wasm's `call` takes and resolves with.
+ * What each operation of the wasm's `call` takes and resolves with, at either door.
  *
  * @example
- * type Started = DeviceOperations["startAsyncQuery"]["result"]; // HaloQuery
+ * type Started = SiteOperations["startAsyncQuery"]["result"]; // HaloQuery
  */
-export interface DeviceOperations {
+export interface SiteOperations {
   /** `POST …/queries/immediate`: runs SQL now; the answer carries the rows. */
   immediateQuery: { args: [command: string | SqlCommand]; options: ImmediateQueryOptions; result: HaloQuery };
   /** `POST …/queries/async`: queues SQL; the answer is the new query. */
@@ -35,6 +35,23 @@ export interface DeviceOperations {
   /** `GET …/fhir/R4/metadata`: the CapabilityStatement. */
   fhirCapabilities: { args: []; options: CallOptions; result: FhirResource };
 }
+
+/**
+ * The integrator site handle's operations: every site operation, and those only the Integrator API offers.
+ *
+ * @example
+ * type Statuses = IntegratorSiteOperations["getQueryStatuses"]["result"];
+ */
+export interface IntegratorSiteOperations extends SiteOperations {
+}
+
+/**
+ * The device client's operations: the ones both doors offer.
+ *
+ * @example
+ * type Started = DeviceOperations["startAsyncQuery"]["result"]; // HaloQuery
+ */
+export type DeviceOperations = SiteOperations;
 
 /** The parameter directions whose returned values are the command's outputs. */
 export const OUTPUT_DIRECTIONS: ReadonlySet<ParameterDirection> = new Set<ParameterDirection>(["output", "inputOutput", "returnValue"]);
