@@ -106,3 +106,25 @@ test("integrator door: a 504 on a create is never re-sent, and a key the server 
     await control(simulator.url, "DELETE", "faults");
   });
 });
+
+test("integrator door: getQueryStatuses answers found or notFound per id, in one POST", async () => {
+  await withSimulator({ asyncStepMs: 10 }, async (simulator) => {
+    const site = integratorFor(halo, simulator.url).site(SITE_ID);
+    const started = await site.startAsyncQuery("SELECT InternalID FROM Patients");
+    const unknown = "6f9619ff-8b86-4d11-b42d-00c04fc964ff";
+    const statuses = await site.getQueryStatuses([started.id, unknown]);
+    assert.deepEqual(statuses.map((entry) => [entry.queryId, entry.status]), [[started.id, "found"], [unknown, "notFound"]]);
+    const [found] = statuses;
+    assert.ok(found.status === "found" && found.query.id === started.id && typeof found.query.status === "string");
+    assert.equal((await stats(simulator.url)).requests[`POST /integrator/sites/{siteId}/queries/status`], 1);
+    assert.deepEqual(await site.getQueryStatuses([]), []);
+    const bad = await failure(site.getQueryStatuses([started.id, "../token"]));
+    assert.ok(bad instanceof halo.HaloValidationError && bad.field === "queryIds[1]", bad.field);
+    const notArray = await failure(site.getQueryStatuses("not-an-array"));
+    assert.ok(notArray instanceof halo.HaloValidationError && notArray.field === "queryIds");
+    const tooMany = await failure(site.getQueryStatuses(Array.from({ length: 1001 }, () => started.id)));
+    assert.ok(tooMany instanceof halo.HaloValidationError && tooMany.field === "queryIds");
+    await fault(simulator.url, { path: "queries/status", status: 503, retryAfter: "0", times: 1 });
+    assert.equal((await site.getQueryStatuses([started.id])).length, 1, "a read: retried after a 503");
+  });
+});

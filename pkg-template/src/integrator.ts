@@ -22,6 +22,8 @@ import { core, own } from "./call.js";
 import { fromCore, HaloValidationError, HaloWebhookError } from "./errors.js";
 import { integratorWasm } from "./integrator-init.js";
 import { SiteQueries, type HaloQueries } from "./queries.js";
+import { arrayField, protocolError } from "./decode.js";
+import type { CallOptions, QueryStatusResult } from "./types.js";
 import type {
   DeviceToken,
   DeviceTokenRequest,
@@ -193,9 +195,35 @@ export class HaloIntegratorClient {
  * for await (const page of site.resultPages((await site.startAsyncQuery("SELECT * FROM Observations")).id)) process(page.rows);
  */
 export class HaloIntegratorSite extends SiteQueries implements HaloQueries {
+  readonly #site: IntegratorSite;
+
   /** @internal Use `integrator.site(siteId)`. */
   constructor(handle: IntegratorSite) {
     super(handle, "HaloIntegratorSite");
+    this.#site = handle;
+  }
+
+  /**
+   * `POST …/queries/status` (Integrator API only): the state of many queries
+   * in one call, one entry per id, `"found"` with the query object or
+   * `"notFound"`. Up to 1,000 ids, each a query id (`queryIds[i]` names a
+   * bad one); the call only reads, so it is retried like any read.
+   *
+   * @example
+   * const statuses = await site.getQueryStatuses([first, second]);
+   * const done = statuses.filter((entry) => entry.status === "found" && entry.query.status === "successful");
+   */
+  async getQueryStatuses(queryIds: string[], options: CallOptions = {}): Promise<QueryStatusResult[]> {
+    this.assertOpen();
+    const body = await core(() => this.#site.call("getQueryStatuses", [queryIds], options, own(options, "signal")));
+    const results = arrayField(body?.results, "the batch status results");
+    for (const entry of results) {
+      const found = typeof entry === "object" && entry !== null && entry.status === "found" && typeof entry.query === "object" && entry.query !== null;
+      if (typeof entry?.queryId !== "string" || !(found || entry.status === "notFound")) {
+        throw protocolError("a batch status result is not { queryId, status: \"found\", query } or { queryId, status: \"notFound\" }");
+      }
+    }
+    return results;
   }
 }
 

@@ -86,6 +86,13 @@ operations! {
         outcome: Body,
         ts: ("[queryId: string]", "CallOptions", "HaloQuery"),
     }
+    /// `POST …/queries/status`: many queries' states in one call, found or not (Integrator API only).
+    GetQueryStatuses = "getQueryStatuses" {
+        doors: IntegratorOnly,
+        arguments: QueryIds,
+        outcome: Body,
+        ts: ("[queryIds: string[]]", "CallOptions", "{ results?: QueryStatusResult[] }"),
+    }
     /// `GET …/queries/{queryId}/results/{pageNumber}`: one page, undecoded.
     GetResultPage = "getResultPage" {
         doors: Both,
@@ -186,6 +193,8 @@ pub enum Arguments {
     Command,
     /// `[queryId]`.
     QueryId,
+    /// `[queryIds]`.
+    QueryIds,
     /// `[queryId, pageNumber]`.
     Page,
     /// `[registration]`.
@@ -207,6 +216,8 @@ pub enum Input {
     Command(SqlCommand, QueryOptions),
     /// A query id, as given.
     QueryId(String),
+    /// Query ids, as given.
+    QueryIds(Vec<String>),
     /// A query id and a page number, as given.
     Page(String, f64),
     /// A validated registration.
@@ -283,6 +294,7 @@ impl SiteRequests {
                 self.async_query(command, options)
             }
             (Operation::GetQuery, Input::QueryId(id)) => self.get_query(id),
+            (Operation::GetQueryStatuses, Input::QueryIds(ids)) => self.query_statuses(ids),
             (Operation::GetResultPage, Input::Page(id, page)) => self.result_page(id, *page),
             (Operation::CreateRegisteredQuery, Input::Registration(registration)) => {
                 self.create_registered_query(registration)
@@ -348,6 +360,7 @@ mod tests {
         match arguments {
             Arguments::Command => Input::Command(command(), QueryOptions::default()),
             Arguments::QueryId => Input::QueryId(id()),
+            Arguments::QueryIds => Input::QueryIds(vec![id()]),
             Arguments::Page => Input::Page(id(), 2.0),
             Arguments::Registration => {
                 Input::Registration(Registration::new("r", command(), 60.0, 600.0).unwrap())

@@ -8,10 +8,11 @@ use super::door::{Door, INTEGRATOR_PATH_PREFIX};
 use super::encoding::form_encode;
 use super::error::HaloError;
 use super::ids::{QueryId, SiteId};
-use super::json_writer::ObjectWriter;
+use super::json_writer::{push_string, ObjectWriter};
 use super::limits::{
     at_most, at_most_chars, MAX_FHIR_SEARCH_FORM_BYTES, MAX_FHIR_SEARCH_PARAMS,
-    MAX_FHIR_SEARCH_QUERY_BYTES, MAX_REGISTERED_NAME_CHARS, MAX_SQL_NAME_CHARS,
+    MAX_FHIR_SEARCH_QUERY_BYTES, MAX_QUERY_STATUS_IDS, MAX_REGISTERED_NAME_CHARS,
+    MAX_SQL_NAME_CHARS,
 };
 use super::numbers::whole_number;
 use super::retry::Replay;
@@ -160,6 +161,36 @@ impl SiteRequests {
             Method::Get,
             &format!("queries/{}", id.as_str()),
             None,
+            Replay::Idempotent,
+        ))
+    }
+
+    /// `POST …/queries/status` with `{"queryIds":[…]}`: many queries' states
+    /// in one call (the Integrator API only; the operation table keeps it
+    /// from the device door). It only reads, so it may be sent again.
+    pub fn query_statuses(&self, query_ids: &[String]) -> Result<RequestSpec, HaloError> {
+        check_query_id_count(query_ids.len())?;
+        let mut ids = String::from("[");
+        for (index, query_id) in query_ids.iter().enumerate() {
+            let id = QueryId::parse(&format!("queryIds[{index}]"), query_id)?;
+            if index > 0 {
+                ids.push(',');
+            }
+            push_string(&mut ids, id.as_str());
+        }
+        ids.push(']');
+        let mut text = String::with_capacity(ids.len() + 16);
+        let mut object = ObjectWriter::open(&mut text);
+        object.raw("queryIds", &ids);
+        object.close();
+        let body = Body {
+            content_type: JSON,
+            text,
+        };
+        Ok(self.spec(
+            Method::Post,
+            "queries/status",
+            Some(body),
             Replay::Idempotent,
         ))
     }
@@ -394,6 +425,12 @@ fn fhir_id(value: &str) -> Result<&str, HaloError> {
     }
 }
 
+/// Refuses more query ids than one batch status call takes; the shell asks
+/// before it reads each id.
+pub fn check_query_id_count(count: usize) -> Result<(), HaloError> {
+    at_most("queryIds", count, MAX_QUERY_STATUS_IDS, "query ids")
+}
+
 /// Refuses more FHIR search parameters than one search needs; the shell
 /// asks before it reads each pair.
 pub fn check_search_count(count: usize) -> Result<(), HaloError> {
@@ -557,6 +594,37 @@ mod tests {
                 "{resource} {id}"
             );
         }
+    }
+
+    #[test]
+    fn query_statuses_post_the_ids_and_check_each() {
+        let integrator =
+            SiteRequests::integrator("http://127.0.0.1:4010", SiteId::parse(SITE).unwrap());
+        let other = "6f9619ff-8b86-4d11-b42d-00c04fc964ff";
+        let spec = integrator
+            .query_statuses(&[QUERY.to_owned(), other.to_owned()])
+            .unwrap();
+        assert_eq!(spec.method, Method::Post);
+        assert_eq!(
+            spec.path,
+            format!("/integrator/sites/{SITE}/queries/status")
+        );
+        assert_eq!(spec.replay, Replay::Idempotent);
+        assert_eq!(
+            body_json(&spec),
+            serde_json::json!({ "queryIds": [QUERY, other] })
+        );
+        assert_eq!(
+            body_json(&integrator.query_statuses(&[]).unwrap()),
+            serde_json::json!({ "queryIds": [] })
+        );
+        let error = integrator
+            .query_statuses(&[QUERY.to_owned(), "../token".to_owned()])
+            .unwrap_err();
+        assert_eq!(error.field.as_deref(), Some("queryIds[1]"));
+        let many = vec![QUERY.to_owned(); MAX_QUERY_STATUS_IDS + 1];
+        let error = integrator.query_statuses(&many).unwrap_err();
+        assert_eq!(error.field.as_deref(), Some("queryIds"));
     }
 
     #[test]

@@ -10,7 +10,7 @@ use crate::core::config::call_timeout;
 use crate::core::error::HaloError;
 use crate::core::json_source::InputSource;
 use crate::core::operations::{Arguments, Input};
-use crate::core::requests::{check_search_count, QueryOptions, Registration};
+use crate::core::requests::{check_query_id_count, check_search_count, QueryOptions, Registration};
 use js_sys::Array;
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -147,6 +147,18 @@ pub fn search_pairs(params: JsValue) -> Result<Vec<(String, String)>, HaloError>
         .collect()
 }
 
+/// Query ids as an array of strings, counted before they are read.
+pub fn query_ids(value: JsValue) -> Result<Vec<String>, HaloError> {
+    let ids = value
+        .dyn_into::<Array>()
+        .map_err(|_| HaloError::validation("queryIds", "queryIds must be an array of query ids"))?;
+    check_query_id_count(ids.length() as usize)?;
+    ids.iter()
+        .enumerate()
+        .map(|(index, id)| string_arg(&format!("queryIds[{index}]"), id))
+        .collect()
+}
+
 /// The arguments of `call` for an operation taking `arguments`, and the
 /// call's `timeoutMs`.
 pub fn operation_input(
@@ -174,6 +186,7 @@ pub fn operation_input(
         // Read above, with the query options only commands take.
         Arguments::Command => Input::Nothing,
         Arguments::QueryId => Input::QueryId(text(0, "queryId")?),
+        Arguments::QueryIds => Input::QueryIds(query_ids(args.get(0))?),
         Arguments::Page => {
             Input::Page(text(0, "queryId")?, number_arg("pageNumber", &args.get(1))?)
         }
