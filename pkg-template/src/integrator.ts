@@ -21,9 +21,10 @@ import { IntegratorClient, IntegratorSite, expandWebhookUrl as expand, verifyWeb
 import { core, own } from "./call.js";
 import { fromCore, HaloValidationError, HaloWebhookError } from "./errors.js";
 import { integratorWasm } from "./integrator-init.js";
-import { SiteQueries, type HaloQueries } from "./queries.js";
+import { SiteQueries, type HaloQueries, type SiteCore } from "./queries.js";
 import { arrayField, protocolError } from "./decode.js";
 import type { CallOptions, QueryStatusResult } from "./types.js";
+import type { IntegratorSiteOperations } from "./generated/operations.js";
 import type {
   DeviceToken,
   DeviceTokenRequest,
@@ -184,6 +185,20 @@ export class HaloIntegratorClient {
 }
 
 /**
+ * @internal The integrator wasm's site object as the facade uses it: the
+ * public declarations must not name the glue's classes, which the package
+ * omits, so the constructor takes this shape instead.
+ */
+export interface IntegratorSiteCore extends SiteCore {
+  call<O extends keyof IntegratorSiteOperations>(
+    operation: O,
+    args: IntegratorSiteOperations[O]["args"],
+    options: Omit<IntegratorSiteOperations[O]["options"], "signal">,
+    signal?: AbortSignal,
+  ): Promise<IntegratorSiteOperations[O]["result"]>;
+}
+
+/**
  * One practice's queries and FHIR through the Integrator API, from
  * `integrator.site(siteId)`: every `HaloQueries` method, with the
  * subscription key (never in an error or event) and no device headers.
@@ -195,10 +210,10 @@ export class HaloIntegratorClient {
  * for await (const page of site.resultPages((await site.startAsyncQuery("SELECT * FROM Observations")).id)) process(page.rows);
  */
 export class HaloIntegratorSite extends SiteQueries implements HaloQueries {
-  readonly #site: IntegratorSite;
+  readonly #site: IntegratorSiteCore;
 
   /** @internal Use `integrator.site(siteId)`. */
-  constructor(handle: IntegratorSite) {
+  constructor(handle: IntegratorSiteCore) {
     super(handle, "HaloIntegratorSite");
     this.#site = handle;
   }
