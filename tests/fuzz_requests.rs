@@ -15,9 +15,7 @@ use halo_device::core::ids::{is_uuid, DeviceId, QueryId, SiteId};
 use halo_device::core::integrator::pms::{PmsId, PmsName};
 use halo_device::core::integrator::requests::{GrantType, IntegratorRequests};
 use halo_device::core::numbers::whole_number;
-use halo_device::core::requests::{
-    DeviceRequests, Method, QueryOptions, Registration, RequestSpec,
-};
+use halo_device::core::requests::{Method, QueryOptions, Registration, RequestSpec, SiteRequests};
 use percent_encoding::percent_decode_str;
 use proptest::prelude::*;
 use support::{secret_value, text, text_or, uuid, uuid_like};
@@ -39,11 +37,19 @@ fn endpoint() -> impl Strategy<Value = Endpoint> {
 }
 
 /// A builder that takes a query id, and nothing else.
-type QueryIdCall = fn(&DeviceRequests, &str) -> Result<RequestSpec, HaloError>;
+type QueryIdCall = fn(&SiteRequests, &str) -> Result<RequestSpec, HaloError>;
 
-fn device_requests() -> impl Strategy<Value = DeviceRequests> {
-    (endpoint(), uuid())
-        .prop_map(|(endpoint, site)| DeviceRequests::new(endpoint, SiteId::parse(&site).unwrap()))
+/// A site's requests through either door: the builders are the same, only
+/// the prefix differs, and neither door may let an input out of its segment.
+fn site_requests() -> impl Strategy<Value = SiteRequests> {
+    (endpoint(), uuid(), any::<bool>()).prop_map(|(endpoint, site, integrator)| {
+        let site = SiteId::parse(&site).unwrap();
+        if integrator {
+            SiteRequests::integrator(&endpoint.base_url, site)
+        } else {
+            SiteRequests::device(endpoint, site)
+        }
+    })
 }
 
 /// Numbers as JavaScript hands them over: whole, fractional, negative,
@@ -247,15 +253,15 @@ proptest! {
 
     #[test]
     fn query_id_endpoints_confine_the_id(
-        requests in device_requests(),
+        requests in site_requests(),
         query_id in uuid_like(),
         page in js_number(),
     ) {
         let id_calls: [(QueryIdCall, usize); 4] = [
-            (DeviceRequests::get_query, 2),
-            (DeviceRequests::get_registered_query, 3),
-            (DeviceRequests::cancel_registered_query, 3),
-            (DeviceRequests::registered_query_result, 4),
+            (SiteRequests::get_query, 2),
+            (SiteRequests::get_registered_query, 3),
+            (SiteRequests::cancel_registered_query, 3),
+            (SiteRequests::registered_query_result, 4),
         ];
         for (call, segments) in id_calls {
             match call(&requests, &query_id) {
@@ -270,8 +276,27 @@ proptest! {
     }
 
     #[test]
+    fn batch_status_sends_exactly_the_valid_ids_or_names_the_bad_one(
+        requests in site_requests(),
+        ids in prop::collection::vec(uuid_like(), 0..5),
+    ) {
+        match requests.query_statuses(&ids) {
+            Ok(spec) => {
+                assert_confined(&spec, 2, None)?;
+                let body: serde_json::Value = serde_json::from_str(&spec.body.unwrap().text).unwrap();
+                let sent: Vec<String> = ids.iter().map(|id| QueryId::parse("q", id).unwrap().as_str().to_owned()).collect();
+                prop_assert_eq!(body, serde_json::json!({ "queryIds": sent }));
+            }
+            Err(error) => {
+                assert_names_a_field(&error)?;
+                prop_assert!(error.field.as_deref().unwrap_or_default().starts_with("queryIds["));
+            }
+        }
+    }
+
+    #[test]
     fn fhir_reads_and_searches_confine_their_inputs(
-        requests in device_requests(),
+        requests in site_requests(),
         resource_type in fhir_resource_type(),
         id in fhir_id(),
         params in params(),
@@ -300,7 +325,7 @@ proptest! {
 
     #[test]
     fn query_bodies_validate_their_options(
-        requests in device_requests(),
+        requests in site_requests(),
         catalogue in prop::option::of(text_or(&["Patients", " "])),
         max_time_in_queue_ms in prop::option::of(js_number()),
         name in text_or(&["daily", " "]),

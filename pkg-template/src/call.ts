@@ -1,6 +1,9 @@
 import { fromCore } from "./errors.js";
 import type { WasmLoader } from "./loader.js";
 
+/** Runs one call into an entry's wasm, mapping its errors. */
+export type CoreRunner = <T>(call: () => Promise<T>) => Promise<T>;
+
 /**
  * `core` for one entry's wasm instance: awaits a core call, re-throwing its
  * errors as the facade's classes. A trap (`WebAssembly.RuntimeError`)
@@ -8,7 +11,7 @@ import type { WasmLoader } from "./loader.js";
  * instance: that call, the calls under way and every later call reject at
  * once with `HALO_INTERNAL` instead of hanging or misbehaving.
  */
-export function guarded(wasm: WasmLoader) {
+export function guarded(wasm: WasmLoader): CoreRunner {
   return async function core<T>(call: () => Promise<T>): Promise<T> {
     try {
       wasm.assertReady();

@@ -31,6 +31,7 @@
 export { init } from "./init.js";
 export type { CompiledModule, InitInput } from "./loader.js";
 export { HaloDeviceClient } from "./client.js";
+export type { HaloQueries } from "./queries.js";
 export { generateDeviceId } from "./device-id.js";
 // Every error class and type the Rust error table defines.
 export * from "./generated/errors.js";

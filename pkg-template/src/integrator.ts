@@ -12,14 +12,19 @@
  * const integrator = new HaloIntegratorClient({ environment: "stage", subscriptionKey: process.env.HALO_SUBSCRIPTION_KEY! });
  * const { siteId } = await integrator.resolveSite({ pmsId: "12345", pmsName: "Best Practice", expect: { practiceName: "Halo Clinic North" } });
  * const token = await integrator.issueDeviceToken({ siteId, deviceId }); // { accessToken, tokenType, expiresIn, expiresAt }
+ * const { rows } = await integrator.site(siteId).immediateQuery("SELECT InternalID, Surname FROM Patients");
  *
  * @module
  */
 
-import { IntegratorClient, expandWebhookUrl as expand, verifyWebhookRequest } from "./wasm/halo_integrator.js";
+import { IntegratorClient, IntegratorSite, expandWebhookUrl as expand, verifyWebhookRequest } from "./wasm/halo_integrator.js";
 import { guarded, own } from "./call.js";
 import { fromCore, HaloValidationError, HaloWebhookError } from "./errors.js";
 import { integratorWasm } from "./integrator-init.js";
+import { SiteQueries, type HaloQueries, type SiteCore } from "./queries.js";
+import { arrayField, protocolError } from "./decode.js";
+import type { CallOptions, QueryStatusResult } from "./types.js";
+import type { IntegratorSiteOperations } from "./generated/operations.js";
 import type {
   DeviceToken,
   DeviceTokenRequest,
@@ -81,6 +86,27 @@ export class HaloIntegratorClient {
     } catch (error) {
       throw fromCore(error);
     }
+  }
+
+  /**
+   * The Integrator API's door onto one practice's queries and FHIR: the
+   * same methods, options and results as `HaloDeviceClient` (both implement
+   * `HaloQueries`), sent with the subscription key and no device headers,
+   * plus what only the Integrator API offers. A `siteId` that is not a Halo
+   * GUID is a `HaloValidationError` here, before anything is sent.
+   *
+   * @example
+   * const site = integrator.site("3f2504e0-4f89-41d3-9a0c-0305e82c3301");
+   * const { rows } = await site.immediateQuery("SELECT InternalID, Surname FROM Patients");
+   */
+  site(siteId: string): HaloIntegratorSite {
+    let handle: IntegratorSite;
+    try {
+      handle = this.#inner.site(siteId);
+    } catch (error) {
+      throw fromCore(error);
+    }
+    return new HaloIntegratorSite(handle);
   }
 
   /**
@@ -157,6 +183,64 @@ export class HaloIntegratorClient {
   ): Promise<GuidChange> {
     const { signal, ...rest } = options;
     return core(() => this.#inner.recoverFromGuidChange(practice, rest, signal));
+  }
+}
+
+/**
+ * @internal The integrator wasm's site object as the facade uses it: the
+ * public declarations must not name the glue's classes, which the package
+ * omits, so the constructor takes this shape instead.
+ */
+export interface IntegratorSiteCore extends SiteCore {
+  call<O extends keyof IntegratorSiteOperations>(
+    operation: O,
+    args: IntegratorSiteOperations[O]["args"],
+    options: Omit<IntegratorSiteOperations[O]["options"], "signal">,
+    signal?: AbortSignal,
+  ): Promise<IntegratorSiteOperations[O]["result"]>;
+}
+
+/**
+ * One practice's queries and FHIR through the Integrator API, from
+ * `integrator.site(siteId)`: every `HaloQueries` method, with the
+ * subscription key (never in an error or event) and no device headers.
+ * Validation, retries (a created query is never re-sent after a 504),
+ * deadlines, `AbortSignal` and events behave as on `HaloDeviceClient`.
+ *
+ * @example
+ * const site = integrator.site(siteId);
+ * for await (const page of site.resultPages((await site.startAsyncQuery("SELECT * FROM Observations")).id)) process(page.rows);
+ */
+export class HaloIntegratorSite extends SiteQueries implements HaloQueries {
+  readonly #site: IntegratorSiteCore;
+
+  /** @internal Use `integrator.site(siteId)`. */
+  constructor(handle: IntegratorSiteCore) {
+    super(handle, "HaloIntegratorSite", core);
+    this.#site = handle;
+  }
+
+  /**
+   * `POST …/queries/status` (Integrator API only): the state of many queries
+   * in one call, one entry per id, `"found"` with the query object or
+   * `"notFound"`. Up to 1,000 ids, each a query id (`queryIds[i]` names a
+   * bad one); the call only reads, so it is retried like any read.
+   *
+   * @example
+   * const statuses = await site.getQueryStatuses([first, second]);
+   * const done = statuses.filter((entry) => entry.status === "found" && entry.query.status === "successful");
+   */
+  async getQueryStatuses(queryIds: string[], options: CallOptions = {}): Promise<QueryStatusResult[]> {
+    this.assertOpen();
+    const body = await core(() => this.#site.call("getQueryStatuses", [queryIds], options, own(options, "signal")));
+    const results = arrayField(body?.results, "the batch status results");
+    for (const entry of results) {
+      const found = typeof entry === "object" && entry !== null && entry.status === "found" && typeof entry.query === "object" && entry.query !== null;
+      if (typeof entry?.queryId !== "string" || !(found || entry.status === "notFound")) {
+        throw protocolError("a batch status result is not { queryId, status: \"found\", query } or { queryId, status: \"notFound\" }");
+      }
+    }
+    return results;
   }
 }
 
@@ -281,4 +365,7 @@ export type { CompiledModule, InitInput } from "./loader.js";
 // Every error class and type the Rust error table defines.
 export * from "./generated/errors.js";
 export type * from "./integrator-types.js";
-export type { HaloEvent, FetchLike } from "./types.js";
+// The shared query surface and its types, as the device entry exports them.
+export type * from "./types.js";
+export type { HaloQueries } from "./queries.js";
+export { decodeRows } from "./decode.js";

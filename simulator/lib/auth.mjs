@@ -6,6 +6,19 @@ const MISSING_KEY_MESSAGE =
 const INVALID_KEY_MESSAGE =
   'Access denied due to invalid subscription key. Make sure to provide a valid key for an active subscription.';
 
+const DEVICE_HEADERS_MESSAGE =
+  'The Integrator API authenticates with Ocp-Apim-Subscription-Key only: Device API headers (Authorization, DeviceId) are not accepted.';
+
+/**
+ * The Integrator API's published security is the subscription key alone. A request that also carries the
+ * Desktop API's `Authorization` or `DeviceId` is a client mixing the two doors, so it is refused with 400
+ * rather than silently served: a device token must never travel to the integrator's door.
+ */
+export function refuseDeviceHeaders(ctx) {
+  const { authorization, deviceid } = ctx.request.headers;
+  if (authorization !== undefined || deviceid !== undefined) throw apiError(400, DEVICE_HEADERS_MESSAGE);
+}
+
 export function requireSubscriptionKey(ctx) {
   const key = ctx.request.headers['ocp-apim-subscription-key'];
   if (!key) throw apiError(401, MISSING_KEY_MESSAGE);

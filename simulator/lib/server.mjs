@@ -7,7 +7,7 @@ import { createRouter } from './router.mjs';
 import { API_ROUTES } from './routes.mjs';
 import { CONTROL_ROUTES } from './control.mjs';
 import { faultResponse, takeFault } from './faults.mjs';
-import { requireDeviceToken, requireSubscriptionKey } from './auth.mjs';
+import { refuseDeviceHeaders, requireDeviceToken, requireSubscriptionKey } from './auth.mjs';
 import { requireQueryableSite } from './sites.mjs';
 
 const matchApiRoute = createRouter(API_ROUTES);
@@ -22,10 +22,12 @@ function authenticate(ctx, route) {
       break;
     case 'subscription-site':
       requireSubscriptionKey(ctx);
+      refuseDeviceHeaders(ctx);
       ctx.site = requireQueryableSite(ctx.state.sites, ctx.params.siteId);
       break;
     case 'subscription':
       requireSubscriptionKey(ctx);
+      refuseDeviceHeaders(ctx);
       break;
     default:
       break; // the token endpoint checks its own key, after counting the request

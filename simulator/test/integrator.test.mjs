@@ -5,6 +5,7 @@ import {
   deviceClient,
   DUPLICATE_SITE,
   integratorCall,
+  KEY,
   requestToken,
   simulator,
   SITE,
@@ -107,4 +108,22 @@ test('integrator query endpoints use the subscription key', async (t) => {
   const noKey = await fetch(`${sim.url}/integrator/sites/${SITE}/queries/${id}`);
   assert.equal(noKey.status, 401);
   assert.equal((await integratorCall(sim, 'POST', `/integrator/sites/${DUPLICATE_SITE}/queries/immediate`, { command: { text: 'SELECT 1' } })).status, 403);
+});
+
+test('the Integrator API refuses the Device API headers, whatever else the request carries', async (t) => {
+  const sim = await simulator(t);
+  const { token, deviceId } = await deviceClient(sim);
+  const send = (path, headers) =>
+    fetch(`${sim.url}${path}`, { method: 'GET', headers: { 'Ocp-Apim-Subscription-Key': KEY, ...headers } });
+  for (const path of [`/integrator/sites/${SITE}/queries/registered`, `/integrator/sites/${SITE}`]) {
+    assert.equal((await send(path, {})).status, 200, path);
+    for (const headers of [{ Authorization: `Bearer ${token}` }, { DeviceId: deviceId }, { Authorization: `Bearer ${token}`, DeviceId: deviceId }]) {
+      const refused = await send(path, headers);
+      assert.equal(refused.status, 400, `${path} ${Object.keys(headers)}`);
+      assert.match((await refused.json()).error.message, /Ocp-Apim-Subscription-Key only/);
+    }
+  }
+  // The key is still checked first: without it the answer is the key's 401.
+  const noKey = await fetch(`${sim.url}/integrator/sites/${SITE}/queries/registered`, { headers: { DeviceId: deviceId } });
+  assert.equal(noKey.status, 401);
 });

@@ -27,6 +27,9 @@ pub const MAX_FHIR_SEARCH_FORM_BYTES: usize = 64 << 10;
 /// A FHIR search sent with GET, encoded: URLs longer than 8 KiB are
 /// refused by common servers and proxies.
 pub const MAX_FHIR_SEARCH_QUERY_BYTES: usize = 8 << 10;
+/// Query ids in one batch status call. Halo publishes no maximum; a
+/// thousand covers any sensible batch and keeps the body near 40 KB.
+pub const MAX_QUERY_STATUS_IDS: usize = 1_000;
 
 /// Refuses `size` over `max`; `unit` names what is counted.
 pub fn at_most(field: &str, size: usize, max: usize, unit: &str) -> Result<(), HaloError> {

@@ -5,6 +5,7 @@ pub mod boundary;
 pub mod call;
 pub mod command;
 pub mod config;
+pub mod door;
 pub mod encoding;
 pub mod error;
 pub mod header_value;

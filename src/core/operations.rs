@@ -1,23 +1,26 @@
-//! The operation table: every Halo operation a client runs through its one
-//! `call` export, with the arguments it takes, the request it becomes and
-//! what a successful answer must show. The facade's methods, the wasm's
-//! dispatch and the generated TypeScript signatures all come from here.
+//! The operation table: every Halo site operation a client runs through its
+//! one `call` export, with the doors it is open at, the arguments it takes,
+//! the request it becomes and what a successful answer must show. The
+//! facade's methods, both wasms' dispatch and the generated TypeScript
+//! signatures all come from here.
 
 use super::command::SqlCommand;
+use super::door::Door;
 use super::error::{ErrorKind, HaloError};
-use super::requests::{DeviceRequests, Method, QueryOptions, Registration, RequestSpec};
+use super::requests::{Method, QueryOptions, Registration, RequestSpec, SiteRequests};
 use super::responses::QueryState;
 
 macro_rules! operations {
     ($(
         $(#[doc = $doc:literal])*
         $op:ident = $name:literal {
+            doors: $doors:ident,
             arguments: $arguments:ident,
             outcome: $outcome:ident,
             ts: ($ts_args:literal, $ts_options:literal, $ts_result:literal) $(,)?
         }
     )*) => {
-        /// An operation of the Device API, named as the facade's method.
+        /// A site operation, named as the facade's method.
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
         pub enum Operation {
             $($(#[doc = $doc])* $op,)*
@@ -30,6 +33,11 @@ macro_rules! operations {
             /// The name JavaScript passes to `call`, and the facade's method name.
             pub fn name(self) -> &'static str {
                 match self { $(Operation::$op => $name,)* }
+            }
+
+            /// The doors this operation is open at.
+            pub fn doors(self) -> Doors {
+                match self { $(Operation::$op => Doors::$doors,)* }
             }
 
             /// The shape of the arguments the shell reads for this operation.
@@ -59,75 +67,111 @@ macro_rules! operations {
 operations! {
     /// `POST …/queries/immediate`: runs SQL now; the answer carries the rows.
     ImmediateQuery = "immediateQuery" {
+        doors: Both,
         arguments: Command,
         outcome: FinishedQuery,
         ts: ("[command: string | SqlCommand]", "ImmediateQueryOptions", "HaloQuery"),
     }
     /// `POST …/queries/async`: queues SQL; the answer is the new query.
     StartAsyncQuery = "startAsyncQuery" {
+        doors: Both,
         arguments: Command,
         outcome: StartedQuery,
         ts: ("[command: string | SqlCommand]", "AsyncQueryOptions", "HaloQuery"),
     }
     /// `GET …/queries/{queryId}`: the query as it is now.
     GetQuery = "getQuery" {
+        doors: Both,
         arguments: QueryId,
         outcome: Body,
         ts: ("[queryId: string]", "CallOptions", "HaloQuery"),
     }
+    /// `POST …/queries/status`: many queries' states in one call, found or not (Integrator API only).
+    GetQueryStatuses = "getQueryStatuses" {
+        doors: IntegratorOnly,
+        arguments: QueryIds,
+        outcome: Body,
+        ts: ("[queryIds: string[]]", "CallOptions", "{ results?: QueryStatusResult[] }"),
+    }
     /// `GET …/queries/{queryId}/results/{pageNumber}`: one page, undecoded.
     GetResultPage = "getResultPage" {
+        doors: Both,
         arguments: Page,
         outcome: Body,
         ts: ("[queryId: string, pageNumber: number]", "CallOptions", "QueryResultInfo"),
     }
     /// `POST …/queries/registered`: a query Halo re-runs on a schedule.
     CreateRegisteredQuery = "createRegisteredQuery" {
+        doors: Both,
         arguments: Registration,
         outcome: Body,
         ts: ("[registration: RegisteredQueryRegistration]", "CallOptions", "{ id: string }"),
     }
     /// `GET …/queries/registered`.
     ListRegisteredQueries = "listRegisteredQueries" {
+        doors: Both,
         arguments: Nothing,
         outcome: Body,
         ts: ("[]", "CallOptions", "{ registeredQueries?: RegisteredQuery[] } | undefined"),
     }
     /// `GET …/queries/registered/{id}`.
     GetRegisteredQuery = "getRegisteredQuery" {
+        doors: Both,
         arguments: RegisteredQueryId,
         outcome: Body,
         ts: ("[registeredQueryId: string]", "CallOptions", "RegisteredQuery"),
     }
     /// `DELETE …/queries/registered/{id}`.
     CancelRegisteredQuery = "cancelRegisteredQuery" {
+        doors: Both,
         arguments: RegisteredQueryId,
         outcome: Body,
         ts: ("[registeredQueryId: string]", "CallOptions", "undefined"),
     }
     /// `GET …/queries/registered/{id}/results`: the latest result, undecoded.
     GetRegisteredQueryResult = "getRegisteredQueryResult" {
+        doors: Both,
         arguments: RegisteredQueryId,
         outcome: Body,
         ts: ("[registeredQueryId: string]", "CallOptions", "QueryResultInfo | undefined"),
     }
     /// `GET …/fhir/R4/{resourceType}/{id}`.
     FhirRead = "fhirRead" {
+        doors: Both,
         arguments: FhirResource,
         outcome: Body,
         ts: ("[resourceType: string, id: string]", "CallOptions", "FhirResource"),
     }
     /// `POST …/fhir/R4/{resourceType}/_search` (form), or `GET` with a query string.
     FhirSearch = "fhirSearch" {
+        doors: Both,
         arguments: FhirSearch,
         outcome: Body,
         ts: ("[resourceType: string, params: Array<[string, string]>]", "FhirSearchOptions", "FhirBundle"),
     }
     /// `GET …/fhir/R4/metadata`: the CapabilityStatement.
     FhirCapabilities = "fhirCapabilities" {
+        doors: Both,
         arguments: Nothing,
         outcome: Body,
         ts: ("[]", "CallOptions", "FhirResource"),
+    }
+}
+
+/// Where an operation is open: Halo publishes most site operations at both
+/// doors, a few (batch status, streamed pages) at the Integrator API only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Doors {
+    /// The Device API and the Integrator API.
+    Both,
+    /// The Integrator API only.
+    IntegratorOnly,
+}
+
+impl Doors {
+    /// Whether `door` is one of these.
+    pub fn include(self, door: Door) -> bool {
+        self == Doors::Both || door == Door::Integrator
     }
 }
 
@@ -149,6 +193,8 @@ pub enum Arguments {
     Command,
     /// `[queryId]`.
     QueryId,
+    /// `[queryIds]`.
+    QueryIds,
     /// `[queryId, pageNumber]`.
     Page,
     /// `[registration]`.
@@ -170,6 +216,8 @@ pub enum Input {
     Command(SqlCommand, QueryOptions),
     /// A query id, as given.
     QueryId(String),
+    /// Query ids, as given.
+    QueryIds(Vec<String>),
     /// A query id and a page number, as given.
     Page(String, f64),
     /// A validated registration.
@@ -225,9 +273,19 @@ fn search_method(method: Option<&str>) -> Result<Method, HaloError> {
     }
 }
 
-impl DeviceRequests {
-    /// The request `operation` makes with `input`, validated.
+impl SiteRequests {
+    /// The request `operation` makes with `input` through this door, validated.
     pub fn request(&self, operation: Operation, input: &Input) -> Result<RequestSpec, HaloError> {
+        if !operation.doors().include(self.door()) {
+            return Err(HaloError::validation(
+                "operation",
+                format!(
+                    "{} is not offered by {}",
+                    operation.name(),
+                    self.door().api_name()
+                ),
+            ));
+        }
         match (operation, input) {
             (Operation::ImmediateQuery, Input::Command(command, options)) => {
                 self.immediate_query(command, options)
@@ -236,6 +294,7 @@ impl DeviceRequests {
                 self.async_query(command, options)
             }
             (Operation::GetQuery, Input::QueryId(id)) => self.get_query(id),
+            (Operation::GetQueryStatuses, Input::QueryIds(ids)) => self.query_statuses(ids),
             (Operation::GetResultPage, Input::Page(id, page)) => self.result_page(id, *page),
             (Operation::CreateRegisteredQuery, Input::Registration(registration)) => {
                 self.create_registered_query(registration)
@@ -277,13 +336,80 @@ mod tests {
     use crate::core::ids::SiteId;
     use crate::core::retry::Replay;
 
-    fn requests() -> DeviceRequests {
-        let site = SiteId::parse("3f2504e0-4f89-41d3-9a0c-0305e82c3301").unwrap();
+    const SITE: &str = "3f2504e0-4f89-41d3-9a0c-0305e82c3301";
+
+    fn requests() -> SiteRequests {
         let endpoint = Endpoint {
             base_url: "https://example.test".into(),
             path_prefix: "/desktop".into(),
         };
-        DeviceRequests::new(endpoint, site)
+        SiteRequests::device(endpoint, SiteId::parse(SITE).unwrap())
+    }
+
+    fn integrator() -> SiteRequests {
+        SiteRequests::integrator("https://example.test", SiteId::parse(SITE).unwrap())
+    }
+
+    /// One valid input of each argument shape.
+    fn sample(arguments: Arguments) -> Input {
+        let command = || {
+            SqlCommand::from_input(crate::core::command::CommandInput::Text("SELECT 1".into()))
+                .unwrap()
+        };
+        let id = || "0b4c7e2a-1d3f-4a5b-8c9d-0e1f2a3b4c5d".to_owned();
+        match arguments {
+            Arguments::Command => Input::Command(command(), QueryOptions::default()),
+            Arguments::QueryId => Input::QueryId(id()),
+            Arguments::QueryIds => Input::QueryIds(vec![id()]),
+            Arguments::Page => Input::Page(id(), 2.0),
+            Arguments::Registration => {
+                Input::Registration(Registration::new("r", command(), 60.0, 600.0).unwrap())
+            }
+            Arguments::RegisteredQueryId => Input::RegisteredQueryId(id()),
+            Arguments::FhirResource => Input::FhirResource("Patient".into(), "1".into()),
+            Arguments::FhirSearch => {
+                Input::FhirSearch("Patient".into(), vec![("a".into(), "b".into())], None)
+            }
+            Arguments::Nothing => Input::Nothing,
+        }
+    }
+
+    #[test]
+    fn both_doors_build_the_same_request_below_their_own_prefix() {
+        for op in Operation::ALL.iter().filter(|op| op.doors() == Doors::Both) {
+            let input = sample(op.arguments());
+            let device = requests().request(*op, &input).unwrap();
+            let integrator = integrator().request(*op, &input).unwrap();
+            let below = |spec: &RequestSpec, prefix: &str| {
+                spec.path.strip_prefix(prefix).unwrap().to_owned()
+            };
+            assert_eq!(
+                below(&device, "/desktop"),
+                below(&integrator, "/integrator")
+            );
+            assert!(integrator
+                .url
+                .starts_with("https://example.test/integrator/sites/"));
+            assert_eq!(
+                (device.method, device.body, device.replay),
+                (integrator.method, integrator.body, integrator.replay),
+                "{}",
+                op.name()
+            );
+        }
+    }
+
+    #[test]
+    fn integrator_only_operations_are_refused_at_the_device_door() {
+        for op in Operation::ALL
+            .iter()
+            .filter(|op| op.doors() == Doors::IntegratorOnly)
+        {
+            let input = sample(op.arguments());
+            let error = requests().request(*op, &input).unwrap_err();
+            assert_eq!(error.field.as_deref(), Some("operation"));
+            assert!(integrator().request(*op, &input).is_ok(), "{}", op.name());
+        }
     }
 
     #[test]

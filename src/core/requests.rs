@@ -1,15 +1,18 @@
-//! One function per Device API endpoint: a validated call in, a request
-//! description out. Nothing here performs I/O.
+//! One function per site endpoint: a validated call in, a request
+//! description out, through either door (see `door.rs`). Nothing here
+//! performs I/O.
 
 use super::command::SqlCommand;
 use super::config::Endpoint;
+use super::door::{Door, INTEGRATOR_PATH_PREFIX};
 use super::encoding::form_encode;
 use super::error::HaloError;
 use super::ids::{QueryId, SiteId};
-use super::json_writer::ObjectWriter;
+use super::json_writer::{push_string, ObjectWriter};
 use super::limits::{
     at_most, at_most_chars, MAX_FHIR_SEARCH_FORM_BYTES, MAX_FHIR_SEARCH_PARAMS,
-    MAX_FHIR_SEARCH_QUERY_BYTES, MAX_REGISTERED_NAME_CHARS, MAX_SQL_NAME_CHARS,
+    MAX_FHIR_SEARCH_QUERY_BYTES, MAX_QUERY_STATUS_IDS, MAX_REGISTERED_NAME_CHARS,
+    MAX_SQL_NAME_CHARS,
 };
 use super::numbers::whole_number;
 use super::retry::Replay;
@@ -85,16 +88,43 @@ impl core::fmt::Debug for RequestSpec {
 const JSON: &str = "application/json";
 pub(crate) const FORM: &str = "application/x-www-form-urlencoded";
 
-/// Builds the Device API requests of one client.
+/// Builds the requests for one site through one door. The door only
+/// chooses the prefix (here) and the credentials (the shell's); every
+/// builder below serves both.
 #[derive(Clone, Debug)]
-pub struct DeviceRequests {
+pub struct SiteRequests {
+    door: Door,
     endpoint: Endpoint,
     site_id: SiteId,
 }
 
-impl DeviceRequests {
-    pub fn new(endpoint: Endpoint, site_id: SiteId) -> Self {
-        Self { endpoint, site_id }
+impl SiteRequests {
+    /// The Device API, below `endpoint.path_prefix` (`/desktop` by default).
+    pub fn device(endpoint: Endpoint, site_id: SiteId) -> Self {
+        Self {
+            door: Door::Device,
+            endpoint,
+            site_id,
+        }
+    }
+
+    /// The Integrator API, below `/integrator` on `base_url` whatever
+    /// prefix the endpoint carries: that option belongs to the device door.
+    pub fn integrator(base_url: &str, site_id: SiteId) -> Self {
+        let endpoint = Endpoint {
+            base_url: base_url.to_owned(),
+            path_prefix: INTEGRATOR_PATH_PREFIX.to_owned(),
+        };
+        Self {
+            door: Door::Integrator,
+            endpoint,
+            site_id,
+        }
+    }
+
+    /// The door these requests go through.
+    pub fn door(&self) -> Door {
+        self.door
     }
 
     /// Where the requests go, to explain a failure (`Endpoint::explain`).
@@ -166,6 +196,36 @@ impl DeviceRequests {
             Method::Get,
             &format!("queries/{}", id.as_str()),
             None,
+            Replay::Idempotent,
+        ))
+    }
+
+    /// `POST …/queries/status` with `{"queryIds":[…]}`: many queries' states
+    /// in one call (the Integrator API only; the operation table keeps it
+    /// from the device door). It only reads, so it may be sent again.
+    pub fn query_statuses(&self, query_ids: &[String]) -> Result<RequestSpec, HaloError> {
+        check_query_id_count(query_ids.len())?;
+        let mut ids = String::from("[");
+        for (index, query_id) in query_ids.iter().enumerate() {
+            let id = QueryId::parse(&format!("queryIds[{index}]"), query_id)?;
+            if index > 0 {
+                ids.push(',');
+            }
+            push_string(&mut ids, id.as_str());
+        }
+        ids.push(']');
+        let mut text = String::with_capacity(ids.len() + 16);
+        let mut object = ObjectWriter::open(&mut text);
+        object.raw("queryIds", &ids);
+        object.close();
+        let body = Body {
+            content_type: JSON,
+            text,
+        };
+        Ok(self.spec(
+            Method::Post,
+            "queries/status",
+            Some(body),
             Replay::Idempotent,
         ))
     }
@@ -399,6 +459,12 @@ fn fhir_id(value: &str) -> Result<&str, HaloError> {
     }
 }
 
+/// Refuses more query ids than one batch status call takes; the shell asks
+/// before it reads each id.
+pub fn check_query_id_count(count: usize) -> Result<(), HaloError> {
+    at_most("queryIds", count, MAX_QUERY_STATUS_IDS, "query ids")
+}
+
 /// Refuses more FHIR search parameters than one search needs; the shell
 /// asks before it reads each pair.
 pub fn check_search_count(count: usize) -> Result<(), HaloError> {
@@ -412,9 +478,9 @@ mod tests {
     const SITE: &str = "3f2504e0-4f89-41d3-9a0c-0305e82c3301";
     const QUERY: &str = "0b4c7e2a-1d3f-4a5b-8c9d-0e1f2a3b4c5d";
 
-    fn requests() -> DeviceRequests {
+    fn requests() -> SiteRequests {
         let endpoint = Endpoint::from_parts(None, Some("http://127.0.0.1:4010"), None).unwrap();
-        DeviceRequests::new(endpoint, SiteId::parse(SITE).unwrap())
+        SiteRequests::device(endpoint, SiteId::parse(SITE).unwrap())
     }
 
     fn body_json(spec: &RequestSpec) -> serde_json::Value {
@@ -562,6 +628,37 @@ mod tests {
                 "{resource} {id}"
             );
         }
+    }
+
+    #[test]
+    fn query_statuses_post_the_ids_and_check_each() {
+        let integrator =
+            SiteRequests::integrator("http://127.0.0.1:4010", SiteId::parse(SITE).unwrap());
+        let other = "6f9619ff-8b86-4d11-b42d-00c04fc964ff";
+        let spec = integrator
+            .query_statuses(&[QUERY.to_owned(), other.to_owned()])
+            .unwrap();
+        assert_eq!(spec.method, Method::Post);
+        assert_eq!(
+            spec.path,
+            format!("/integrator/sites/{SITE}/queries/status")
+        );
+        assert_eq!(spec.replay, Replay::Idempotent);
+        assert_eq!(
+            body_json(&spec),
+            serde_json::json!({ "queryIds": [QUERY, other] })
+        );
+        assert_eq!(
+            body_json(&integrator.query_statuses(&[]).unwrap()),
+            serde_json::json!({ "queryIds": [] })
+        );
+        let error = integrator
+            .query_statuses(&[QUERY.to_owned(), "../token".to_owned()])
+            .unwrap_err();
+        assert_eq!(error.field.as_deref(), Some("queryIds[1]"));
+        let many = vec![QUERY.to_owned(); MAX_QUERY_STATUS_IDS + 1];
+        let error = integrator.query_statuses(&many).unwrap_err();
+        assert_eq!(error.field.as_deref(), Some("queryIds"));
     }
 
     #[test]

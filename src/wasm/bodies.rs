@@ -5,7 +5,6 @@
 use super::fields::Fields;
 use crate::core::json_source::JsonSource;
 use crate::core::responses::ErrorBody;
-#[cfg(feature = "device")]
 use crate::core::responses::QueryStatus;
 use wasm_bindgen::JsValue;
 
@@ -35,7 +34,6 @@ pub(super) fn error_body(body: JsValue) -> ErrorBody {
 }
 
 /// The fields of a query object that decide what happened to it.
-#[cfg(feature = "device")]
 pub(super) fn query_status(body: &JsValue) -> QueryStatus {
     QueryStatus::read(&Fields::lenient(body.clone()))
 }

@@ -1,24 +1,21 @@
 //! `DeviceClient`, the wasm export behind the facade's `HaloDeviceClient`.
-//! Each method validates its input through the core, builds the request
-//! with the core, runs the shared call loop, and checks the answer with the
-//! core. Bodies come back as parsed JS values; the facade decodes rows.
+//! It is the device door (token + `DeviceId`) onto the operation table,
+//! dispatched by `site_calls.rs` exactly as the integrator's site handle is.
+//! Bodies come back as parsed JS values; the facade decodes rows.
 
-use super::bodies::query_status;
-use super::call_loop::{Credentials, Limits, Transport};
-use super::convert::{run, string_arg, Secrets};
+use super::call_loop::{Credentials, Transport};
+use super::convert::{run, Secrets};
 use super::device_inputs as inputs;
 use super::events::Events;
-use super::host::{fetch_or_global, monotonic_ms, random_bytes, sleep, AbortSignal, Interrupted};
+use super::host::{fetch_or_global, random_bytes, AbortSignal};
 use super::js_error::{to_js, Failure};
+use super::site_calls::SiteDoor;
 use super::token_driver::TokenDriver;
 use crate::core::config::ClientConfig;
 use crate::core::error::HaloError;
 use crate::core::headers::auth_headers;
 use crate::core::ids::{format_device_id, DeviceId};
-use crate::core::operations::Operation;
-use crate::core::polling::{PollStep, WaitPlan};
-use crate::core::requests::{DeviceRequests, RequestSpec};
-use crate::core::responses::{query_state, QueryState};
+use crate::core::requests::SiteRequests;
 use crate::core::token::Grant;
 use js_sys::{Function, Object, Promise, Reflect};
 use std::rc::Rc;
@@ -60,7 +57,7 @@ impl Credentials for DeviceCredentials {
 struct Shared {
     transport: Transport,
     credentials: DeviceCredentials,
-    requests: DeviceRequests,
+    requests: SiteRequests,
 }
 
 impl Secrets for Shared {
@@ -73,16 +70,13 @@ impl Secrets for Shared {
 }
 
 impl Shared {
-    async fn execute(
-        &self,
-        spec: RequestSpec,
-        limits: &Limits,
-    ) -> Result<super::transport::HttpResponse, Failure> {
-        let path = spec.path.clone();
-        self.transport
-            .execute(&self.credentials, spec, limits)
-            .await
-            .map_err(|failure| failure.explained(self.requests.endpoint(), &path))
+    /// The device door onto the client's site.
+    fn door(&self) -> SiteDoor<'_, DeviceCredentials> {
+        SiteDoor {
+            transport: &self.transport,
+            credentials: &self.credentials,
+            requests: &self.requests,
+        }
     }
 }
 
@@ -101,11 +95,6 @@ export interface DeviceClient {
 #[wasm_bindgen]
 pub struct DeviceClient {
     shared: Rc<Shared>,
-}
-
-/// Where a query object stands, as the core sees it.
-fn query_state_of(body: &JsValue) -> QueryState {
-    query_state(&query_status(body))
 }
 
 #[wasm_bindgen]
@@ -132,7 +121,7 @@ impl DeviceClient {
             config.token_timeout_ms,
             events.clone(),
         ));
-        let requests = DeviceRequests::new(config.endpoint.clone(), config.site_id.clone());
+        let requests = SiteRequests::device(config.endpoint.clone(), config.site_id.clone());
         let transport = Transport {
             fetch,
             events,
@@ -162,16 +151,7 @@ impl DeviceClient {
         signal: Option<AbortSignal>,
     ) -> Promise {
         run(&self.shared, move |shared| async move {
-            let operation = Operation::from_name(&string_arg("operation", operation)?)?;
-            let (input, timeout_ms) =
-                inputs::operation_input(operation.arguments(), args, options)?;
-            let spec = shared.requests.request(operation, &input)?;
-            let body = shared
-                .execute(spec, &Limits { signal, timeout_ms })
-                .await?
-                .body;
-            operation.outcome().check(|| query_state_of(&body))?;
-            Ok(body)
+            shared.door().call(operation, args, options, signal).await
         })
     }
 
@@ -185,32 +165,10 @@ impl DeviceClient {
         signal: Option<AbortSignal>,
     ) -> Promise {
         run(&self.shared, move |shared| async move {
-            let spec = shared
-                .requests
-                .get_query(&string_arg("queryId", query_id)?)?;
-            let (poll_interval_ms, timeout_ms) = inputs::wait_options(options)?;
-            let plan = WaitPlan::new(poll_interval_ms, timeout_ms, monotonic_ms())?;
-            let limits = Limits {
-                signal,
-                timeout_ms: None,
-            };
-            loop {
-                let body = shared.execute(spec.clone(), &limits).await?.body;
-                match query_state_of(&body) {
-                    QueryState::Succeeded => return Ok(body),
-                    QueryState::Failed(error) => return Err(error.into()),
-                    QueryState::Pending => match plan.after_pending(monotonic_ms()) {
-                        PollStep::GiveUp(error) => return Err(error.into()),
-                        PollStep::Wait(ms) => {
-                            if let Err(Interrupted::Aborted(reason)) =
-                                sleep(ms as f64, limits.signal.as_ref()).await
-                            {
-                                return Err(Failure::Aborted(reason));
-                            }
-                        }
-                    },
-                }
-            }
+            shared
+                .door()
+                .wait_for_query(query_id, options, signal)
+                .await
         })
     }
 

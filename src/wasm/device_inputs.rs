@@ -1,17 +1,12 @@
-//! The device client's arguments and options, read from JavaScript into the
-//! core's input types (the core validates them).
+//! The device client's own options and its `getToken`'s answer, read from
+//! JavaScript into the core's input types (the core validates them). The
+//! operations' arguments, which both doors share, are in `operation_inputs.rs`.
 
-use super::convert::{number_arg, string_arg};
-use super::fields::{js_string, Fields};
-use crate::core::command::{CommandInput, SqlCommand};
-use crate::core::config::{call_timeout, ClientOptionsInput};
+use super::fields::Fields;
+use crate::core::config::ClientOptionsInput;
 use crate::core::error::HaloError;
-use crate::core::json_source::InputSource;
-use crate::core::operations::{Arguments, Input};
-use crate::core::requests::{check_search_count, QueryOptions, Registration};
 use crate::core::token::IssuedTokenInput;
-use js_sys::Array;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 
 pub fn client_options(settings: JsValue) -> Result<ClientOptionsInput, HaloError> {
     let fields = Fields::of(settings, "options", "")?;
@@ -29,139 +24,6 @@ pub fn client_options(settings: JsValue) -> Result<ClientOptionsInput, HaloError
     })
 }
 
-/// A command or one of its parameters being read, with the path its
-/// fields are named under in errors (`command.parameters[2].size`).
-struct InputValue {
-    value: JsValue,
-    path: String,
-}
-
-impl InputValue {
-    fn fields(&self) -> Result<Fields<'_>, HaloError> {
-        Fields::of(self.value.clone(), &self.path, &self.path)
-    }
-}
-
-impl InputSource for InputValue {
-    fn as_text(&self, field: &str) -> Result<Option<String>, HaloError> {
-        js_string(field, &self.value)
-    }
-
-    fn string(&self, key: &str) -> Result<Option<String>, HaloError> {
-        self.fields()?.string(key)
-    }
-
-    fn number(&self, key: &str) -> Result<Option<f64>, HaloError> {
-        self.fields()?.number(key)
-    }
-
-    fn objects(
-        &self,
-        key: &str,
-        check_count: fn(usize) -> Result<(), HaloError>,
-    ) -> Result<Option<Vec<Self>>, HaloError> {
-        let Some(items) = self.fields()?.array(key)? else {
-            return Ok(None);
-        };
-        check_count(items.length() as usize)?;
-        let path = &self.path;
-        let read = items.iter().enumerate().map(|(index, value)| InputValue {
-            value,
-            path: format!("{path}.{key}[{index}]"),
-        });
-        Ok(Some(read.collect()))
-    }
-}
-
-/// A SQL string or the API's command object, read and validated by the core.
-pub fn command(value: JsValue) -> Result<SqlCommand, HaloError> {
-    let input = InputValue {
-        value,
-        path: "command".to_owned(),
-    };
-    SqlCommand::from_input(CommandInput::read(&input)?)
-}
-
-/// A call's `timeoutMs`, checked by the core.
-fn timeout_ms(fields: &Fields) -> Result<Option<f64>, HaloError> {
-    Ok(call_timeout(fields.number("timeoutMs")?)?.map(|ms| ms as f64))
-}
-
-/// `{ catalogue?, maxTimeInQueueMs?, timeoutMs? }` of the query methods.
-pub fn query_options(options: JsValue) -> Result<(QueryOptions, Option<f64>), HaloError> {
-    let fields = Fields::of(options, "options", "")?;
-    let query = QueryOptions {
-        catalogue: fields.string("catalogue")?,
-        max_time_in_queue_ms: fields.number("maxTimeInQueueMs")?,
-    };
-    Ok((query, timeout_ms(&fields)?))
-}
-
-/// `{ timeoutMs?, method? }` of the other methods.
-pub struct CallOptions {
-    pub timeout_ms: Option<f64>,
-    pub method: Option<String>,
-}
-
-pub fn call_options(options: JsValue) -> Result<CallOptions, HaloError> {
-    let fields = Fields::of(options, "options", "")?;
-    Ok(CallOptions {
-        timeout_ms: timeout_ms(&fields)?,
-        method: fields.string("method")?,
-    })
-}
-
-/// `{ pollIntervalMs?, timeoutMs? }` of `waitForQuery` (the core's wait
-/// plan checks both).
-pub fn wait_options(options: JsValue) -> Result<(Option<f64>, Option<f64>), HaloError> {
-    let fields = Fields::of(options, "options", "")?;
-    Ok((
-        fields.number("pollIntervalMs")?,
-        fields.number("timeoutMs")?,
-    ))
-}
-
-/// `{ name, command, frequencySeconds, durationSeconds }`; absent numbers
-/// are NaN, which the core refuses naming the field.
-pub struct RegistrationInput {
-    pub name: String,
-    pub command: JsValue,
-    pub frequency_seconds: f64,
-    pub duration_seconds: f64,
-}
-
-pub fn registration(value: JsValue) -> Result<RegistrationInput, HaloError> {
-    let fields = Fields::of(value, "registration", "")?;
-    Ok(RegistrationInput {
-        name: fields.string("name")?.unwrap_or_default(),
-        command: fields.value("command"),
-        frequency_seconds: fields.number("frequencySeconds")?.unwrap_or(f64::NAN),
-        duration_seconds: fields.number("durationSeconds")?.unwrap_or(f64::NAN),
-    })
-}
-
-/// FHIR search parameters as `[name, value]` pairs.
-pub fn search_pairs(params: JsValue) -> Result<Vec<(String, String)>, HaloError> {
-    let invalid =
-        || HaloError::validation("params", "params must be [name, value] pairs of strings");
-    let params = params.dyn_into::<Array>().map_err(|_| invalid())?;
-    check_search_count(params.length() as usize)?;
-    params
-        .iter()
-        .map(|pair| {
-            let pair = pair.dyn_into::<Array>().map_err(|_| invalid())?;
-            match (
-                pair.length(),
-                js_string("params", &pair.get(0))?,
-                js_string("params", &pair.get(1))?,
-            ) {
-                (2, Some(name), Some(value)) => Ok((name, value)),
-                _ => Err(invalid()),
-            }
-        })
-        .collect()
-}
-
 /// What `getToken` resolved with; the core checks it.
 pub fn issued_token(value: JsValue) -> IssuedTokenInput {
     let fields = Fields::lenient(value);
@@ -169,55 +31,4 @@ pub fn issued_token(value: JsValue) -> IssuedTokenInput {
         access_token: fields.text("accessToken"),
         expires_in: fields.float("expiresIn"),
     }
-}
-
-/// The arguments of `call` for an operation taking `arguments`, and the
-/// call's `timeoutMs`.
-pub fn operation_input(
-    arguments: Arguments,
-    args: JsValue,
-    options: JsValue,
-) -> Result<(Input, Option<f64>), HaloError> {
-    if !Array::is_array(&args) {
-        return Err(HaloError::validation(
-            "arguments",
-            "arguments must be an array",
-        ));
-    }
-    let args = Array::from(&args);
-    let text = |index: u32, field: &str| string_arg(field, args.get(index));
-    let options = match arguments {
-        Arguments::Command => {
-            let command = command(args.get(0))?;
-            let (options, timeout_ms) = query_options(options)?;
-            return Ok((Input::Command(command, options), timeout_ms));
-        }
-        _ => call_options(options)?,
-    };
-    let input = match arguments {
-        // Read above, with the query options only commands take.
-        Arguments::Command => Input::Nothing,
-        Arguments::QueryId => Input::QueryId(text(0, "queryId")?),
-        Arguments::Page => {
-            Input::Page(text(0, "queryId")?, number_arg("pageNumber", &args.get(1))?)
-        }
-        Arguments::Registration => {
-            let input = registration(args.get(0))?;
-            Input::Registration(Registration::new(
-                &input.name,
-                command(input.command)?,
-                input.frequency_seconds,
-                input.duration_seconds,
-            )?)
-        }
-        Arguments::RegisteredQueryId => Input::RegisteredQueryId(text(0, "registeredQueryId")?),
-        Arguments::FhirResource => Input::FhirResource(text(0, "resourceType")?, text(1, "id")?),
-        Arguments::FhirSearch => Input::FhirSearch(
-            text(0, "resourceType")?,
-            search_pairs(args.get(1))?,
-            options.method,
-        ),
-        Arguments::Nothing => Input::Nothing,
-    };
-    Ok((input, options.timeout_ms))
 }

@@ -55,7 +55,6 @@ impl<'a> Fields<'a> {
     /// `undefined` and `null` read as an empty object; anything else that is
     /// not an object is an error naming the argument `name`. `path` prefixes
     /// field names (empty for options, whose fields are named on their own).
-    #[cfg(feature = "device")]
     pub(super) fn of(value: JsValue, name: &str, path: &'a str) -> Result<Self, HaloError> {
         if value.is_undefined() || value.is_null() || value.is_object() {
             Ok(Self {
@@ -94,7 +93,6 @@ impl<'a> Fields<'a> {
         (!value.is_undefined() && !value.is_null()).then_some(value)
     }
 
-    #[cfg(feature = "device")]
     pub(super) fn string(&self, key: &str) -> Result<Option<String>, HaloError> {
         match self.present(key) {
             None => Ok(None),
@@ -104,7 +102,6 @@ impl<'a> Fields<'a> {
         }
     }
 
-    #[cfg(feature = "device")]
     pub(super) fn number(&self, key: &str) -> Result<Option<f64>, HaloError> {
         match self.present(key) {
             None => Ok(None),

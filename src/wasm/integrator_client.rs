@@ -1,12 +1,15 @@
 //! `IntegratorClient`, the wasm export behind `halo-device/integrator`'s
 //! `HaloIntegratorClient`: the integrator's cloud side, authenticated by the
 //! subscription key. Same call loop as the device client; no token engine.
+//! `IntegratorSite` is its door onto one site's operations: the same table
+//! and dispatch (`site_calls.rs`) as the device client, below `/integrator`.
 
 use super::call_loop::{Credentials, Limits, Transport};
 use super::convert::{from_js, run, string_arg, Secrets};
 use super::events::Events;
 use super::host::{fetch_or_global, wall_clock_ms, AbortSignal};
 use super::js_error::{to_js, Failure};
+use super::site_calls::SiteDoor;
 use crate::core::config::call_timeout;
 use crate::core::error::{ErrorKind, HaloError};
 use crate::core::ids::{DeviceId, SiteId};
@@ -17,6 +20,7 @@ use crate::core::integrator::responses::{Site, SitesResponse, TokenResponse};
 use crate::core::integrator::sites::{
     check_secondary, choose_authoritative, detect_guid_change, SecondaryIdentifiers,
 };
+use crate::core::requests::SiteRequests;
 use crate::core::secret::Secret;
 use js_sys::{Array, Function, Object, Promise, Reflect};
 use serde::Deserialize;
@@ -52,7 +56,17 @@ struct Shared {
 }
 
 #[wasm_bindgen(typescript_custom_section)]
-const RESULT_TYPES: &str = r#"import type { DeviceToken, DeviceTokenRequest, GuidChange, HaloSite, IntegratorCallOptions, Practice, ResolvedSite, SecondaryIdentifiers } from "../integrator-types.js";"#;
+const RESULT_TYPES: &str = r#"import type { DeviceToken, DeviceTokenRequest, GuidChange, HaloSite, IntegratorCallOptions, Practice, ResolvedSite, SecondaryIdentifiers } from "../integrator-types.js";
+import type { IntegratorSiteOperations } from "../generated/operations.js";
+import type { HaloQuery, WaitOptions } from "../types.js";
+export interface IntegratorSite {
+  call<O extends keyof IntegratorSiteOperations>(
+    operation: O,
+    args: IntegratorSiteOperations[O]["args"],
+    options: Omit<IntegratorSiteOperations[O]["options"], "signal">,
+    signal?: AbortSignal,
+  ): Promise<IntegratorSiteOperations[O]["result"]>;
+}"#;
 
 #[wasm_bindgen]
 pub struct IntegratorClient {
@@ -210,6 +224,26 @@ impl IntegratorClient {
             requests: IntegratorRequests::new(config.endpoint),
         });
         Ok(IntegratorClient { shared })
+    }
+
+    /// The Integrator API's door onto one site's queries and FHIR; the site
+    /// id is checked here, once.
+    pub fn site(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] site_id: JsValue,
+    ) -> Result<IntegratorSite, JsValue> {
+        let secrets = self.shared.secrets();
+        let reject = |error: HaloError| {
+            let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+            to_js(Failure::from(error), &secrets)
+        };
+        let site_id =
+            SiteId::parse(&string_arg("siteId", site_id).map_err(reject)?).map_err(reject)?;
+        let requests = SiteRequests::integrator(&self.shared.requests.endpoint.base_url, site_id);
+        Ok(IntegratorSite {
+            shared: self.shared.clone(),
+            requests: Rc::new(requests),
+        })
     }
 
     /// `POST /integrator/token`: `{ accessToken, tokenType, expiresIn, expiresAt }`.
@@ -389,6 +423,64 @@ impl IntegratorClient {
             set(&result, "secondaryChanged", &changed);
             set(&result, "site", &raw);
             Ok(result.into())
+        })
+    }
+}
+
+/// One site through the Integrator API: the operation table's `call` and
+/// `waitForQuery`, with the subscription key and no device headers.
+#[wasm_bindgen]
+pub struct IntegratorSite {
+    shared: Rc<Shared>,
+    requests: Rc<SiteRequests>,
+}
+
+impl Shared {
+    fn door<'a>(&'a self, requests: &'a SiteRequests) -> SiteDoor<'a, KeyCredentials> {
+        SiteDoor {
+            transport: &self.transport,
+            credentials: &self.credentials,
+            requests,
+        }
+    }
+}
+
+#[wasm_bindgen]
+impl IntegratorSite {
+    /// Runs one operation of the core's table (see `IntegratorSiteOperations`
+    /// for each one's arguments and result); typed by the custom section above.
+    #[wasm_bindgen(skip_typescript)]
+    pub fn call(
+        &self,
+        operation: JsValue,
+        args: JsValue,
+        options: JsValue,
+        signal: Option<AbortSignal>,
+    ) -> Promise {
+        let requests = self.requests.clone();
+        run(&self.shared, move |shared| async move {
+            shared
+                .door(&requests)
+                .call(operation, args, options, signal)
+                .await
+        })
+    }
+
+    /// Polls until the query is in a terminal state; rejects with a
+    /// `HaloQueryFailedError` when that state is a failure.
+    #[wasm_bindgen(js_name = waitForQuery, unchecked_return_type = "Promise<HaloQuery>")]
+    pub fn wait_for_query(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] query_id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Omit<WaitOptions, \"signal\">")] options: JsValue,
+        signal: Option<AbortSignal>,
+    ) -> Promise {
+        let requests = self.requests.clone();
+        run(&self.shared, move |shared| async move {
+            shared
+                .door(&requests)
+                .wait_for_query(query_id, options, signal)
+                .await
         })
     }
 }

@@ -15,7 +15,9 @@ mod host;
 #[cfg(feature = "integrator")]
 mod integrator_client;
 mod js_error;
+mod operation_inputs;
 mod panic_hook;
+mod site_calls;
 #[cfg(feature = "device")]
 mod token_driver;
 mod transport;

@@ -483,6 +483,27 @@ export interface HaloQuery {
 }
 
 /**
+ * One query's answer in `getQueryStatuses`: `"found"` with the query
+ * object, or `"notFound"` (an id Halo does not know for this site).
+ *
+ * @example
+ * for (const entry of await site.getQueryStatuses([first, second])) {
+ *   if (entry.status === "found") console.log(entry.queryId, entry.query.status);
+ *   else console.log(entry.queryId, "not found");
+ * }
+ */
+export type QueryStatusResult =
+  | {
+    "status": "found";
+    queryId: string;
+    query: HaloQuery;
+  }
+  | {
+    "status": "notFound";
+    queryId: string;
+  };
+
+/**
  * One decoded page of an async query's result, from `getResultPage` or
  * `resultPages`.
  *

@@ -258,6 +258,30 @@ pub struct HaloQueryResult {
     pub pages: Option<Vec<ResultPageInfo>>,
 }
 
+/// One query's answer in `getQueryStatuses`: `"found"` with the query
+/// object, or `"notFound"` (an id Halo does not know for this site).
+///
+/// @example
+/// for (const entry of await site.getQueryStatuses([first, second])) {
+///   if (entry.status === "found") console.log(entry.queryId, entry.query.status);
+///   else console.log(entry.queryId, "not found");
+/// }
+#[derive(TS)]
+#[ts(tag = "status", rename_all = "camelCase")]
+pub enum QueryStatusResult {
+    Found {
+        #[ts(rename = "queryId")]
+        query_id: String,
+        // Boxed: the boundary types are never built, only rendered, but
+        // clippy weighs the variants all the same.
+        query: Box<HaloQuery>,
+    },
+    NotFound {
+        #[ts(rename = "queryId")]
+        query_id: String,
+    },
+}
+
 /// The query object Halo returns (the `result.data` blob is decoded into `rows`).
 ///
 /// @example

@@ -80,6 +80,7 @@ fn device_declarations() -> Vec<Declaration> {
         declaration::<ReturnedParameter>(),
         declaration::<ResultPageInfo>(),
         declaration::<HaloQuery>(),
+        declaration::<QueryStatusResult>(),
         declaration::<ResultPage>(),
         declaration::<RegisteredQueryRegistration>(),
         declaration::<RegisteredQuery>(),

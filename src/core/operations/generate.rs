@@ -2,7 +2,7 @@
 //! table: for each operation, its arguments, options and result types, which
 //! type both the wasm's `call` export and the facade's dispatch.
 
-use super::Operation;
+use super::{Doors, Operation};
 use crate::core::command::ParameterDirection;
 use crate::core::results::is_output;
 use crate::generated_files::check_generated;
@@ -39,24 +39,39 @@ fn render() -> String {
         "import type {{ {} }} from \"../types.js\";\n",
         names.join(", ")
     );
-    out.push_str(
-        "/**\n * What each operation of the wasm's `call` takes and resolves with.\n *\n * @example\n * type Started = DeviceOperations[\"startAsyncQuery\"][\"result\"]; // HaloQuery\n */\nexport interface DeviceOperations {\n",
-    );
-    for op in Operation::ALL {
-        let (args, options, result) = op.typescript();
-        let docs: String = op
-            .docs()
-            .iter()
-            .map(|d| d.trim())
-            .collect::<Vec<_>>()
-            .join(" ");
-        let _ = writeln!(
-            out,
-            "  /** {docs} */\n  {}: {{ args: {args}; options: {options}; result: {result} }};",
-            op.name()
-        );
+    let interfaces = [
+        (
+            Doors::Both,
+            "/**\n * What each operation of the wasm's `call` takes and resolves with, at either door.\n *\n * @example\n * type Started = SiteOperations[\"startAsyncQuery\"][\"result\"]; // HaloQuery\n */\nexport interface SiteOperations {\n",
+        ),
+        (
+            Doors::IntegratorOnly,
+            "/**\n * The integrator site handle's operations: every site operation, and those only the Integrator API offers.\n *\n * @example\n * type Statuses = IntegratorSiteOperations[\"getQueryStatuses\"][\"result\"];\n */\nexport interface IntegratorSiteOperations extends SiteOperations {\n",
+        ),
+    ];
+    for (doors, opening) in interfaces {
+        out.push_str(opening);
+        for op in Operation::ALL.iter().filter(|op| op.doors() == doors) {
+            let (args, options, result) = op.typescript();
+            let docs: String = op
+                .docs()
+                .iter()
+                .map(|d| d.trim())
+                .collect::<Vec<_>>()
+                .join(" ");
+            let _ = writeln!(
+                out,
+                "  /** {docs} */\n  {}: {{ args: {args}; options: {options}; result: {result} }};",
+                op.name()
+            );
+        }
+        out.push_str("}\n\n");
     }
-    out.push_str("}\n");
+    // The table has no device-only operation: the device door offers
+    // exactly the shared ones.
+    out.push_str(
+        "/**\n * The device client's operations: the ones both doors offer.\n *\n * @example\n * type Started = DeviceOperations[\"startAsyncQuery\"][\"result\"]; // HaloQuery\n */\nexport type DeviceOperations = SiteOperations;\n",
+    );
     let outputs: Vec<String> = ParameterDirection::ALL
         .iter()
         .filter(|d| is_output(**d))
