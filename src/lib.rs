@@ -9,6 +9,10 @@
 //!   asks for: `fetch`, timers, the integrator's `getToken` callback, and the
 //!   mapping of core errors to JavaScript `Error` objects. It holds no rules.
 
+// Every public item says what it means, and nothing is `pub` that the
+// crate root does not reach: the shell's items are `pub(crate)` at most.
+#![warn(missing_docs, unreachable_pub)]
+
 pub mod core;
 
 #[cfg(target_arch = "wasm32")]

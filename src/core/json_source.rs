@@ -43,6 +43,8 @@ pub trait InputSource: Sized {
 /// Both sources over serde_json, for the core's unit tests; the same file
 /// serves the integration tests (tests/support).
 #[cfg(test)]
+// The file's items are `pub` for the integration tests that include it too.
+#[allow(unreachable_pub)]
 pub(crate) mod test_json {
     use super::{InputSource, JsonSource};
     use crate::core::error::HaloError;

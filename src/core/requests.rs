@@ -17,19 +17,28 @@ use super::limits::{
 use super::numbers::whole_number;
 use super::retry::Replay;
 
+/// The longest an immediate query may wait in Halo's queue (its documented `maxTimeInQueue` range).
 pub const IMMEDIATE_MAX_TIME_IN_QUEUE_MS: u64 = 60_000;
+/// The longest an async query may wait in Halo's queue: two hours.
 pub const ASYNC_MAX_TIME_IN_QUEUE_MS: u64 = 7_200_000;
+/// Halo re-runs a registered query at most once a minute.
 pub const REGISTERED_MIN_FREQUENCY_S: u64 = 60;
+/// A registered query lives at most a day.
 pub const REGISTERED_MAX_DURATION_S: u64 = 86_400;
 
+/// The HTTP methods Halo's site endpoints use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Method {
+    /// Reads: queries, pages, registered queries, FHIR reads and GET searches.
     Get,
+    /// Creates a query, a registration, a token, or a FHIR `_search`.
     Post,
+    /// Cancels a registered query.
     Delete,
 }
 
 impl Method {
+    /// As `fetch` takes it.
     pub fn as_str(self) -> &'static str {
         match self {
             Method::Get => "GET",
@@ -39,9 +48,12 @@ impl Method {
     }
 }
 
+/// A request body, already encoded.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Body {
+    /// `application/json` or `application/x-www-form-urlencoded`.
     pub content_type: &'static str,
+    /// The encoded body, sent as is.
     pub text: String,
 }
 
@@ -60,13 +72,17 @@ impl core::fmt::Debug for Body {
 /// are added per attempt because the token can change between attempts.
 #[derive(Clone, PartialEq, Eq)]
 pub struct RequestSpec {
+    /// How it is sent.
     pub method: Method,
+    /// Base URL, prefix, path and any query string: only `fetch` sees it.
     pub url: String,
     /// The path alone, without the query string, for events and error
     /// messages: it names the site, never a secret. A FHIR search sent
     /// with GET carries patient details in its query, which only `url` has.
     pub path: String,
+    /// What is sent after the headers, if anything.
     pub body: Option<Body>,
+    /// Whether sending it again is safe, which decides its retries.
     pub replay: Replay,
 }
 
@@ -354,19 +370,28 @@ impl SiteRequests {
 /// Options shared by immediate and async queries.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryOptions {
+    /// The database on multi-database practice systems, e.g. `BPSPatients`.
     pub catalogue: Option<String>,
+    /// How long the query may wait in Halo's queue, as the caller gave it.
     pub max_time_in_queue_ms: Option<f64>,
 }
 
+/// A registered query, validated: what `POST …/queries/registered` sends.
 #[derive(Clone, Debug)]
 pub struct Registration {
+    /// The caller's label for it; not empty.
     pub name: String,
+    /// What Halo runs each time.
     pub command: SqlCommand,
+    /// Seconds between runs, at least a minute.
     pub frequency_s: u64,
+    /// Seconds it stays registered, at most a day.
     pub duration_s: u64,
 }
 
 impl Registration {
+    /// Checks the name and turns the caller's seconds into whole numbers
+    /// within Halo's range, naming the field at fault.
     pub fn new(
         name: &str,
         command: SqlCommand,

@@ -92,6 +92,9 @@ export interface DeviceClient {
   ): Promise<DeviceOperations[O]["result"]>;
 }"#;
 
+/// The device door's wasm object behind `HaloDeviceClient`: one site, one
+/// device, its token engine and transport. JavaScript drives it through
+/// `call`; the facade owns its lifetime (`close()` frees it).
 #[wasm_bindgen]
 pub struct DeviceClient {
     shared: Rc<Shared>,

@@ -8,7 +8,7 @@ use crate::core::error::HaloError;
 use crate::core::token::IssuedTokenInput;
 use wasm_bindgen::JsValue;
 
-pub fn client_options(settings: JsValue) -> Result<ClientOptionsInput, HaloError> {
+pub(super) fn client_options(settings: JsValue) -> Result<ClientOptionsInput, HaloError> {
     let fields = Fields::of(settings, "options", "")?;
     Ok(ClientOptionsInput {
         environment: fields.string("environment")?,
@@ -25,7 +25,7 @@ pub fn client_options(settings: JsValue) -> Result<ClientOptionsInput, HaloError
 }
 
 /// What `getToken` resolved with; the core checks it.
-pub fn issued_token(value: JsValue) -> IssuedTokenInput {
+pub(super) fn issued_token(value: JsValue) -> IssuedTokenInput {
     let fields = Fields::lenient(value);
     IssuedTokenInput {
         access_token: fields.text("accessToken"),

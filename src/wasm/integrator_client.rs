@@ -68,6 +68,8 @@ export interface IntegratorSite {
   ): Promise<IntegratorSiteOperations[O]["result"]>;
 }"#;
 
+/// The integrator's wasm object behind `HaloIntegratorClient`: the
+/// subscription key, the transport, and the site handles it hands out.
 #[wasm_bindgen]
 pub struct IntegratorClient {
     shared: Rc<Shared>,
@@ -198,6 +200,8 @@ impl Shared {
 
 #[wasm_bindgen]
 impl IntegratorClient {
+    /// `settings` is the plain-data part of the options; the key and the
+    /// callbacks come separately so the key is a `Secret` from the start.
     #[wasm_bindgen(constructor)]
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "object")] settings: JsValue,

@@ -8,7 +8,7 @@ use js_sys::{Error, Reflect};
 use wasm_bindgen::JsValue;
 
 /// A failed call, as the shell carries it back to JavaScript.
-pub enum Failure {
+pub(super) enum Failure {
     Halo(HaloError, Option<JsValue>),
     /// Rejects with the abort signal's reason, unchanged, as `fetch` does.
     Aborted(JsValue),
@@ -17,7 +17,7 @@ pub enum Failure {
 impl Failure {
     /// The failure with the endpoint's explanation of a 404, if it has one
     /// (see `Endpoint::explain`); `path` is the request's.
-    pub fn explained(self, endpoint: &Endpoint, path: &str) -> Self {
+    pub(super) fn explained(self, endpoint: &Endpoint, path: &str) -> Self {
         match self {
             Failure::Halo(error, cause) => Failure::Halo(endpoint.explain(path, error), cause),
             aborted => aborted,
@@ -37,7 +37,7 @@ fn set(target: &JsValue, key: &str, value: JsValue) {
 
 /// The JS value a call rejects with. `secrets` are scrubbed from the message:
 /// a server or a `getToken` that echoes them must not leak them through us.
-pub fn to_js(failure: Failure, secrets: &[&str]) -> JsValue {
+pub(super) fn to_js(failure: Failure, secrets: &[&str]) -> JsValue {
     let (error, cause) = match failure {
         Failure::Aborted(reason) => return reason,
         Failure::Halo(error, cause) => (error, cause),

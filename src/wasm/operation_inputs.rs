@@ -59,7 +59,7 @@ impl InputSource for InputValue {
 }
 
 /// A SQL string or the API's command object, read and validated by the core.
-pub fn command(value: JsValue) -> Result<SqlCommand, HaloError> {
+pub(super) fn command(value: JsValue) -> Result<SqlCommand, HaloError> {
     let input = InputValue {
         value,
         path: "command".to_owned(),
@@ -73,7 +73,7 @@ fn timeout_ms(fields: &Fields) -> Result<Option<f64>, HaloError> {
 }
 
 /// `{ catalogue?, maxTimeInQueueMs?, timeoutMs? }` of the query methods.
-pub fn query_options(options: JsValue) -> Result<(QueryOptions, Option<f64>), HaloError> {
+pub(super) fn query_options(options: JsValue) -> Result<(QueryOptions, Option<f64>), HaloError> {
     let fields = Fields::of(options, "options", "")?;
     let query = QueryOptions {
         catalogue: fields.string("catalogue")?,
@@ -83,12 +83,12 @@ pub fn query_options(options: JsValue) -> Result<(QueryOptions, Option<f64>), Ha
 }
 
 /// `{ timeoutMs?, method? }` of the other methods.
-pub struct CallOptions {
+pub(super) struct CallOptions {
     pub timeout_ms: Option<f64>,
     pub method: Option<String>,
 }
 
-pub fn call_options(options: JsValue) -> Result<CallOptions, HaloError> {
+pub(super) fn call_options(options: JsValue) -> Result<CallOptions, HaloError> {
     let fields = Fields::of(options, "options", "")?;
     Ok(CallOptions {
         timeout_ms: timeout_ms(&fields)?,
@@ -98,7 +98,7 @@ pub fn call_options(options: JsValue) -> Result<CallOptions, HaloError> {
 
 /// `{ pollIntervalMs?, timeoutMs? }` of `waitForQuery` (the core's wait
 /// plan checks both).
-pub fn wait_options(options: JsValue) -> Result<(Option<f64>, Option<f64>), HaloError> {
+pub(super) fn wait_options(options: JsValue) -> Result<(Option<f64>, Option<f64>), HaloError> {
     let fields = Fields::of(options, "options", "")?;
     Ok((
         fields.number("pollIntervalMs")?,
@@ -108,14 +108,14 @@ pub fn wait_options(options: JsValue) -> Result<(Option<f64>, Option<f64>), Halo
 
 /// `{ name, command, frequencySeconds, durationSeconds }`; absent numbers
 /// are NaN, which the core refuses naming the field.
-pub struct RegistrationInput {
+pub(super) struct RegistrationInput {
     pub name: String,
     pub command: JsValue,
     pub frequency_seconds: f64,
     pub duration_seconds: f64,
 }
 
-pub fn registration(value: JsValue) -> Result<RegistrationInput, HaloError> {
+pub(super) fn registration(value: JsValue) -> Result<RegistrationInput, HaloError> {
     let fields = Fields::of(value, "registration", "")?;
     Ok(RegistrationInput {
         name: fields.string("name")?.unwrap_or_default(),
@@ -126,7 +126,7 @@ pub fn registration(value: JsValue) -> Result<RegistrationInput, HaloError> {
 }
 
 /// FHIR search parameters as `[name, value]` pairs.
-pub fn search_pairs(params: JsValue) -> Result<Vec<(String, String)>, HaloError> {
+pub(super) fn search_pairs(params: JsValue) -> Result<Vec<(String, String)>, HaloError> {
     let invalid =
         || HaloError::validation("params", "params must be [name, value] pairs of strings");
     let params = params.dyn_into::<Array>().map_err(|_| invalid())?;
@@ -148,7 +148,7 @@ pub fn search_pairs(params: JsValue) -> Result<Vec<(String, String)>, HaloError>
 }
 
 /// Query ids as an array of strings, counted before they are read.
-pub fn query_ids(value: JsValue) -> Result<Vec<String>, HaloError> {
+pub(super) fn query_ids(value: JsValue) -> Result<Vec<String>, HaloError> {
     let ids = value
         .dyn_into::<Array>()
         .map_err(|_| HaloError::validation("queryIds", "queryIds must be an array of query ids"))?;
@@ -161,7 +161,7 @@ pub fn query_ids(value: JsValue) -> Result<Vec<String>, HaloError> {
 
 /// The arguments of `call` for an operation taking `arguments`, and the
 /// call's `timeoutMs`.
-pub fn operation_input(
+pub(super) fn operation_input(
     arguments: Arguments,
     args: JsValue,
     options: JsValue,

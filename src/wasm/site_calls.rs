@@ -19,7 +19,7 @@ use wasm_bindgen::JsValue;
 
 /// A door onto one site: how requests leave, with whose credentials, and
 /// the site's request builders.
-pub struct SiteDoor<'a, C: Credentials> {
+pub(super) struct SiteDoor<'a, C: Credentials> {
     pub transport: &'a Transport,
     pub credentials: &'a C,
     pub requests: &'a SiteRequests,
@@ -44,7 +44,7 @@ impl<C: Credentials> SiteDoor<'_, C> {
     /// Runs the operation JavaScript named with its arguments: read, checked
     /// by the core (including whether this door offers it), sent, and the
     /// answer judged by the operation's expected outcome.
-    pub async fn call(
+    pub(super) async fn call(
         &self,
         operation: JsValue,
         args: JsValue,
@@ -62,7 +62,7 @@ impl<C: Credentials> SiteDoor<'_, C> {
 
     /// Polls until the query is in a terminal state; a failed state is a
     /// `HaloQueryFailedError`.
-    pub async fn wait_for_query(
+    pub(super) async fn wait_for_query(
         &self,
         query_id: JsValue,
         options: JsValue,
