@@ -51,6 +51,7 @@ export class HaloDeviceClient extends SiteQueries implements HaloQueries {
    * const { hasToken, expiresAt, renewals } = client.tokenInfo();
    */
   tokenInfo(): TokenInfo {
+    deviceWasm.assertReady();
     this.assertOpen();
     return this.#device.tokenInfo();
   }
