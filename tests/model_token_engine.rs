@@ -8,16 +8,22 @@
 //! Invariants, checked after every step:
 //! - at most one renewal is in flight, and one is in flight whenever a
 //!   caller waits (nobody is stranded);
-//! - no request is sent with a token known to be expired or rejected: a
-//!   token is handed out only within its life minus the leeway, and never
-//!   after a 401 for it;
-//! - a caller waits only when there is no usable token;
+//! - no request is sent with a token known to be expired: a token is
+//!   handed out only within its life minus the leeway;
+//! - a token is handed out after a 401 for it only while renewals are
+//!   held back (a renewed token was rejected too, and the rejected one is
+//!   younger than the backoff window), and never while a renewal runs;
+//! - a caller waits only when there is no usable (or held) token;
 //! - every caller settles exactly once (granted, failed or aborted), and
 //!   an aborted caller is never settled again;
 //! - no renewal loop: renewal outcomes never start another renewal, a
 //!   background renewal starts only once the token is in its renewal
-//!   window, a renewal after failures waits out the backoff, and a 401 for
-//!   an older token keeps the current one.
+//!   window, a renewal after failures waits out the backoff, a renewal
+//!   after repeated 401s waits out its window, and a 401 for an older
+//!   token keeps the current one.
+//!
+//! `fifty_calls_against_a_server_that_rejects_everything` drives the
+//! engine with the call decisions (`core::call`) as the shell does.
 #![cfg(not(target_arch = "wasm32"))]
 
 mod support;
@@ -124,6 +130,7 @@ struct Model {
     renewals_settled: Vec<RenewalId>,
     consecutive_failures: u32,
     last_failure_ms: f64,
+    consecutive_rejections: u32,
     waiting: Vec<WaiterId>,
     settled: HashSet<WaiterId>,
     callers: u64,
@@ -142,6 +149,7 @@ impl Model {
             renewals_settled: Vec::new(),
             consecutive_failures: 0,
             last_failure_ms: f64::NEG_INFINITY,
+            consecutive_rejections: 0,
             waiting: Vec::new(),
             settled: HashSet::new(),
             callers: 0,
@@ -153,6 +161,24 @@ impl Model {
         self.token
             .as_ref()
             .filter(|t| !t.rejected && self.now_ms < t.usable_until_ms())
+    }
+
+    /// The rejected current token, while renewals are held back for it.
+    fn held(&self) -> Option<&Token> {
+        let window = match self.consecutive_rejections {
+            0 | 1 => 0,
+            n => self
+                .policy
+                .failure_backoff_base_ms
+                .saturating_mul(1 << (n - 2).min(20))
+                .min(self.policy.failure_backoff_max_ms),
+        };
+        self.token.as_ref().filter(|t| {
+            t.rejected
+                && self.in_flight.is_none()
+                && self.now_ms < t.received_at_ms + window as f64
+                && self.now_ms < t.usable_until_ms()
+        })
     }
 
     /// When the backoff after the last failures ends.
@@ -218,14 +244,19 @@ impl Model {
         let (acquired, start) = engine.acquire(caller, self.now_ms);
         match acquired {
             Acquired::Ready(grant) => {
-                let token = self.usable().cloned().ok_or_else(|| {
+                let usable = self.usable().cloned();
+                let token = usable.clone().or_else(|| self.held().cloned()).ok_or_else(|| {
                     TestCaseError::fail(
-                        "a token was handed out with none usable (expired or rejected)",
+                        "a token was handed out with none usable (expired, or rejected and not held)",
                     )
                 })?;
                 prop_assert_eq!(grant.generation, token.generation);
                 prop_assert_eq!(grant.token.expose(), token.value.as_str());
-                let due = self.in_flight.is_none()
+                if usable.is_some() && self.renewal_due(&token) {
+                    self.consecutive_rejections = 0;
+                }
+                let due = usable.is_some()
+                    && self.in_flight.is_none()
                     && self.renewal_due(&token)
                     && self.now_ms >= self.retry_not_before_ms();
                 prop_assert_eq!(
@@ -238,7 +269,7 @@ impl Model {
             }
             Acquired::Queued => {
                 prop_assert!(
-                    self.usable().is_none(),
+                    self.usable().is_none() && self.held().is_none(),
                     "a caller waited although a token was usable"
                 );
                 prop_assert_eq!(
@@ -387,9 +418,13 @@ impl Model {
                     let generation =
                         self.generations_sent[which.index(self.generations_sent.len())];
                     engine.rejected(generation);
-                    if let Some(token) = self.token.as_mut().filter(|t| t.generation == generation)
+                    if let Some(token) = self
+                        .token
+                        .as_mut()
+                        .filter(|t| t.generation == generation && !t.rejected)
                     {
                         token.rejected = true;
+                        self.consecutive_rejections += 1;
                     }
                 }
             }
@@ -456,4 +491,67 @@ proptest! {
         }
         model.finish(&mut engine)?;
     }
+}
+
+/// What a call against a server that answers 401 to everything costs: the
+/// shell's loop (`src/wasm/call_loop.rs`, `token_driver.rs`) over the core's
+/// decisions, one call after another, each request taking `request_ms`.
+/// Returns how many times `getToken` was called.
+fn get_token_calls_for_fifty_rejected_calls(request_ms: f64) -> u32 {
+    use halo_device::core::call::{Call, Next};
+    use halo_device::core::retry::{Replay, RetryPolicy};
+
+    let mut engine = TokenEngine::new(TokenPolicy::default());
+    let mut now = 0.0;
+    let mut get_token_calls = 0;
+    for waiter in 1..=50 {
+        let mut call = Call::new(Replay::Idempotent, RetryPolicy::default(), None, true);
+        let mut requests = 0;
+        loop {
+            let grant = match engine.acquire(waiter, now) {
+                (Acquired::Ready(grant), None) => grant,
+                (Acquired::Queued, Some(Action::StartRenewal { renewal, delay_ms })) => {
+                    now += delay_ms as f64;
+                    get_token_calls += 1;
+                    let issued = IssuedTokenInput {
+                        access_token: Some(format!("token-{get_token_calls}")),
+                        expires_in: Some(3600.0),
+                    };
+                    match engine
+                        .renewal_succeeded(renewal, issued.validate().unwrap(), now)
+                        .pop()
+                    {
+                        Some(Action::Grant { grant, .. }) => grant,
+                        other => panic!("the waiter was not granted: {other:?}"),
+                    }
+                }
+                other => panic!("unexpected {other:?}"),
+            };
+            requests += 1;
+            now += request_ms;
+            let unauthorized =
+                HaloError::new(ErrorKind::Auth, "Invalid token (HTTP 401)").with_status(401);
+            match call.on_failure(unauthorized, now, 0.5) {
+                Next::RenewToken => engine.rejected(grant.generation),
+                Next::Fail(error) => {
+                    assert_eq!(error.status, Some(401));
+                    break;
+                }
+                Next::Retry { .. } => panic!("a 401 is not retried with backoff"),
+            }
+        }
+        assert_eq!(requests, 2, "each call: one request, one retry");
+    }
+    get_token_calls
+}
+
+#[test]
+fn fifty_calls_against_a_server_that_rejects_everything() {
+    // Back to back: the first token, one renewal after the first 401, then
+    // the renewed token is held for its window (250 ms).
+    assert_eq!(get_token_calls_for_fifty_rejected_calls(1.0), 2);
+    // A call every 200 ms (10 s in all): windows of 250 ms doubling to 30 s
+    // allow one renewal each: 250, 500, 1000, 2000, 4000 ms…
+    let spaced = get_token_calls_for_fifty_rejected_calls(100.0);
+    assert!(spaced <= 8, "{spaced} getToken calls for 50 calls");
 }

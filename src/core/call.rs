@@ -72,11 +72,13 @@ impl Call {
     pub fn on_failure(&mut self, error: HaloError, now_ms: f64, random: f64) -> Next {
         if self.renewable && error.kind == ErrorKind::Auth && error.status == Some(401) {
             // Renew once, retry once: a second 401 means the token we are
-            // given is wrong, and asking again would loop.
+            // given is wrong, and asking again would loop. (The retry may
+            // carry the same token: after repeated 401s the token engine
+            // renews at most once per backoff window.)
             if self.renewed_after_401 {
                 let mut error = error;
                 error.message = format!(
-                    "{} again after renewing the token; check that getToken returns a token issued for this siteId and deviceId",
+                    "{} again on the retry; check that getToken returns a token issued for this siteId and deviceId",
                     error.message
                 );
                 return Next::Fail(error);
@@ -126,7 +128,7 @@ mod tests {
             panic!("second 401 must fail");
         };
         assert_eq!(error.kind, ErrorKind::Auth);
-        assert!(error.message.contains("again after renewing"));
+        assert!(error.message.contains("again on the retry"));
     }
 
     #[test]

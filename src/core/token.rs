@@ -7,7 +7,9 @@
 //! - a token is never handed out once its life (minus a small leeway) is over;
 //! - every waiter is settled exactly once: granted a token or failed;
 //! - a failed renewal fails its waiters, keeps any still-valid token, and
-//!   delays the next attempt with backoff instead of hammering the issuer.
+//!   delays the next attempt with backoff instead of hammering the issuer;
+//! - a server that rejects every token gets at most one renewal per
+//!   backoff window, not one per call (see [`TokenEngine::rejected`]).
 //!
 //! Time is a monotonic millisecond count supplied by the caller: expiry is
 //! `expires_in` measured from receipt, never the local wall clock.
@@ -37,6 +39,16 @@ pub struct TokenPolicy {
     pub failure_backoff_base_ms: u64,
     /// The longest wait between failed renewals (default 30 s).
     pub failure_backoff_max_ms: u64,
+}
+
+impl TokenPolicy {
+    /// The wait after the `n`th failure in a row (`n` ≥ 1): the base,
+    /// doubling, capped.
+    fn backoff_ms(&self, n: u32) -> u64 {
+        self.failure_backoff_base_ms
+            .saturating_mul(1 << n.saturating_sub(1).min(20))
+            .min(self.failure_backoff_max_ms)
+    }
 }
 
 impl Default for TokenPolicy {
@@ -165,6 +177,9 @@ pub enum Acquired {
 struct Current {
     token: Secret,
     generation: u64,
+    received_at_ms: f64,
+    /// Halo answered 401 to it: never used again once a renewal may start.
+    rejected: bool,
     renew_at_ms: f64,
     usable_until_ms: f64,
     expires_at_ms: f64,
@@ -201,6 +216,8 @@ pub struct TokenEngine {
     waiters: Vec<WaiterId>,
     consecutive_failures: u32,
     retry_not_before_ms: f64,
+    /// Tokens Halo rejected in a row, none since living to its renewal time.
+    consecutive_rejections: u32,
     renewals: u64,
 }
 
@@ -216,12 +233,36 @@ impl TokenEngine {
             waiters: Vec::new(),
             consecutive_failures: 0,
             retry_not_before_ms: f64::NEG_INFINITY,
+            consecutive_rejections: 0,
             renewals: 0,
         }
     }
 
     fn usable(&self, now_ms: f64) -> Option<&Current> {
-        self.current.as_ref().filter(|c| now_ms < c.usable_until_ms)
+        self.current
+            .as_ref()
+            .filter(|c| !c.rejected && now_ms < c.usable_until_ms)
+    }
+
+    /// A rejected token still inside its rejection window: handed out
+    /// instead of starting a renewal, so the call that meets its 401 fails.
+    fn held(&self, now_ms: f64) -> Option<&Current> {
+        let window = match self.consecutive_rejections {
+            // The first rejection renews at once: a token revoked, or
+            // expired early at Halo, is ordinary.
+            0 | 1 => 0,
+            n => self.policy.backoff_ms(n - 1),
+        };
+        self.current.as_ref().filter(|c| {
+            c.rejected && now_ms < c.received_at_ms + window as f64 && now_ms < c.usable_until_ms
+        })
+    }
+
+    fn grant(current: &Current) -> Grant {
+        Grant {
+            token: current.token.clone(),
+            generation: current.generation,
+        }
     }
 
     fn start_renewal(&mut self, now_ms: f64) -> Action {
@@ -238,17 +279,24 @@ impl TokenEngine {
     /// this starts (or the one already running).
     pub fn acquire(&mut self, waiter: WaiterId, now_ms: f64) -> (Acquired, Option<Action>) {
         if let Some(current) = self.usable(now_ms) {
-            let grant = Grant {
-                token: current.token.clone(),
-                generation: current.generation,
-            };
+            let grant = Self::grant(current);
+            let renew_at_ms = current.renew_at_ms;
+            if now_ms >= renew_at_ms {
+                // It lived to its renewal time: Halo accepts this issuer's tokens.
+                self.consecutive_rejections = 0;
+            }
             // Renew ahead of expiry in the background, without making
             // this call wait, and without retrying a failing issuer early.
-            let due = now_ms >= current.renew_at_ms
+            let due = now_ms >= renew_at_ms
                 && self.in_flight.is_none()
                 && now_ms >= self.retry_not_before_ms;
             let start = due.then(|| self.start_renewal(now_ms));
             return (Acquired::Ready(grant), start);
+        }
+        if self.in_flight.is_none() {
+            if let Some(held) = self.held(now_ms) {
+                return (Acquired::Ready(Self::grant(held)), None);
+            }
         }
         self.waiters.push(waiter);
         let start = self.in_flight.is_none().then(|| self.start_renewal(now_ms));
@@ -278,14 +326,13 @@ impl TokenEngine {
         let current = Current {
             token: issued.token,
             generation: self.generations,
+            received_at_ms: now_ms,
+            rejected: false,
             renew_at_ms: now_ms + lifetime - margin,
             usable_until_ms: now_ms + lifetime - MAX_EXPIRY_LEEWAY_MS.min(lifetime / 20.0),
             expires_at_ms: now_ms + lifetime,
         };
-        let grant = Grant {
-            token: current.token.clone(),
-            generation: current.generation,
-        };
+        let grant = Self::grant(&current);
         self.current = Some(current);
         self.waiters
             .drain(..)
@@ -308,11 +355,7 @@ impl TokenEngine {
         }
         self.in_flight = None;
         self.consecutive_failures += 1;
-        let backoff = self
-            .policy
-            .failure_backoff_base_ms
-            .saturating_mul(1 << (self.consecutive_failures - 1).min(20))
-            .min(self.policy.failure_backoff_max_ms);
+        let backoff = self.policy.backoff_ms(self.consecutive_failures);
         self.retry_not_before_ms = now_ms + backoff as f64;
         self.waiters
             .drain(..)
@@ -324,14 +367,24 @@ impl TokenEngine {
     }
 
     /// Halo answered 401 to a request sent with token `generation`. Only the
-    /// current token is dropped: a 401 for an older one says nothing new.
+    /// current token is rejected: a 401 for an older one says nothing new.
+    ///
+    /// The first rejection renews at once. Once a renewed token is rejected
+    /// too, the issuer's tokens are not what Halo wants (a token for another
+    /// site or device, or a server that answers 401 to everything), and a
+    /// renewal per call would hammer `getToken`: the next renewal waits
+    /// until the rejected token is a backoff window old (the renewal
+    /// backoff: 250 ms doubling to 30 s by default). Until then the token
+    /// is handed out again (no renewal starts), so the call that met the
+    /// 401 retries once and fails with it, without calling `getToken`.
     pub fn rejected(&mut self, generation: u64) {
-        if self
+        if let Some(current) = self
             .current
-            .as_ref()
-            .is_some_and(|c| c.generation == generation)
+            .as_mut()
+            .filter(|c| c.generation == generation && !c.rejected)
         {
-            self.current = None;
+            current.rejected = true;
+            self.consecutive_rejections += 1;
         }
     }
 
@@ -499,6 +552,39 @@ mod tests {
             engine.acquire(3, 3.0),
             (Acquired::Ready(Grant { generation: 2, .. }), None)
         ));
+    }
+
+    #[test]
+    fn after_a_renewed_token_is_rejected_renewals_wait_a_window() {
+        let mut engine = TokenEngine::new(TokenPolicy::default());
+        let first = start_id(engine.acquire(1, 0.0).1);
+        engine.renewal_succeeded(first, issued("t1", 3600.0), 0.0);
+        engine.rejected(1);
+        // The first rejection renews at once.
+        let second = start_id(engine.acquire(2, 1.0).1);
+        engine.renewal_succeeded(second, issued("t2", 3600.0), 2.0);
+        engine.rejected(2);
+        engine.rejected(2);
+        // The renewed token was rejected too: held for 250 ms from receipt.
+        for now in [3.0, 251.0] {
+            assert!(matches!(
+                engine.acquire(3, now),
+                (Acquired::Ready(Grant { generation: 2, .. }), None)
+            ));
+        }
+        assert!(!engine.info(3.0, 0.0).has_token, "a held token is no token");
+        let third = start_id(engine.acquire(4, 252.0).1);
+        engine.renewal_succeeded(third, issued("t3", 3600.0), 260.0);
+        engine.rejected(3);
+        // The window doubles.
+        assert!(matches!(engine.acquire(5, 759.0).0, Acquired::Ready(_)));
+        let fourth = start_id(engine.acquire(6, 760.0).1);
+        engine.renewal_succeeded(fourth, issued("t4", 1000.0), 760.0);
+        // A token that lives to its renewal time ends the streak.
+        let background = start_id(engine.acquire(7, 901_000.0).1);
+        engine.renewal_succeeded(background, issued("t5", 3600.0), 901_000.0);
+        engine.rejected(5);
+        assert_eq!(engine.acquire(8, 901_001.0).0, Acquired::Queued);
     }
 
     #[test]
