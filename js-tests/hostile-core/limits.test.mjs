@@ -3,7 +3,7 @@
 // everything does not get one getToken per call.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { HaloNotFoundError, HaloRateLimitError } from "halo-device";
+import { HaloAuthError, HaloNotFoundError, HaloRateLimitError } from "halo-device";
 import { HaloIntegratorClient } from "halo-device/integrator";
 import { answering, client, failure, QUERY_ID } from "./support.mjs";
 
@@ -29,4 +29,23 @@ test("retryAfterMs is reported up to an hour, however long Retry-After is", asyn
     assert.ok(error instanceof HaloRateLimitError, error.message);
     assert.equal(error.retryAfterMs, 3_600_000, retryAfter);
   }
+});
+
+test("50 calls against a server that answers 401 to everything cost a bounded number of getToken calls", async () => {
+  let getTokenCalls = 0;
+  const getToken = async () => {
+    getTokenCalls += 1;
+    return { accessToken: `rejected-token-${getTokenCalls}-9f3a`, expiresIn: 3600 };
+  };
+  const fetch = answering(401, { error: { statusCode: 401, message: "Invalid token" } });
+  const { client: c } = client({ getToken, fetch });
+  for (let call = 0; call < 50; call++) {
+    const error = await failure(() => c.getQuery(QUERY_ID));
+    assert.ok(error instanceof HaloAuthError, error.message);
+    assert.equal(error.status, 401);
+  }
+  // One renewal per backoff window (250 ms doubling to 30 s): a handful
+  // even on a slow machine, where one per call would be 51.
+  assert.ok(getTokenCalls <= 8, `${getTokenCalls} getToken calls`);
+  assert.ok(fetch.urls.length <= 100, "each call: one request and one retry");
 });

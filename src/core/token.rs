@@ -388,6 +388,19 @@ impl TokenEngine {
         }
     }
 
+    /// Halo answered a request made with this generation with anything but
+    /// 401: its tokens are accepted, so a rejection streak is over and the
+    /// next 401 (an ordinary expiry, a revocation) renews at once.
+    pub fn accepted(&mut self, generation: u64) {
+        if self
+            .current
+            .as_ref()
+            .is_some_and(|c| c.generation == generation && !c.rejected)
+        {
+            self.consecutive_rejections = 0;
+        }
+    }
+
     /// The waiter's caller gave up (aborted). Its renewal goes on for others.
     pub fn cancel(&mut self, waiter: WaiterId) {
         self.waiters.retain(|w| *w != waiter);
@@ -551,6 +564,24 @@ mod tests {
         assert!(matches!(
             engine.acquire(3, 3.0),
             (Acquired::Ready(Grant { generation: 2, .. }), None)
+        ));
+    }
+
+    #[test]
+    fn a_token_that_was_accepted_ends_the_rejection_streak() {
+        let mut engine = TokenEngine::new(TokenPolicy::default());
+        let first = start_id(engine.acquire(1, 0.0).1);
+        engine.renewal_succeeded(first, issued("t1", 3600.0), 0.0);
+        engine.rejected(1);
+        let second = start_id(engine.acquire(2, 1.0).1);
+        engine.renewal_succeeded(second, issued("t2", 3600.0), 2.0);
+        // t2 worked before Halo rejected it: an expiry, not a server that
+        // rejects everything, so the next call renews at once.
+        engine.accepted(2);
+        engine.rejected(2);
+        assert!(matches!(
+            engine.acquire(3, 3.0),
+            (Acquired::Queued, Some(_))
         ));
     }
 

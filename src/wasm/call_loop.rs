@@ -35,6 +35,8 @@ pub(super) trait Credentials {
     ) -> Result<(Vec<(&'static str, String)>, Self::Used), Failure>;
     /// Halo answered 401 to the attempt that used `used`.
     fn rejected(&self, used: &Self::Used);
+    /// Halo answered the attempt that used `used` with anything but 401.
+    fn accepted(&self, _used: &Self::Used) {}
     /// Whether a 401 can be cured by asking for new credentials.
     fn renewable(&self) -> bool;
 }
@@ -114,6 +116,9 @@ impl Transport {
                             .field("attempt", number)
                             .field("durationMs", monotonic_ms() - started)
                     });
+                    if response.status != 401 {
+                        credentials.accepted(&used);
+                    }
                     if response.ok() {
                         return Ok(response);
                     }

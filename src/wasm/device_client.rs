@@ -49,6 +49,10 @@ impl Credentials for DeviceCredentials {
         self.tokens.rejected(grant);
     }
 
+    fn accepted(&self, grant: &Grant) {
+        self.tokens.accepted(grant);
+    }
+
     fn renewable(&self) -> bool {
         true
     }

@@ -102,6 +102,11 @@ impl TokenDriver {
         self.engine.borrow_mut().rejected(grant.generation);
     }
 
+    /// Halo answered a request made with this grant with anything but 401.
+    pub(super) fn accepted(&self, grant: &Grant) {
+        self.engine.borrow_mut().accepted(grant.generation);
+    }
+
     pub(super) fn info(&self) -> TokenInfo {
         let (now, wall_now) = (monotonic_ms(), wall_clock_ms());
         self.engine.borrow().info(now, wall_now)
