@@ -17,7 +17,7 @@ use crate::core::limits::response_within_limit;
 use crate::core::origin::origin;
 use crate::core::requests::RequestSpec;
 use crate::core::responses::redirect_refused;
-use js_sys::{Function, JsString, Reflect};
+use js_sys::{Array, Function, JsString, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{AbortController, Headers, RequestInit, RequestRedirect, Response, ResponseType};
@@ -26,6 +26,12 @@ use web_sys::{AbortController, Headers, RequestInit, RequestRedirect, Response, 
 extern "C" {
     #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
     fn parse_json(text: &JsValue) -> Result<JsValue, JsValue>;
+
+    type TextDecoder;
+    #[wasm_bindgen(constructor, js_namespace = globalThis, catch)]
+    fn new() -> Result<TextDecoder, JsValue>;
+    #[wasm_bindgen(method, catch)]
+    fn decode(this: &TextDecoder, bytes: &Uint8Array) -> Result<JsString, JsValue>;
 }
 
 pub(super) struct HttpResponse {
@@ -219,6 +225,77 @@ impl Attempt<'_> {
     }
 }
 
+/// The body as text, read no further than the size limit: chunk by chunk
+/// through its stream when the response has one (a real `Response`), so a
+/// body that never says its length is cancelled at the limit instead of
+/// filling memory; through `text()` otherwise, checked once read.
+async fn read_body(
+    response: &JsValue,
+    status: u16,
+    attempt: &Attempt<'_>,
+    signal: Option<&AbortSignal>,
+) -> Result<JsValue, AttemptError> {
+    let body = field(response, "body")?;
+    let get_reader = if body.is_object() {
+        field(&body, "getReader")?.dyn_into::<Function>().ok()
+    } else {
+        None
+    };
+    let Some(get_reader) = get_reader else {
+        let text = until_aborted(start_reading(response)?, signal)
+            .await
+            .map_err(|interruption| attempt.interrupted(interruption))?;
+        let units = text.dyn_ref::<JsString>().map_or(0, JsString::length);
+        response_within_limit(u64::from(units), status)
+            .map_err(|error| AttemptError::Failed(error, None))?;
+        return Ok(text);
+    };
+    let reader = get_reader
+        .call0(&body)
+        .map_err(|cause| not_a_response("body.getReader() threw", Some(cause)))?;
+    let read = field(&reader, "read")?
+        .dyn_into::<Function>()
+        .map_err(|_| not_a_response("its body reader has no read()", None))?;
+    let chunks = Array::new();
+    let mut total = 0u64;
+    loop {
+        let pending = read
+            .call0(&reader)
+            .map_err(|cause| not_a_response("reading its body threw", Some(cause)))?;
+        if !is_thenable(&pending) {
+            return Err(not_a_response(
+                "its body reader did not return a promise",
+                None,
+            ));
+        }
+        let step = until_aborted(adopt(&pending), signal)
+            .await
+            .map_err(|interruption| attempt.interrupted(interruption))?;
+        if field(&step, "done")?.is_truthy() {
+            break;
+        }
+        let chunk = field(&step, "value")?
+            .dyn_into::<Uint8Array>()
+            .map_err(|_| not_a_response("a body chunk is not bytes", None))?;
+        total += u64::from(chunk.length());
+        response_within_limit(total, status).map_err(|error| AttemptError::Failed(error, None))?;
+        chunks.push(&chunk);
+    }
+    let bytes = Uint8Array::new_with_length(u32::try_from(total).unwrap_or(u32::MAX));
+    let mut offset = 0u32;
+    for chunk in chunks.iter() {
+        let chunk: Uint8Array = chunk.unchecked_into();
+        bytes.set(&chunk, offset);
+        offset += chunk.length();
+    }
+    let decoder = TextDecoder::new()
+        .map_err(|cause| not_a_response("this runtime has no TextDecoder", Some(cause)))?;
+    decoder
+        .decode(&bytes)
+        .map(JsValue::from)
+        .map_err(|cause| not_a_response("its body could not be decoded", Some(cause)))
+}
+
 /// Sends `spec` once with `auth` headers.
 pub(super) async fn send(
     fetch: &Function,
@@ -281,12 +358,9 @@ pub(super) async fn send(
         });
     }
     declared_size_within_limit(&response, status).inspect_err(|_| attempt.controller.abort())?;
-    let text = until_aborted(start_reading(&response)?, signal)
+    let text = read_body(&response, status, &attempt, signal)
         .await
-        .map_err(|interruption| attempt.interrupted(interruption))?;
-    let units = text.dyn_ref::<JsString>().map_or(0, JsString::length);
-    response_within_limit(u64::from(units), status)
-        .map_err(|error| AttemptError::Failed(error, None))?;
+        .inspect_err(|_| attempt.controller.abort())?;
     Ok(HttpResponse {
         status,
         body: parse_body(text, status)?,
