@@ -214,7 +214,8 @@ export function getResultPage(ctx) {
 /** Integrator API only: POST queries/status with {queryIds:[…]}. */
 export function getQueryStatusBatch(ctx) {
   const body = parseJsonBody(ctx.rawBody);
-  if (!Array.isArray(body?.queryIds) || !body.queryIds.every((id) => typeof id === 'string')) {
+  // The schema's items are `format: uuid`: one that is not answers 400 like any schema violation.
+  if (!Array.isArray(body?.queryIds) || !body.queryIds.every(isGuid)) {
     throw apiError(400, "Request body doesn't contain correct schema: queryIds must be an array of GUIDs.");
   }
   const results = body.queryIds.map((queryId) => {

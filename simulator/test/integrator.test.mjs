@@ -105,6 +105,12 @@ test('integrator query endpoints use the subscription key', async (t) => {
     await integratorCall(sim, 'POST', `/integrator/sites/${SITE}/queries/status`, { queryIds: [id, '6f9619ff-8b86-4d11-b42d-00c04fc964ff'] })
   ).json();
   assert.deepEqual(batch.results.map((result) => result.status), ['found', 'notFound']);
+  for (const queryIds of [[id, 'not-a-guid'], [42], 'nope']) {
+    const refused = await integratorCall(sim, 'POST', `/integrator/sites/${SITE}/queries/status`, { queryIds });
+    assert.equal(refused.status, 400, JSON.stringify(queryIds));
+    const { error } = await refused.json();
+    assert.deepEqual([error.status, error.statusText, typeof error.message], [400, 'Bad Request', 'string']);
+  }
   const noKey = await fetch(`${sim.url}/integrator/sites/${SITE}/queries/${id}`);
   assert.equal(noKey.status, 401);
   assert.equal((await integratorCall(sim, 'POST', `/integrator/sites/${DUPLICATE_SITE}/queries/immediate`, { command: { text: 'SELECT 1' } })).status, 403);
