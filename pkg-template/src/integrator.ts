@@ -23,7 +23,7 @@ import { fromCore, HaloValidationError, HaloWebhookError } from "./errors.js";
 import { integratorWasm } from "./integrator-init.js";
 import { SiteQueries, type HaloQueries, type SiteCore } from "./queries.js";
 import { arrayField, protocolError } from "./decode.js";
-import type { CallOptions, QueryStatusResult } from "./types.js";
+import type { CallOptions, QueryStatusResult, WaitOptions } from "./types.js";
 import type { IntegratorSiteOperations } from "./generated/operations.js";
 import type {
   DeviceToken,
@@ -198,6 +198,7 @@ export interface IntegratorSiteCore extends SiteCore {
     options: Omit<IntegratorSiteOperations[O]["options"], "signal">,
     signal?: AbortSignal,
   ): Promise<IntegratorSiteOperations[O]["result"]>;
+  waitForQueries(queryIds: string[], options: Omit<WaitOptions, "signal">, signal?: AbortSignal): Promise<QueryStatusResult[]>;
 }
 
 /**
@@ -241,6 +242,26 @@ export class HaloIntegratorSite extends SiteQueries implements HaloQueries {
       }
     }
     return results;
+  }
+
+  /**
+   * Waits for many queries with one `getQueryStatuses` call per poll (asking
+   * only about the unfinished ones), backing off as `waitForQuery` does,
+   * until each is finished: `successful`, failed (no rejection: read
+   * `entry.query.status`) or `"notFound"` (reported, not asked about again).
+   * Resolves with one entry per id, in order. 1 to 1,000 distinct query
+   * ids; `timeoutMs`, `signal` and `onProgress` (per query, per change)
+   * apply to the whole wait.
+   *
+   * @example
+   * const ids = await Promise.all(commands.map(async (sql) => (await site.startAsyncQuery(sql)).id));
+   * for (const entry of await site.waitForQueries(ids, { onProgress: (query) => console.log(query.id, query.status) })) {
+   *   if (entry.status === "found" && entry.query.status === "successful") console.log(entry.queryId, "done");
+   * }
+   */
+  async waitForQueries(queryIds: string[], options: WaitOptions = {}): Promise<QueryStatusResult[]> {
+    this.assertOpen();
+    return core(() => this.#site.waitForQueries(queryIds, options, own(options, "signal")));
   }
 }
 

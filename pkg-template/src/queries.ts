@@ -16,6 +16,7 @@ import type {
   RegisteredQueryRegistration,
   RegisteredQueryResult,
   ResultPage,
+  ResultPagesOptions,
   ReturnedParameter,
   Row,
   SqlCommand,
@@ -168,10 +169,12 @@ export class SiteQueries {
   /**
    * Polls until the query finishes. Resolves with the successful query;
    * rejects with `HaloQueryFailedError` on a failed state and
-   * `HaloTimeoutError` after `timeoutMs`.
+   * `HaloTimeoutError` after `timeoutMs`. The waits back off from
+   * `pollIntervalMs` (1 s) by 1.5× up to `maxPollIntervalMs` (30 s), each
+   * up to 20 % shorter at random; `onProgress` hears of each status change.
    *
    * @example
-   * const done = await client.waitForQuery(id, { pollIntervalMs: 500 });
+   * const done = await client.waitForQuery(id, { pollIntervalMs: 500, onProgress: (query) => console.log(query.status) });
    */
   async waitForQuery(queryId: string, options: WaitOptions = {}): Promise<HaloQuery> {
     const signal = own(options, "signal");
@@ -179,8 +182,9 @@ export class SiteQueries {
   }
 
   /**
-   * One page of a finished async query, decoded. Pages start at 1; they
-   * answer `HaloGoneError` once Halo has dropped the results (~24 h).
+   * One page of a finished async query, decoded, with `metadata` from
+   * Halo's `Size` and `Rows-*` headers when it sends them. Pages start at
+   * 1; they answer `HaloGoneError` once Halo has dropped the results (~24 h).
    *
    * @example
    * const { id } = await client.startAsyncQuery("SELECT * FROM Observations");
@@ -188,18 +192,19 @@ export class SiteQueries {
    * const { rows } = await client.getResultPage(id, 1);
    */
   async getResultPage<R extends object = Row>(queryId: string, pageNumber: number, options: CallOptions = {}): Promise<ResultPage<R>> {
-    const page = await this.#call("getResultPage", [queryId, pageNumber], options);
-    return { pageNumber, rows: decodeRows<R>(page?.data), parameters: returnedParameters(page?.parameters) };
+    const { body: page, metadata } = await this.#call("getResultPage", [queryId, pageNumber], options);
+    return { pageNumber, rows: decodeRows<R>(page?.data), parameters: returnedParameters(page?.parameters), ...(metadata === undefined ? {} : { metadata }) };
   }
 
   /**
    * The pages of an async query's result, in order, waiting for the query
-   * to finish first.
+   * to finish first; from `startPage` on if given (checked before the
+   * wait; past the last page, none).
    *
    * @example
-   * for await (const page of client.resultPages(id)) process(page.rows);
+   * for await (const page of client.resultPages(id, { startPage: 3 })) process(page.rows);
    */
-  async *resultPages<R extends object = Row>(queryId: string, options: WaitOptions = {}): AsyncGenerator<ResultPage<R>, void, undefined> {
+  async *resultPages<R extends object = Row>(queryId: string, options: ResultPagesOptions = {}): AsyncGenerator<ResultPage<R>, void, undefined> {
     const query = await this.waitForQuery(queryId, options);
     const signal = own(options, "signal");
     const signalOnly = signal === undefined ? {} : { signal };
@@ -207,7 +212,9 @@ export class SiteQueries {
       .map((page) => page?.pageNumber)
       .sort((a, b) => a - b);
     if (!numbers.every((n) => Number.isSafeInteger(n) && n >= 1)) throw protocolError("a result page has no valid pageNumber");
-    for (const pageNumber of numbers) yield await this.getResultPage<R>(queryId, pageNumber, signalOnly);
+    // The core refused a bad startPage before the wait began.
+    const startPage = own(options, "startPage") ?? 1;
+    for (const pageNumber of numbers.filter((n) => n >= startPage)) yield await this.getResultPage<R>(queryId, pageNumber, signalOnly);
   }
 
   /**
@@ -217,11 +224,12 @@ export class SiteQueries {
    * const { rows } = await client.asyncQuery("SELECT * FROM Observations", { pollIntervalMs: 250 });
    */
   async asyncQuery<R extends object = Row>(command: string | SqlCommand, options: AsyncQueryOptions & WaitOptions = {}): Promise<QueryResult<R>> {
-    const [pollIntervalMs, timeoutMs, signal] = [own(options, "pollIntervalMs"), own(options, "timeoutMs"), own(options, "signal")];
-    const { pollIntervalMs: _poll, timeoutMs: _timeout, signal: _signal, ...start } = options;
+    const signal = own(options, "signal");
+    const { pollIntervalMs: _poll, maxPollIntervalMs: _max, timeoutMs: _timeout, onProgress: _progress, signal: _signal, ...start } = options;
     const signalOnly = signal === undefined ? {} : { signal };
     const started = await this.startAsyncQuery(command, { ...start, ...signalOnly });
-    const wait: WaitOptions = { ...signalOnly, ...(pollIntervalMs === undefined ? {} : { pollIntervalMs }), ...(timeoutMs === undefined ? {} : { timeoutMs }) };
+    const waitKeys = ["pollIntervalMs", "maxPollIntervalMs", "timeoutMs", "onProgress"] as const;
+    const wait: WaitOptions = { ...signalOnly, ...Object.fromEntries(waitKeys.flatMap((key) => (own(options, key) === undefined ? [] : [[key, own(options, key)]]))) };
     const rows: R[] = [];
     let parameters: ReturnedParameter[] = [];
     for await (const page of this.resultPages<R>(started.id, wait)) {

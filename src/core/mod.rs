@@ -19,6 +19,7 @@ pub mod limits;
 pub mod numbers;
 pub mod operations;
 pub mod origin;
+pub mod page_metadata;
 pub mod polling;
 pub mod requests;
 pub mod responses;

@@ -93,12 +93,12 @@ operations! {
         outcome: Body,
         ts: ("[queryIds: string[]]", "CallOptions", "{ results?: QueryStatusResult[] }"),
     }
-    /// `GET …/queries/{queryId}/results/{pageNumber}`: one page, undecoded.
+    /// `GET …/queries/{queryId}/results/{pageNumber}`: one page, undecoded, with its metadata headers.
     GetResultPage = "getResultPage" {
         doors: Both,
         arguments: Page,
         outcome: Body,
-        ts: ("[queryId: string, pageNumber: number]", "CallOptions", "QueryResultInfo"),
+        ts: ("[queryId: string, pageNumber: number]", "CallOptions", "{ body: QueryResultInfo; metadata?: ResultPageMetadata }"),
     }
     /// `POST …/queries/registered`: a query Halo re-runs on a schedule.
     CreateRegisteredQuery = "createRegisteredQuery" {
@@ -176,6 +176,13 @@ impl Doors {
 }
 
 impl Operation {
+    /// Whether the answer carries the result page's metadata headers
+    /// ([`PAGE_METADATA_HEADERS`](super::page_metadata::PAGE_METADATA_HEADERS))
+    /// beside its body, as `{ body, metadata? }`.
+    pub fn reads_page_metadata(self) -> bool {
+        self == Operation::GetResultPage
+    }
+
     /// The operation JavaScript named, or a validation error.
     pub fn from_name(name: &str) -> Result<Operation, HaloError> {
         Self::ALL

@@ -58,7 +58,7 @@ struct Shared {
 #[wasm_bindgen(typescript_custom_section)]
 const RESULT_TYPES: &str = r#"import type { DeviceToken, DeviceTokenRequest, GuidChange, HaloSite, IntegratorCallOptions, Practice, ResolvedSite, SecondaryIdentifiers } from "../integrator-types.js";
 import type { IntegratorSiteOperations } from "../generated/operations.js";
-import type { HaloQuery, WaitOptions } from "../types.js";
+import type { HaloQuery, QueryStatusResult, WaitOptions } from "../types.js";
 export interface IntegratorSite {
   call<O extends keyof IntegratorSiteOperations>(
     operation: O,
@@ -484,6 +484,24 @@ impl IntegratorSite {
             shared
                 .door(&requests)
                 .wait_for_query(query_id, options, signal)
+                .await
+        })
+    }
+
+    /// Polls many queries with one batch status call per poll until each
+    /// is finished; resolves with their entries in the caller's order.
+    #[wasm_bindgen(js_name = waitForQueries, unchecked_return_type = "Promise<QueryStatusResult[]>")]
+    pub fn wait_for_queries(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string[]")] query_ids: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Omit<WaitOptions, \"signal\">")] options: JsValue,
+        signal: Option<AbortSignal>,
+    ) -> Promise {
+        let requests = self.requests.clone();
+        run(&self.shared, move |shared| async move {
+            shared
+                .door(&requests)
+                .wait_for_queries(query_ids, options, signal)
                 .await
         })
     }

@@ -10,8 +10,9 @@ use crate::core::config::call_timeout;
 use crate::core::error::HaloError;
 use crate::core::json_source::InputSource;
 use crate::core::operations::{Arguments, Input};
+use crate::core::polling::{start_page, WaitPlan};
 use crate::core::requests::{check_query_id_count, check_search_count, QueryOptions, Registration};
-use js_sys::Array;
+use js_sys::{Array, Function};
 use wasm_bindgen::{JsCast, JsValue};
 
 /// A command or one of its parameters being read, with the path its
@@ -96,14 +97,34 @@ pub(super) fn call_options(options: JsValue) -> Result<CallOptions, HaloError> {
     })
 }
 
-/// `{ pollIntervalMs?, timeoutMs? }` of `waitForQuery` (the core's wait
-/// plan checks both).
-pub(super) fn wait_options(options: JsValue) -> Result<(Option<f64>, Option<f64>), HaloError> {
+/// A wait's options, checked: its plan (`pollIntervalMs`,
+/// `maxPollIntervalMs`, `timeoutMs`) and its `onProgress` listener.
+pub(super) struct WaitInput {
+    pub plan: WaitPlan,
+    pub on_progress: Option<Function>,
+}
+
+/// The options of `waitForQuery` and `waitForQueries`; `startPage`, which
+/// `resultPages` passes through, is checked here too, before any poll.
+pub(super) fn wait_options(options: JsValue, now_ms: f64) -> Result<WaitInput, HaloError> {
     let fields = Fields::of(options, "options", "")?;
-    Ok((
+    start_page(fields.number("startPage")?)?;
+    let listener = fields.value("onProgress");
+    let on_progress =
+        if listener.is_undefined() || listener.is_null() {
+            None
+        } else {
+            Some(listener.dyn_into::<Function>().map_err(|_| {
+                HaloError::validation("onProgress", "onProgress must be a function")
+            })?)
+        };
+    let plan = WaitPlan::new(
         fields.number("pollIntervalMs")?,
+        fields.number("maxPollIntervalMs")?,
         fields.number("timeoutMs")?,
-    ))
+        now_ms,
+    )?;
+    Ok(WaitInput { plan, on_progress })
 }
 
 /// `{ name, command, frequencySeconds, durationSeconds }`; absent numbers

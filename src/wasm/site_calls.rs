@@ -7,14 +7,26 @@
 use super::bodies::query_status;
 use super::call_loop::{Credentials, Limits, Transport};
 use super::convert::string_arg;
-use super::host::{monotonic_ms, sleep, AbortSignal, Interrupted};
+#[cfg(feature = "integrator")]
+use super::fields::Fields;
+use super::host::{monotonic_ms, random_unit, sleep, AbortSignal, Interrupted};
 use super::js_error::Failure;
-use super::operation_inputs::{operation_input, wait_options};
-use super::transport::HttpResponse;
+#[cfg(feature = "integrator")]
+use super::operation_inputs;
+use super::operation_inputs::{operation_input, wait_options, WaitInput};
+use super::transport::{header, HttpResponse};
+#[cfg(feature = "integrator")]
+use crate::core::error::{ErrorKind, HaloError};
 use crate::core::operations::Operation;
-use crate::core::polling::{PollStep, WaitPlan};
+use crate::core::page_metadata::{PageMetadata, PAGE_METADATA_HEADERS};
+#[cfg(feature = "integrator")]
+use crate::core::polling::{BatchEntry, BatchWait};
+use crate::core::polling::{PollStep, StatusWatch};
 use crate::core::requests::{RequestSpec, SiteRequests};
 use crate::core::responses::{query_state, QueryState};
+#[cfg(feature = "integrator")]
+use js_sys::Array;
+use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::JsValue;
 
 /// A door onto one site: how requests leave, with whose credentials, and
@@ -28,6 +40,22 @@ pub(super) struct SiteDoor<'a, C: Credentials> {
 /// Where a query object stands, as the core sees it.
 fn query_state_of(body: &JsValue) -> QueryState {
     query_state(&query_status(body))
+}
+
+/// `{ body, metadata? }`: a result page with what its headers said, read
+/// by the core; a header `get` that throws counts as no header.
+fn with_page_metadata(response: &HttpResponse) -> JsValue {
+    let values = PAGE_METADATA_HEADERS.map(|name| header(&response.raw, name).ok().flatten());
+    let answer = Object::new();
+    let _ = Reflect::set(&answer, &"body".into(), &response.body);
+    if let Some(metadata) = PageMetadata::from_headers(values.each_ref().map(Option::as_deref)) {
+        let fields = Object::new();
+        for (name, value) in metadata.fields() {
+            let _ = Reflect::set(&fields, &name.into(), &(value as f64).into());
+        }
+        let _ = Reflect::set(&answer, &"metadata".into(), &fields);
+    }
+    answer.into()
 }
 
 impl<C: Credentials> SiteDoor<'_, C> {
@@ -55,9 +83,14 @@ impl<C: Credentials> SiteDoor<'_, C> {
         let (input, timeout_ms) = operation_input(operation.arguments(), args, options)?;
         let spec = self.requests.request(operation, &input)?;
         let limits = Limits { signal, timeout_ms };
-        let body = self.execute(spec, &limits).await?.body;
-        operation.outcome().check(|| query_state_of(&body))?;
-        Ok(body)
+        let response = self.execute(spec, &limits).await?;
+        operation
+            .outcome()
+            .check(|| query_state_of(&response.body))?;
+        if operation.reads_page_metadata() {
+            return Ok(with_page_metadata(&response));
+        }
+        Ok(response.body)
     }
 
     /// Polls until the query is in a terminal state; a failed state is a
@@ -69,28 +102,128 @@ impl<C: Credentials> SiteDoor<'_, C> {
         signal: Option<AbortSignal>,
     ) -> Result<JsValue, Failure> {
         let spec = self.requests.get_query(&string_arg("queryId", query_id)?)?;
-        let (poll_interval_ms, timeout_ms) = wait_options(options)?;
-        let plan = WaitPlan::new(poll_interval_ms, timeout_ms, monotonic_ms())?;
+        self.wait(Watched::One(spec), options, signal).await
+    }
+
+    /// Polls many queries, one batch status call per poll, until each is
+    /// finished (terminal or not found); resolves with their batch entries
+    /// in the caller's order.
+    #[cfg(feature = "integrator")]
+    pub(super) async fn wait_for_queries(
+        &self,
+        query_ids: JsValue,
+        options: JsValue,
+        signal: Option<AbortSignal>,
+    ) -> Result<JsValue, Failure> {
+        let batch = BatchWait::new(&operation_inputs::query_ids(query_ids)?)?;
+        let entries = Array::new();
+        self.wait(Watched::Many(batch, entries), options, signal)
+            .await
+    }
+
+    /// The one polling loop: poll, then wait as the core's plan says.
+    async fn wait(
+        &self,
+        mut watched: Watched,
+        options: JsValue,
+        signal: Option<AbortSignal>,
+    ) -> Result<JsValue, Failure> {
+        let WaitInput {
+            mut plan,
+            on_progress,
+        } = wait_options(options, monotonic_ms())?;
+        let mut progress = Progress {
+            listener: on_progress,
+            watch: StatusWatch::default(),
+        };
         let limits = Limits {
             signal,
             timeout_ms: None,
         };
         loop {
-            let body = self.execute(spec.clone(), &limits).await?.body;
-            match query_state_of(&body) {
-                QueryState::Succeeded => return Ok(body),
-                QueryState::Failed(error) => return Err(error.into()),
-                QueryState::Pending => match plan.after_pending(monotonic_ms()) {
-                    PollStep::GiveUp(error) => return Err(error.into()),
-                    PollStep::Wait(ms) => {
-                        if let Err(Interrupted::Aborted(reason)) =
-                            sleep(ms as f64, limits.signal.as_ref()).await
-                        {
-                            return Err(Failure::Aborted(reason));
-                        }
-                    }
-                },
+            if let Some(done) = self.poll(&mut watched, &mut progress, &limits).await? {
+                return Ok(done);
             }
+            match plan.after_pending(monotonic_ms(), random_unit()) {
+                PollStep::GiveUp(error) => return Err(error.into()),
+                PollStep::Wait(ms) => {
+                    if let Err(Interrupted::Aborted(reason)) =
+                        sleep(ms as f64, limits.signal.as_ref()).await
+                    {
+                        return Err(Failure::Aborted(reason));
+                    }
+                }
+            }
+        }
+    }
+
+    /// One poll: the answer when the wait is over, `None` to poll again.
+    async fn poll(
+        &self,
+        watched: &mut Watched,
+        progress: &mut Progress,
+        limits: &Limits,
+    ) -> Result<Option<JsValue>, Failure> {
+        match watched {
+            Watched::One(spec) => {
+                let body = self.execute(spec.clone(), limits).await?.body;
+                let query = query_status(&body);
+                progress.report(0, query.status.as_deref(), &body);
+                match query_state(&query) {
+                    QueryState::Succeeded => Ok(Some(body)),
+                    QueryState::Failed(error) => Err(error.into()),
+                    QueryState::Pending => Ok(None),
+                }
+            }
+            #[cfg(feature = "integrator")]
+            Watched::Many(batch, entries) => {
+                let spec = self.requests.query_statuses(&batch.unfinished())?;
+                let body = Fields::lenient(self.execute(spec, limits).await?.body);
+                let results = body.array("results").ok().flatten().ok_or_else(|| {
+                    HaloError::new(
+                        ErrorKind::Protocol,
+                        "the batch status answer has no results array",
+                    )
+                })?;
+                for result in results.iter() {
+                    let fields = Fields::lenient(result.clone());
+                    let (query_id, entry) = BatchEntry::read(&fields)?;
+                    let index = batch.record(&query_id, &entry)?;
+                    if let BatchEntry::Found(query) = &entry {
+                        progress.report(index, query.status.as_deref(), &fields.value("query"));
+                    }
+                    entries.set(index as u32, result);
+                }
+                Ok(batch.done().then(|| entries.clone().into()))
+            }
+        }
+    }
+}
+
+/// What a wait is for: one query through `getQuery`, or (the integrator's
+/// `waitForQueries`) many through batch status calls, with the latest
+/// entry of each.
+enum Watched {
+    One(RequestSpec),
+    #[cfg(feature = "integrator")]
+    Many(BatchWait, Array),
+}
+
+/// The caller's `onProgress`, told of each status change.
+struct Progress {
+    listener: Option<Function>,
+    watch: StatusWatch,
+}
+
+impl Progress {
+    fn report(&mut self, index: usize, status: Option<&str>, query: &JsValue) {
+        let Some(listener) = &self.listener else {
+            return;
+        };
+        if self.watch.changed(index, status) {
+            // A throwing listener is the app's bug; it must not break the
+            // wait (as with `onEvent`).
+            let _ = listener.call1(&JsValue::UNDEFINED, query);
         }
     }
 }

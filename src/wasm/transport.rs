@@ -39,6 +39,8 @@ pub(super) struct HttpResponse {
     /// The parsed JSON body, or `undefined` when there was none.
     pub body: JsValue,
     pub retry_after: Option<String>,
+    /// The `Response` itself, for the headers an operation reads beside its body.
+    pub raw: JsValue,
 }
 
 impl HttpResponse {
@@ -110,7 +112,7 @@ fn field(object: &JsValue, key: &str) -> Result<JsValue, AttemptError> {
 }
 
 /// A response header, through the response's own `headers.get`.
-fn header(response: &JsValue, name: &str) -> Result<Option<String>, AttemptError> {
+pub(super) fn header(response: &JsValue, name: &str) -> Result<Option<String>, AttemptError> {
     let headers = field(response, "headers")?;
     let get = if headers.is_object() {
         field(&headers, "get")?.dyn_into::<Function>().ok()
@@ -355,6 +357,7 @@ pub(super) async fn send(
             status,
             body: JsValue::UNDEFINED,
             retry_after,
+            raw: response,
         });
     }
     declared_size_within_limit(&response, status).inspect_err(|_| attempt.controller.abort())?;
@@ -365,5 +368,6 @@ pub(super) async fn send(
         status,
         body: parse_body(text, status)?,
         retry_after,
+        raw: response,
     })
 }

@@ -346,18 +346,71 @@ export interface AsyncQueryOptions {
 }
 
 /**
- * How `waitForQuery` (and so `resultPages` and `asyncQuery`) polls: how
- * often, for how long at most, and a signal to stop it.
+ * How `waitForQuery` (and so `resultPages`, `asyncQuery` and the
+ * integrator's `waitForQueries`) polls: the first wait is
+ * `pollIntervalMs`, each next one 1.5 times longer up to
+ * `maxPollIntervalMs`, each shortened at random by up to 20 % so clients
+ * do not poll in step; the last wait is cut short so the final poll starts
+ * at the deadline, and the wait then rejects with `HaloTimeoutError`.
  *
  * @example
- * const query = await client.waitForQuery(queryId, { pollIntervalMs: 2_000, timeoutMs: 10 * 60_000 });
+ * const query = await client.waitForQuery(queryId, {
+ *   pollIntervalMs: 500,
+ *   maxPollIntervalMs: 10_000,
+ *   timeoutMs: 10 * 60_000,
+ *   onProgress: (query) => console.log(query.status), // "queued", "executing", …
+ * });
  */
 export interface WaitOptions {
   signal?: AbortSignal;
-  /** Default 1 000 ms. */
+  /** The first wait between polls: 10 ms to 10 min, default 1 000 ms. */
   pollIntervalMs?: number;
+  /**
+   * The longest wait between polls: up to 10 min, default 30 000 ms
+   * (or `pollIntervalMs`, if that is longer).
+   */
+  maxPollIntervalMs?: number;
   /** How long to wait for a terminal state; default 2 h 5 min. */
   timeoutMs?: number;
+  /**
+   * Called with the query object each time a poll finds a status it did
+   * not find before (so once per change, in order; never for a query
+   * Halo does not know). Its return value is ignored, and if it throws
+   * the error is swallowed and the wait goes on, as with `onEvent`.
+   */
+  onProgress?: (query: HaloQuery) => void;
+}
+
+/**
+ * Options of `resultPages`: the `WaitOptions`, and the page to start from.
+ *
+ * @example
+ * // Resume after a crash that happened while page 4 was being processed.
+ * for await (const page of client.resultPages(queryId, { startPage: 4 })) await store(page.rows);
+ */
+export interface ResultPagesOptions {
+  /**
+   * The first page to read: a whole number from 1 (default 1). The pages
+   * before it are skipped; past the last page nothing is yielded.
+   */
+  startPage?: number;
+  signal?: AbortSignal;
+  /** The first wait between polls: 10 ms to 10 min, default 1 000 ms. */
+  pollIntervalMs?: number;
+  /**
+   * The longest wait between polls: up to 10 min, default 30 000 ms
+   * (or `pollIntervalMs`, if that is longer).
+   */
+  maxPollIntervalMs?: number;
+  /** How long to wait for a terminal state; default 2 h 5 min. */
+  timeoutMs?: number;
+  /**
+   * Called with the query object each time a poll finds a status it did
+   * not find before (so once per change, in order; never for a query
+   * Halo does not know). Its return value is ignored, and if it throws
+   * the error is swallowed and the wait goes on, as with `onEvent`.
+   */
+  onProgress?: (query: HaloQuery) => void;
 }
 
 /**
@@ -504,6 +557,27 @@ export type QueryStatusResult =
   };
 
 /**
+ * A result page's metadata from Halo's response headers, each field only
+ * when Halo sent that header as a whole number: `Size` (bytes),
+ * `Rows-Count`, `Rows-Range-Start` and `Rows-Range-End` (Halo's examples
+ * number rows both from 0 and from 1; they are passed on as sent).
+ *
+ * @example
+ * const { rows, metadata } = await client.getResultPage(queryId, 2);
+ * console.log(`${metadata?.rowsCount ?? rows.length} rows, ${metadata?.size ?? "?"} bytes`);
+ */
+export interface ResultPageMetadata {
+  /** `Size`: the page's size in bytes. */
+  size?: number;
+  /** `Rows-Count`: the rows in the page. */
+  rowsCount?: number;
+  /** `Rows-Range-Start`: the page's first row number. */
+  rowsRangeStart?: number;
+  /** `Rows-Range-End`: the page's last row number. */
+  rowsRangeEnd?: number;
+}
+
+/**
  * One decoded page of an async query's result, from `getResultPage` or
  * `resultPages`.
  *
@@ -514,6 +588,8 @@ export interface ResultPage<R extends object = Row> {
   pageNumber: number;
   rows: Array<R>;
   parameters: Array<ReturnedParameter>;
+  /** What Halo's response headers said about the page, when it sent them. */
+  metadata?: ResultPageMetadata;
 }
 
 /**

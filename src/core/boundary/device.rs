@@ -5,6 +5,7 @@
 
 use crate::core::command::{ParameterDirection, SqlType};
 use crate::core::config::ClientOptionsInput;
+use crate::core::page_metadata::PageMetadata;
 use crate::core::responses::ErrorDetails;
 use std::collections::HashMap;
 use ts_rs::TS;
@@ -105,20 +106,53 @@ pub struct AsyncQueryOptions {
     pub max_time_in_queue_ms: Option<f64>,
 }
 
-/// How `waitForQuery` (and so `resultPages` and `asyncQuery`) polls: how
-/// often, for how long at most, and a signal to stop it.
+/// How `waitForQuery` (and so `resultPages`, `asyncQuery` and the
+/// integrator's `waitForQueries`) polls: the first wait is
+/// `pollIntervalMs`, each next one 1.5 times longer up to
+/// `maxPollIntervalMs`, each shortened at random by up to 20 % so clients
+/// do not poll in step; the last wait is cut short so the final poll starts
+/// at the deadline, and the wait then rejects with `HaloTimeoutError`.
 ///
 /// @example
-/// const query = await client.waitForQuery(queryId, { pollIntervalMs: 2_000, timeoutMs: 10 * 60_000 });
+/// const query = await client.waitForQuery(queryId, {
+///   pollIntervalMs: 500,
+///   maxPollIntervalMs: 10_000,
+///   timeoutMs: 10 * 60_000,
+///   onProgress: (query) => console.log(query.status), // "queued", "executing", …
+/// });
 #[derive(TS)]
 #[ts(rename_all = "camelCase", optional_fields)]
 pub struct WaitOptions {
     #[ts(optional, type = "AbortSignal")]
     pub signal: Option<()>,
-    /// Default 1 000 ms.
+    /// The first wait between polls: 10 ms to 10 min, default 1 000 ms.
     pub poll_interval_ms: Option<f64>,
+    /// The longest wait between polls: up to 10 min, default 30 000 ms
+    /// (or `pollIntervalMs`, if that is longer).
+    pub max_poll_interval_ms: Option<f64>,
     /// How long to wait for a terminal state; default 2 h 5 min.
     pub timeout_ms: Option<f64>,
+    /// Called with the query object each time a poll finds a status it did
+    /// not find before (so once per change, in order; never for a query
+    /// Halo does not know). Its return value is ignored, and if it throws
+    /// the error is swallowed and the wait goes on, as with `onEvent`.
+    #[ts(optional, type = "(query: HaloQuery) => void")]
+    pub on_progress: Option<()>,
+}
+
+/// Options of `resultPages`: the `WaitOptions`, and the page to start from.
+///
+/// @example
+/// // Resume after a crash that happened while page 4 was being processed.
+/// for await (const page of client.resultPages(queryId, { startPage: 4 })) await store(page.rows);
+#[derive(TS)]
+#[ts(rename_all = "camelCase", optional_fields)]
+pub struct ResultPagesOptions {
+    #[ts(flatten)]
+    pub wait: WaitOptions,
+    /// The first page to read: a whole number from 1 (default 1). The pages
+    /// before it are skipped; past the last page nothing is yielded.
+    pub start_page: Option<f64>,
 }
 
 /// How `fhirSearch` sends the search.
@@ -326,6 +360,9 @@ pub struct ResultPage<R = Row> {
     pub page_number: u32,
     pub rows: Vec<R>,
     pub parameters: Vec<ReturnedParameter>,
+    /// What Halo's response headers said about the page, when it sent them.
+    #[ts(optional)]
+    pub metadata: Option<PageMetadata>,
 }
 
 /// What `createRegisteredQuery` takes: a label, the SQL, and how often and

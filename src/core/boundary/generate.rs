@@ -14,6 +14,7 @@ use crate::core::integrator::requests::GrantType;
 use crate::core::integrator::responses::Site;
 use crate::core::integrator::sites::SecondaryIdentifiers;
 use crate::core::integrator::webhooks::WebhookSource;
+use crate::core::page_metadata::PageMetadata;
 use crate::core::token::{IssuedTokenInput, TokenInfo};
 use crate::generated_files::check_generated;
 use std::fmt::Write;
@@ -74,6 +75,7 @@ fn device_declarations() -> Vec<Declaration> {
         declaration::<ImmediateQueryOptions>(),
         declaration::<AsyncQueryOptions>(),
         declaration::<WaitOptions>(),
+        declaration::<ResultPagesOptions>(),
         declaration::<FhirSearchOptions>(),
         declaration::<Row>(),
         declaration::<QueryResultInfo>(),
@@ -81,6 +83,7 @@ fn device_declarations() -> Vec<Declaration> {
         declaration::<ResultPageInfo>(),
         declaration::<HaloQuery>(),
         declaration::<QueryStatusResult>(),
+        declaration::<PageMetadata>(),
         declaration::<ResultPage>(),
         declaration::<RegisteredQueryRegistration>(),
         declaration::<RegisteredQuery>(),
