@@ -128,3 +128,87 @@ test("integrator door: getQueryStatuses answers found or notFound per id, in one
     assert.equal((await site.getQueryStatuses([started.id])).length, 1, "a read: retried after a 503");
   });
 });
+
+test("integrator door: waitForQueries waits for queries finishing at different times with one batch call per poll", async () => {
+  await withSimulator({ asyncStepMs: 60 }, async (simulator) => {
+    const bodies = [];
+    const recording = (url, init) => {
+      if (new URL(url).pathname.endsWith("/queries/status")) bodies.push(JSON.parse(init.body).queryIds);
+      return fetch(url, init);
+    };
+    const site = integratorFor(halo, simulator.url, { fetch: recording }).site(SITE_ID);
+    const early = await site.startAsyncQuery("SELECT 1 AS one");
+    const failing = await site.startAsyncQuery("SELECT NoSuchColumn FROM Patients");
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const late = await site.startAsyncQuery("SELECT 2 AS two");
+    const unknown = "6f9619ff-8b86-4d11-b42d-00c04fc964ff";
+    const heard = [];
+    const started = performance.now();
+    const results = await site.waitForQueries([early.id, late.id, unknown, failing.id.toUpperCase()], {
+      pollIntervalMs: 20,
+      maxPollIntervalMs: 20,
+      onProgress: (query) => heard.push([query.id, query.status]),
+    });
+    const ms = performance.now() - started;
+    assert.deepEqual(
+      results.map((entry) => [entry.queryId.toLowerCase(), entry.status, entry.status === "found" ? entry.query.status : null]),
+      [
+        [early.id, "found", "successful"],
+        [late.id, "found", "successful"],
+        [unknown, "notFound", null],
+        [failing.id, "found", "executionFailed"],
+      ],
+      "one entry per id in the caller's order; a failed query is finished, not a rejection; notFound is reported",
+    );
+    const requests = (await stats(simulator.url)).requests;
+    assert.equal(requests["POST /integrator/sites/{siteId}/queries/status"], bodies.length, "every poll is one batch call");
+    assert.equal(requests["GET /integrator/sites/{siteId}/queries/{queryId}"], undefined, "no single-query polls");
+    // At most one call per 20 ms interval (each poll also waits for its answer).
+    assert.ok(bodies.length >= 3 && bodies.length <= ms / 20 + 2, `${bodies.length} batch calls in ${Math.round(ms)} ms at 20 ms`);
+    assert.equal(bodies[0].length, 4, "the first poll asks about every query");
+    assert.ok(!bodies[1].includes(unknown), "a query Halo does not know is not asked about again");
+    assert.deepEqual(bodies.at(-1), [late.id], "the last polls ask only about the query still running");
+    assert.ok(bodies.every((ids, i) => i === 0 || ids.every((id) => bodies[i - 1].includes(id))), "a finished query is not asked about again");
+    for (const id of [early.id, late.id, failing.id]) {
+      const statuses = heard.filter(([queryId]) => queryId === id).map(([, status]) => status);
+      assert.ok(statuses.every((status, i) => i === 0 || status !== statuses[i - 1]), `each change once: ${statuses}`);
+      assert.ok(["successful", "executionFailed"].includes(statuses.at(-1)), `the last change is terminal: ${statuses}`);
+    }
+    assert.ok(!heard.some(([id]) => id === unknown), "onProgress never hears of a query Halo does not know");
+  });
+});
+
+test("integrator door: waitForQueries checks its ids, keeps its deadline and signal, and refuses a broken batch answer", async () => {
+  await withSimulator({ asyncStepMs: 5_000 }, async (simulator) => {
+    const site = integratorFor(halo, simulator.url).site(SITE_ID);
+    const slow = await site.startAsyncQuery("SELECT 1 AS one");
+    for (const [ids, field] of [
+      [[], "queryIds"],
+      ["not-an-array", "queryIds"],
+      [[slow.id, "../token"], "queryIds[1]"],
+      [[slow.id, slow.id.toUpperCase()], "queryIds[1]"],
+      [Array.from({ length: 1001 }, () => slow.id), "queryIds"],
+    ]) {
+      const refused = await failure(site.waitForQueries(ids));
+      assert.ok(refused instanceof halo.HaloValidationError && refused.field === field, `${refused.field} for ${String(ids).slice(0, 60)}`);
+    }
+    const badOption = await failure(site.waitForQueries([slow.id], { startPage: 0 }));
+    assert.equal(badOption.field, "startPage");
+    assert.equal((await stats(simulator.url)).requests["POST /integrator/sites/{siteId}/queries/status"], undefined, "nothing was sent");
+    const started = performance.now();
+    const late = await failure(site.waitForQueries([slow.id], { pollIntervalMs: 60_000, timeoutMs: 300 }));
+    assert.ok(late instanceof halo.HaloTimeoutError, late.name);
+    assert.ok(performance.now() - started < 1_500, "the 60 s wait was clipped to the deadline");
+    assert.equal((await stats(simulator.url)).requests["POST /integrator/sites/{siteId}/queries/status"], 2, "a poll at once and one at the deadline");
+    const controller = new AbortController();
+    const reason = new Error("the job was cancelled");
+    setTimeout(() => controller.abort(reason), 100);
+    assert.equal(await failure(site.waitForQueries([slow.id], { pollIntervalMs: 20, signal: controller.signal })), reason);
+    const stranger = "3f2504e0-4f89-41d3-9a0c-0305e82c3301";
+    await fault(simulator.url, { path: "queries/status", status: 200, body: { results: [{ queryId: stranger, status: "notFound" }] }, times: 1 });
+    const broken = await failure(site.waitForQueries([slow.id]));
+    assert.equal(broken.code, "HALO_PROTOCOL", "an answer about a query not asked about");
+    await fault(simulator.url, { path: "queries/status", status: 200, body: { results: "none" }, times: 1 });
+    assert.equal((await failure(site.waitForQueries([slow.id]))).code, "HALO_PROTOCOL", "an answer without results");
+  });
+});

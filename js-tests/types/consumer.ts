@@ -45,6 +45,11 @@ export async function consumer(): Promise<string> {
   const page: ResultPage<Patient> = await client.getResultPage<Patient>(result.queryId, 1);
   const registered: RegisteredQueryResult<Patient> = await client.getRegisteredQueryResult<Patient>(result.queryId);
   const ids: number[] = [...page.rows, ...registered.rows].map((row) => row.InternalID);
+  const rowsCount: number | undefined = page.metadata?.rowsCount;
+  const statuses: string[] = [];
+  for await (const later of client.resultPages<Patient>(result.queryId, { startPage: 2, maxPollIntervalMs: 5000, onProgress: (query) => statuses.push(query.status) })) {
+    ids.push(...later.rows.map((row) => row.InternalID), later.metadata?.rowsRangeStart ?? 0);
+  }
   const untyped: Row | undefined = (await client.immediateQuery("SELECT 1")).rows[0];
   const info: TokenInfo = client.tokenInfo();
   try {
@@ -55,5 +60,5 @@ export async function consumer(): Promise<string> {
     if (error instanceof HaloQueryFailedError) return error.queryStatus ?? "";
     if (error instanceof HaloError) return error.code;
   }
-  return `${surname} ${info.renewals} ${events.length} ${ids.length} ${untyped === undefined}`;
+  return `${surname} ${info.renewals} ${events.length} ${ids.length} ${untyped === undefined} ${rowsCount} ${statuses.length}`;
 }
