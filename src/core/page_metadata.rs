@@ -42,25 +42,34 @@ pub struct PageMetadata {
 }
 
 /// A header value that is a whole non-negative number a JavaScript number
-/// holds exactly: ASCII digits only, around optional spaces or tabs.
-fn whole(value: Option<&str>) -> Option<u64> {
-    let digits = value?.trim_matches([' ', '\t']);
-    if digits.is_empty() || digits.len() > 16 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+/// holds exactly: ASCII digits only (a `Headers` object has already
+/// stripped the surrounding whitespace).
+fn whole(value: Option<String>) -> Option<u64> {
+    let digits = value?;
+    if digits.is_empty() || digits.len() > 16 {
         return None;
     }
-    digits.parse().ok().filter(|n| *n <= MAX_SAFE_INTEGER)
+    // By hand: `str::parse` would bring the core's integer parser into the wasm.
+    let mut number = 0u64;
+    for byte in digits.bytes() {
+        if !byte.is_ascii_digit() {
+            return None;
+        }
+        number = number * 10 + u64::from(byte - b'0');
+    }
+    (number <= MAX_SAFE_INTEGER).then_some(number)
 }
 
 impl PageMetadata {
-    /// The metadata from the values of [`PAGE_METADATA_HEADERS`], in order;
-    /// `None` when none of them is usable (Halo sent no metadata).
-    pub fn from_headers(values: [Option<&str>; 4]) -> Option<Self> {
-        let [size, rows_count, rows_range_start, rows_range_end] = values.map(whole);
+    /// The metadata from the [`PAGE_METADATA_HEADERS`], each asked of
+    /// `header`; `None` when none is usable (Halo sent no metadata).
+    pub fn read(mut header: impl FnMut(&str) -> Option<String>) -> Option<Self> {
+        let [size, rows_count, rows_range_start, rows_range_end] = PAGE_METADATA_HEADERS;
         let metadata = PageMetadata {
-            size,
-            rows_count,
-            rows_range_start,
-            rows_range_end,
+            size: whole(header(size)),
+            rows_count: whole(header(rows_count)),
+            rows_range_start: whole(header(rows_range_start)),
+            rows_range_end: whole(header(rows_range_end)),
         };
         (metadata != PageMetadata::default()).then_some(metadata)
     }
@@ -82,10 +91,18 @@ impl PageMetadata {
 mod tests {
     use super::*;
 
+    fn from(values: [Option<&str>; 4]) -> Option<PageMetadata> {
+        PageMetadata::read(|name| {
+            let at = PAGE_METADATA_HEADERS
+                .iter()
+                .position(|known| *known == name)?;
+            values[at].map(str::to_owned)
+        })
+    }
+
     #[test]
     fn whole_numbers_are_read_and_junk_is_left_out() {
-        let metadata =
-            PageMetadata::from_headers([Some("2048"), Some(" 10 "), Some("0"), Some("9")]).unwrap();
+        let metadata = from([Some("2048"), Some("10"), Some("0"), Some("9")]).unwrap();
         assert_eq!(
             metadata,
             PageMetadata {
@@ -107,6 +124,7 @@ mod tests {
         for junk in [
             "",
             " ",
+            " 1",
             "-1",
             "+1",
             "1.5",
@@ -118,7 +136,7 @@ mod tests {
             "99999999999999999999",
             "1 2",
         ] {
-            let metadata = PageMetadata::from_headers([Some("7"), Some(junk), None, None]).unwrap();
+            let metadata = from([Some("7"), Some(junk), None, None]).unwrap();
             assert_eq!(
                 (metadata.size, metadata.rows_count),
                 (Some(7), None),
@@ -126,7 +144,7 @@ mod tests {
             );
         }
         assert_eq!(
-            PageMetadata::from_headers([Some("9007199254740991"), None, None, None])
+            from([Some("9007199254740991"), None, None, None])
                 .unwrap()
                 .size,
             Some(9_007_199_254_740_991)
@@ -135,10 +153,7 @@ mod tests {
 
     #[test]
     fn no_usable_header_is_no_metadata() {
-        assert_eq!(PageMetadata::from_headers([None; 4]), None);
-        assert_eq!(
-            PageMetadata::from_headers([Some("x"), Some("-2"), None, Some("")]),
-            None
-        );
+        assert_eq!(from([None; 4]), None);
+        assert_eq!(from([Some("x"), Some("-2"), None, Some("")]), None);
     }
 }

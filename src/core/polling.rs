@@ -111,22 +111,23 @@ pub fn start_page(value: Option<f64>) -> Result<u32, HaloError> {
 
 /// The last status seen of each query waited for, so `onProgress` hears
 /// about changes, not polls.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct StatusWatch {
     seen: Vec<Option<String>>,
 }
 
 impl StatusWatch {
+    /// A watch over `count` queries, none seen yet.
+    pub fn new(count: usize) -> Self {
+        Self {
+            seen: vec![None; count],
+        }
+    }
+
     /// Whether query `index` now has a status it did not have at the last poll.
     pub fn changed(&mut self, index: usize, status: Option<&str>) -> bool {
-        if self.seen.len() <= index {
-            self.seen.resize(index + 1, None);
-        }
-        let Some(status) = status else {
-            return false;
-        };
-        match self.seen.get_mut(index) {
-            Some(seen) if seen.as_deref() != Some(status) => {
+        match (self.seen.get_mut(index), status) {
+            (Some(seen), Some(status)) if seen.as_deref() != Some(status) => {
                 *seen = Some(status.to_owned());
                 true
             }
@@ -240,6 +241,11 @@ impl BatchWait {
         Ok(index)
     }
 
+    /// How many queries are waited for.
+    pub fn count(&self) -> usize {
+        self.ids.len()
+    }
+
     /// Whether every query is finished.
     pub fn done(&self) -> bool {
         self.finished.iter().all(|done| *done)
@@ -346,7 +352,7 @@ mod tests {
 
     #[test]
     fn a_status_counts_as_a_change_once() {
-        let mut watch = StatusWatch::default();
+        let mut watch = StatusWatch::new(2);
         let seen: Vec<bool> = [
             (0, Some("queued")),
             (0, Some("queued")),
@@ -355,11 +361,12 @@ mod tests {
             (0, Some("executing")),
             (0, Some("executing")),
             (0, Some("successful")),
+            (2, Some("queued")),
         ]
         .into_iter()
         .map(|(index, status)| watch.changed(index, status))
         .collect();
-        assert_eq!(seen, [true, false, true, false, true, false, true]);
+        assert_eq!(seen, [true, false, true, false, true, false, true, false]);
     }
 
     const A: &str = "0b4c7e2a-1d3f-4a5b-8c9d-0e1f2a3b4c5d";

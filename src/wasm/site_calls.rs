@@ -16,9 +16,10 @@ use super::operation_inputs;
 use super::operation_inputs::{operation_input, wait_options, WaitInput};
 use super::transport::{header, HttpResponse};
 #[cfg(feature = "integrator")]
-use crate::core::error::{ErrorKind, HaloError};
+use crate::core::error::ErrorKind;
+use crate::core::error::HaloError;
 use crate::core::operations::Operation;
-use crate::core::page_metadata::{PageMetadata, PAGE_METADATA_HEADERS};
+use crate::core::page_metadata::PageMetadata;
 #[cfg(feature = "integrator")]
 use crate::core::polling::{BatchEntry, BatchWait};
 use crate::core::polling::{PollStep, StatusWatch};
@@ -45,10 +46,9 @@ fn query_state_of(body: &JsValue) -> QueryState {
 /// `{ body, metadata? }`: a result page with what its headers said, read
 /// by the core; a header `get` that throws counts as no header.
 fn with_page_metadata(response: &HttpResponse) -> JsValue {
-    let values = PAGE_METADATA_HEADERS.map(|name| header(&response.raw, name).ok().flatten());
     let answer = Object::new();
     let _ = Reflect::set(&answer, &"body".into(), &response.body);
-    if let Some(metadata) = PageMetadata::from_headers(values.each_ref().map(Option::as_deref)) {
+    if let Some(metadata) = PageMetadata::read(|name| header(&response.raw, name).ok().flatten()) {
         let fields = Object::new();
         for (name, value) in metadata.fields() {
             let _ = Reflect::set(&fields, &name.into(), &(value as f64).into());
@@ -134,14 +134,18 @@ impl<C: Credentials> SiteDoor<'_, C> {
         } = wait_options(options, monotonic_ms())?;
         let mut progress = Progress {
             listener: on_progress,
-            watch: StatusWatch::default(),
+            watch: StatusWatch::new(watched.count()),
         };
         let limits = Limits {
             signal,
             timeout_ms: None,
         };
         loop {
-            if let Some(done) = self.poll(&mut watched, &mut progress, &limits).await? {
+            // One `execute` for both kinds of wait: each awaited call site
+            // would add a copy of its state to the wasm.
+            let spec = watched.request(self.requests)?;
+            let body = self.execute(spec, &limits).await?.body;
+            if let Some(done) = watched.answer(body, &mut progress)? {
                 return Ok(done);
             }
             match plan.after_pending(monotonic_ms(), random_unit()) {
@@ -156,17 +160,46 @@ impl<C: Credentials> SiteDoor<'_, C> {
             }
         }
     }
+}
 
-    /// One poll: the answer when the wait is over, `None` to poll again.
-    async fn poll(
-        &self,
-        watched: &mut Watched,
+/// What a wait is for: one query through `getQuery`, or (the integrator's
+/// `waitForQueries`) many through batch status calls, with the latest
+/// entry of each.
+enum Watched {
+    One(RequestSpec),
+    #[cfg(feature = "integrator")]
+    Many(BatchWait, Array),
+}
+
+impl Watched {
+    /// How many queries are waited for.
+    fn count(&self) -> usize {
+        match self {
+            Watched::One(_) => 1,
+            #[cfg(feature = "integrator")]
+            Watched::Many(batch, _) => batch.count(),
+        }
+    }
+
+    /// The next poll's request.
+    #[cfg_attr(not(feature = "integrator"), allow(unused_variables))]
+    fn request(&self, requests: &SiteRequests) -> Result<RequestSpec, HaloError> {
+        match self {
+            Watched::One(spec) => Ok(spec.clone()),
+            #[cfg(feature = "integrator")]
+            Watched::Many(batch, _) => requests.query_statuses(&batch.unfinished()),
+        }
+    }
+
+    /// What the poll's answer means: the wait's result when it is over,
+    /// `None` to poll again.
+    fn answer(
+        &mut self,
+        body: JsValue,
         progress: &mut Progress,
-        limits: &Limits,
     ) -> Result<Option<JsValue>, Failure> {
-        match watched {
-            Watched::One(spec) => {
-                let body = self.execute(spec.clone(), limits).await?.body;
+        match self {
+            Watched::One(_) => {
                 let query = query_status(&body);
                 progress.report(0, query.status.as_deref(), &body);
                 match query_state(&query) {
@@ -177,9 +210,8 @@ impl<C: Credentials> SiteDoor<'_, C> {
             }
             #[cfg(feature = "integrator")]
             Watched::Many(batch, entries) => {
-                let spec = self.requests.query_statuses(&batch.unfinished())?;
-                let body = Fields::lenient(self.execute(spec, limits).await?.body);
-                let results = body.array("results").ok().flatten().ok_or_else(|| {
+                let results = Fields::lenient(body).array("results").ok().flatten();
+                let results = results.ok_or_else(|| {
                     HaloError::new(
                         ErrorKind::Protocol,
                         "the batch status answer has no results array",
@@ -198,15 +230,6 @@ impl<C: Credentials> SiteDoor<'_, C> {
             }
         }
     }
-}
-
-/// What a wait is for: one query through `getQuery`, or (the integrator's
-/// `waitForQueries`) many through batch status calls, with the latest
-/// entry of each.
-enum Watched {
-    One(RequestSpec),
-    #[cfg(feature = "integrator")]
-    Many(BatchWait, Array),
 }
 
 /// The caller's `onProgress`, told of each status change.
