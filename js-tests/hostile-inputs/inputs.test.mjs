@@ -80,7 +80,7 @@ test("text: strings with lone surrogates are refused naming the field, never sen
 });
 
 test("options: a polluted Object.prototype has no effect on either client", async () => {
-  const polluted = { timeoutMs: -1, pathPrefix: "/evil", catalogue: " ", maxTimeInQueueMs: -1, executionMode: "nonQuery", pollIntervalMs: 1, signal: AbortSignal.abort() };
+  const polluted = { timeoutMs: -1, pathPrefix: "/evil", catalogue: " ", maxTimeInQueueMs: -1, executionMode: "nonQuery", pollIntervalMs: 1, maxPollIntervalMs: 1, startPage: 0, onProgress: 42, signal: AbortSignal.abort() };
   const rogueFetch = async () => {
     throw new Error("the polluted fetch was called");
   };
@@ -97,6 +97,8 @@ test("options: a polluted Object.prototype has no effect on either client", asyn
       assert.equal(result.queryId, QUERY_ID);
       assert.ok(!("scalar" in result), "the command mode was not taken from the prototype");
       await c.getQuery(QUERY_ID);
+      assert.equal((await c.waitForQuery(QUERY_ID, {})).id, QUERY_ID, "wait options come from own properties only");
+      for await (const page of c.resultPages(QUERY_ID, {})) assert.fail(`no pages were listed, got ${page.pageNumber}`);
     } finally {
       globalThis.fetch = saved;
     }
