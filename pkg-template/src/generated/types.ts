@@ -275,6 +275,11 @@ export interface HaloDeviceClientOptions {
   fetch?: FetchLike;
   /** Observability hook; it never receives a token or a device id. */
   onEvent?: (event: HaloEvent) => void;
+  /**
+   * Share one token with the clients of this origin, site and device in
+   * other tabs and windows; off by default.
+   */
+  tokenSharing?: TokenSharingOptions;
   /** `production` or `stage`; or give `baseUrl` instead (one of the two is required). */
   environment?: "production" | "stage";
   /** E.g. a local simulator: `http://127.0.0.1:4010`. */
@@ -295,6 +300,23 @@ export interface HaloDeviceClientOptions {
   tokenTimeoutMs?: number;
   /** Retries after the first attempt for retryable failures; default 3. */
   maxRetries?: number;
+}
+
+/**
+ * `tokenSharing`: clients of one origin, site and device — in other tabs,
+ * windows or frames — share one device token instead of each renewing its
+ * own. One of them renews (a Web Lock elects it) and the others adopt its
+ * token over a `BroadcastChannel`; the token never goes to storage.
+ *
+ * @example
+ * const client = new HaloDeviceClient({ environment: "stage", siteId, deviceId, getToken, tokenSharing: { channel: "my-app" } });
+ */
+export interface TokenSharingOptions {
+  /**
+   * Your app's name for the group, 1–100 characters: clients with the
+   * same channel, site and device share a token.
+   */
+  channel: string;
 }
 
 /**

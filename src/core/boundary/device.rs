@@ -56,6 +56,24 @@ pub struct HaloDeviceClientOptions {
     /// Observability hook; it never receives a token or a device id.
     #[ts(optional, type = "(event: HaloEvent) => void")]
     pub on_event: Option<()>,
+    /// Share one token with the clients of this origin, site and device in
+    /// other tabs and windows; off by default.
+    #[ts(optional)]
+    pub token_sharing: Option<TokenSharingOptions>,
+}
+
+/// `tokenSharing`: clients of one origin, site and device — in other tabs,
+/// windows or frames — share one device token instead of each renewing its
+/// own. One of them renews (a Web Lock elects it) and the others adopt its
+/// token over a `BroadcastChannel`; the token never goes to storage.
+///
+/// @example
+/// const client = new HaloDeviceClient({ environment: "stage", siteId, deviceId, getToken, tokenSharing: { channel: "my-app" } });
+#[derive(TS)]
+pub struct TokenSharingOptions {
+    /// Your app's name for the group, 1–100 characters: clients with the
+    /// same channel, site and device share a token.
+    pub channel: String,
 }
 
 /// What every client method takes last: an `AbortSignal`, and a deadline

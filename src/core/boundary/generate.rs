@@ -70,6 +70,7 @@ fn device_declarations() -> Vec<Declaration> {
         declaration::<HaloTokenRenewalFailedEvent>(),
         declaration::<HaloEvent>(),
         declaration::<HaloDeviceClientOptions>(),
+        declaration::<TokenSharingOptions>(),
         declaration::<CallOptions>(),
         declaration::<ImmediateQueryOptions>(),
         declaration::<AsyncQueryOptions>(),
