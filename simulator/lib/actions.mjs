@@ -6,6 +6,9 @@ import { describeFaults, parseFault } from './faults.mjs';
 import { resetState } from './state.mjs';
 import { issueSiteToken } from './tokens.mjs';
 
+/** A value exactly as /_control sends it (undefined fields dropped), detached from the live state. */
+const jsonView = (value) => JSON.parse(JSON.stringify(value));
+
 /** An optional argument object: absent means {}, anything but a plain object is refused. */
 function argumentObject(value, what) {
   if (value === undefined) return {};
@@ -42,12 +45,12 @@ export function issueToken(state, grant) {
 export function addFault(state, spec) {
   const fault = parseFault(spec);
   state.faults.push(fault);
-  return describeFaults([fault])[0];
+  return jsonView(describeFaults([fault])[0]);
 }
 
 /** The faults still queued, with their remaining `times`. */
 export function listFaults(state) {
-  return describeFaults(state.faults);
+  return jsonView(describeFaults(state.faults));
 }
 
 export function clearFaults(state) {
@@ -68,10 +71,10 @@ export function changeSiteGuid(state, siteId, requested) {
 
 /** A snapshot of the counters (later requests do not change it). */
 export function readStats(state) {
-  return structuredClone(state.stats.toJSON());
+  return jsonView(state.stats);
 }
 
 /** A snapshot of the webhook deliveries so far. */
 export function listWebhooks(state) {
-  return structuredClone(state.webhooks);
+  return jsonView(state.webhooks);
 }
