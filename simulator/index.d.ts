@@ -76,7 +76,8 @@ export interface SimulatorOptions {
   tables?: { readonly [name: string]: TableSeed };
 }
 
-interface FaultMatch {
+/** What every fault spec may add: which requests it applies to, and how many times. */
+export interface FaultMatch {
   /** Only requests with this method (any case). */
   method?: string;
   /** Only request paths containing this text, or matching it as a regular expression. */
