@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SimulatorError } from '../index.mjs';
-import { control, decodeData, deviceClient, DUPLICATE_SITE, SITE, simulator } from './helpers.mjs';
+import { control, decodeData, deviceClient, DUPLICATE_SITE, SITE, simulator, waitFor } from './helpers.mjs';
 
 const COUNT = 'SELECT COUNT(*) AS Total FROM Patients';
 
@@ -76,8 +76,8 @@ test('fault() queues what POST /_control/faults queues; faults() and clearFaults
   assert.throws(() => sim.fault({ delayMs: 5, executeBeforeFault: true }), { status: 400 });
 });
 
-test('stats() is a snapshot; executionsOf counts executions by SQL text, retries and registered runs included', async (t) => {
-  const sim = await simulator(t);
+test('stats() is a snapshot; executionsOf counts executions by SQL text: immediate, async, registered runs', async (t) => {
+  const sim = await simulator(t, { asyncStepMs: 5 });
   const client = await deviceClient(sim);
   const before = sim.stats();
   sim.fault({ path: 'queries/immediate', status: 504, executeBeforeFault: true });
@@ -87,14 +87,15 @@ test('stats() is a snapshot; executionsOf counts executions by SQL text, retries
   await client.call('POST', 'queries/registered', {
     name: 'r', registeredQueryType: 'query', frequency: 60, duration: 60, registerCommand: { command: { text: COUNT } },
   });
+  await client.call('POST', 'queries/async', { command: { text: COUNT } });
+  await waitFor(() => sim.executionsOf(COUNT), (count) => count === 4);
   assert.equal(before.executionsTotal, 0, 'the earlier snapshot did not move');
-  assert.equal(sim.executionsOf(COUNT), 3);
-  assert.equal(sim.executionsOf(`SELECT COUNT(*) AS Total\nFROM Patients`), 3, 'whitespace is normalised on both sides');
+  assert.equal(sim.executionsOf(`SELECT COUNT(*) AS Total\nFROM Patients`), 4, 'whitespace is normalised on both sides');
   assert.equal(sim.executionsOf('select count(*) as total from patients'), 0, 'case counts');
   assert.equal(sim.executionsOf('SELECT 2'), 0);
   const stats = sim.stats();
-  assert.equal(stats.executionsTotal, 4);
-  assert.deepEqual(stats.executionsBySql, { [COUNT]: 3, 'SELECT 1': 1 });
+  assert.equal(stats.executionsTotal, 5);
+  assert.deepEqual(stats.executionsBySql, { [COUNT]: 4, 'SELECT 1': 1 });
   assert.deepEqual(stats, await (await control(sim, 'GET', 'stats')).json());
   assert.equal(stats.requests['POST /desktop/sites/{siteId}/queries/immediate'], 3);
   assert.throws(() => sim.executionsOf(undefined), TypeError);
