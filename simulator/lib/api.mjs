@@ -34,7 +34,9 @@ export function simulatorApi(state) {
     stats: inProcess(actions.readStats),
     executionsOf(sqlText) {
       if (typeof sqlText !== 'string') throw new TypeError('executionsOf needs the SQL text as a string');
-      return state.stats.toJSON().executionsBySql[normalizeSql(sqlText)] ?? 0;
+      const counts = state.stats.toJSON().executionsBySql;
+      const key = normalizeSql(sqlText);
+      return Object.hasOwn(counts, key) ? counts[key] : 0;
     },
     expireTokens: inProcess(actions.expireTokens),
     issueToken: inProcess(actions.issueToken),

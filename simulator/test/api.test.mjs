@@ -93,6 +93,7 @@ test('stats() is a snapshot; executionsOf counts executions by SQL text: immedia
   assert.equal(sim.executionsOf(`SELECT COUNT(*) AS Total\nFROM Patients`), 4, 'whitespace is normalised on both sides');
   assert.equal(sim.executionsOf('select count(*) as total from patients'), 0, 'case counts');
   assert.equal(sim.executionsOf('SELECT 2'), 0);
+  assert.equal(sim.executionsOf('toString'), 0, 'own counts only');
   const stats = sim.stats();
   assert.equal(stats.executionsTotal, 5);
   assert.deepEqual(stats.executionsBySql, { [COUNT]: 4, 'SELECT 1': 1 });
