@@ -32,8 +32,9 @@ export async function loadDeviceId(file) {
 
 /** Asks YOUR cloud for a device token (it holds the subscription key, the app never does). */
 export function cloudTokenService({ url, fetch }) {
-  return async ({ siteId, deviceId }) => {
-    const response = await fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ siteId, deviceId }) });
+  // `reason` tells a caching token service when its cached token will not do ("rejected").
+  return async ({ siteId, deviceId, reason, signal }) => {
+    const response = await fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ siteId, deviceId, reason }), signal });
     if (!response.ok) throw new Error(`the token service answered ${response.status}`);
     return response.json(); // { accessToken, expiresIn }
   };
@@ -61,13 +62,16 @@ export function simulatorTokenService({ baseUrl, subscriptionKey, fetch }) {
  * `net.fetch`, with the system's proxy and certificates, and no CORS) and
  * the IPC handlers the preload calls. Handlers take `(event, ...args)`.
  */
+const REASONS = ["initial", "expiring", "rejected"];
+
 export function createHaloMain({ baseUrl, siteId, deviceId, getToken, fetch }) {
   const client = new HaloDeviceClient({ baseUrl, siteId, deviceId, getToken, fetch });
   const handlers = {
     "halo:config": () => ({ baseUrl, siteId, deviceId }),
     "halo:wasm": () => wasmBytes(),
-    // The renderer only ever gets tokens for this app's own site and device.
-    "halo:token": () => getToken({ siteId, deviceId }),
+    // The renderer only ever gets tokens for this app's own site and device;
+    // it passes only its getToken's reason, checked here.
+    "halo:token": (_event, reason) => getToken({ siteId, deviceId, reason: REASONS.includes(reason) ? reason : "initial" }),
     // Main-process queries are named, never SQL sent by a renderer.
     "halo:appointments": async () =>
       (await client.immediateQuery("SELECT TOP 5 AppointmentID, InternalID, AppointmentDate, Reason FROM Appointments ORDER BY AppointmentID")).rows,

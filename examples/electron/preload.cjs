@@ -9,7 +9,7 @@ contextBridge.exposeInMainWorld("halo", {
   /** The wasm as a Uint8Array, for `init(bytes)`. */
   wasmBytes: () => ipcRenderer.invoke("halo:wasm"),
   /** A device token for this app's site and device: { accessToken, expiresIn }. */
-  getToken: () => ipcRenderer.invoke("halo:token"),
+  getToken: (reason) => ipcRenderer.invoke("halo:token", reason),
   /** Rows of a query the main process runs with its own client. */
   appointments: () => ipcRenderer.invoke("halo:appointments"),
 });

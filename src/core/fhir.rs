@@ -57,7 +57,7 @@ pub fn path(field: &str, path: &str) -> Result<(), HaloError> {
     } else {
         Err(HaloError::validation(
             field,
-            "path must be a FHIR path below the site's FHIR base, such as Patient/1, Patient/1/$summary or Appointment/$find: letters, digits, '-', '.', '$' and '/', no empty, '.' or '..' segment, no '%', '?' or '#'",
+            "path must be a FHIR path such as Patient/1/$summary: no empty, '.' or '..' segment, no '%', '?' or '#'",
         ))
     }
 }
@@ -71,17 +71,15 @@ pub fn path(field: &str, path: &str) -> Result<(), HaloError> {
 /// characters) is a protocol error that never quotes the link, whose query
 /// may name a patient.
 pub fn next_link<'a>(fhir_base: &str, link: &'a str) -> Result<(&'a str, &'a str), HaloError> {
-    let refuse = |why: &str| {
-        HaloError::new(
-            ErrorKind::Protocol,
-            format!("the FHIR Bundle's next link was not followed: it {why}"),
-        )
-    };
-    if link.len() > fhir_base.len() + MAX_FHIR_SEARCH_QUERY_BYTES {
-        return Err(refuse("is too long"));
-    }
-    if !link.bytes().all(|b| b.is_ascii_graphic()) || link.contains(['#', '\\']) {
-        return Err(refuse("holds characters a URL parser would rewrite"));
+    let refuse = |why: &'static str| HaloError::new(ErrorKind::Protocol, why);
+    let plain = link.len() <= fhir_base.len() + MAX_FHIR_SEARCH_QUERY_BYTES
+        && link
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && b != b'#' && b != b'\\');
+    if !plain {
+        return Err(refuse(
+            "the FHIR Bundle's next link was not followed: too long, or characters a URL parser rewrites",
+        ));
     }
     // Case-blind: the request goes to the client's own spelling of the base.
     let rest = link
@@ -89,11 +87,15 @@ pub fn next_link<'a>(fhir_base: &str, link: &'a str) -> Result<(&'a str, &'a str
         .filter(|start| start.eq_ignore_ascii_case(fhir_base))
         .and_then(|_| link.get(fhir_base.len()..))
         .filter(|rest| rest.is_empty() || rest.starts_with(['/', '?']))
-        .ok_or_else(|| refuse("leaves this site's FHIR base (another origin, site or API)"))?;
+        .ok_or_else(|| {
+            refuse("the FHIR Bundle's next link was not followed: it leaves this site's FHIR base")
+        })?;
     let (tail, query) = rest.split_once('?').unwrap_or((rest, ""));
     let below = tail.strip_prefix('/').unwrap_or(tail);
     if !(below.is_empty() || is_path(below)) {
-        return Err(refuse("does not name a FHIR path"));
+        return Err(refuse(
+            "the FHIR Bundle's next link was not followed: it names no FHIR path",
+        ));
     }
     let tail = if below.is_empty() { "" } else { tail };
     Ok((tail, query))
