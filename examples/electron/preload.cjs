@@ -16,8 +16,8 @@ contextBridge.exposeInMainWorld("halo", {
    * The main process renews once for every window; saying which token this
    * window holds lets it tell "give me the current one" from "this one is spent".
    */
-  getToken: async () => {
-    const { id, accessToken, expiresIn } = await ipcRenderer.invoke("halo:token", held);
+  getToken: async (reason) => {
+    const { id, accessToken, expiresIn } = await ipcRenderer.invoke("halo:token", held, reason);
     held = id;
     return { accessToken, expiresIn };
   },

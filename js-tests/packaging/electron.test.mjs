@@ -129,7 +129,7 @@ test("one token for the app: the main process renews once for every window's cli
   const { handlers, requests, deviceId } = await mainProcess();
   const { HaloDeviceClient } = await import("halo-device");
   const windows = Array.from({ length: 3 }, () =>
-    new HaloDeviceClient({ baseUrl: simulator.url, siteId: SITE_ID, deviceId, getToken: main.brokeredGetToken((held) => handlers["halo:token"]({}, held)) }),
+    new HaloDeviceClient({ baseUrl: simulator.url, siteId: SITE_ID, deviceId, getToken: main.brokeredGetToken((held, reason) => handlers["halo:token"]({}, held, reason)) }),
   );
   const tokenCalls = () => requests.filter((request) => request === "POST /integrator/token").length;
   const everyWindow = (calls) => Promise.all(windows.flatMap((client) => Array.from({ length: calls }, () => client.immediateQuery("SELECT TOP 1 InternalID FROM Patients"))));

@@ -17,7 +17,7 @@ import type { HaloDeviceClientOptions, TokenInfo } from "./types.js";
  *   environment: "stage",
  *   siteId: "3f2504e0-4f89-41d3-9a0c-0305e82c3301",
  *   deviceId: generateDeviceId(),
- *   getToken: async ({ siteId, deviceId }) => (await fetch(`/my-cloud/halo-token?site=${siteId}`)).json(),
+ *   getToken: async ({ siteId, reason, signal }) => (await fetch(`/my-cloud/halo-token?site=${siteId}&reason=${reason}`, { signal })).json(),
  * });
  * const { rows } = await client.immediateQuery("SELECT TOP 5 * FROM Patients");
  */

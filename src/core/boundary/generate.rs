@@ -14,7 +14,7 @@ use crate::core::integrator::requests::GrantType;
 use crate::core::integrator::responses::Site;
 use crate::core::integrator::sites::SecondaryIdentifiers;
 use crate::core::integrator::webhooks::WebhookSource;
-use crate::core::token::{IssuedTokenInput, TokenInfo};
+use crate::core::token::{IssuedTokenInput, RenewalReason, TokenInfo};
 use crate::generated_files::check_generated;
 use std::fmt::Write;
 use ts_rs::{Config, TS};
@@ -61,6 +61,7 @@ fn device_declarations() -> Vec<Declaration> {
         declaration::<ParameterDirection>(),
         declaration::<ParameterInput>(),
         declaration::<CommandObjectInput>(),
+        declaration::<RenewalReason>(),
         declaration::<TokenRequest>(),
         declaration::<IssuedTokenInput>(),
         declaration::<HaloRequestEvent>(),
