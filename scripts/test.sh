@@ -24,8 +24,9 @@ wasm-pack test --node --test wasm_node
 step "wasm shell in headless Chromium (wasm-pack test --headless --chrome)"
 wasm-pack test --headless --chrome --test wasm_browser
 
-step "build and pack the npm package"
+step "build and pack the npm packages (halo-device, halo-cloud-simulator)"
 node scripts/build-package.mjs
+node scripts/pack-simulator.mjs
 # Installed from the tarball, without touching package.json or the lockfile:
 # the tests import "halo-device" exactly as an app would.
 npm install --no-save --no-audit --no-fund ./build/halo-device.tgz

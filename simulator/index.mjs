@@ -2,15 +2,17 @@
 import { resolveOptions } from './lib/options.mjs';
 import { createState } from './lib/state.mjs';
 import { createHttpServer } from './lib/server.mjs';
+import { simulatorApi } from './lib/api.mjs';
 
 export { SEEDED_SITES } from './lib/sites.mjs';
 export { INTEGRATOR_ID } from './lib/queries.mjs';
 export { signWebhook } from './lib/webhooks.mjs';
+export { SimulatorError } from './lib/api.mjs';
 
 /**
- * Starts a simulator on 127.0.0.1.
+ * Starts a simulator on 127.0.0.1. Options, the returned object and its methods are typed and
+ * documented in index.d.ts and README.md.
  * @param {object} [options] see lib/options.mjs (port 0 = any free port)
- * @returns {Promise<{url: string, port: number, close: () => Promise<void>, state: object}>}
  */
 export async function startSimulator(options = {}) {
   const resolved = resolveOptions(options);
@@ -24,7 +26,9 @@ export async function startSimulator(options = {}) {
   return {
     url: `http://${resolved.host}:${port}`,
     port,
+    subscriptionKey: resolved.subscriptionKey,
     state,
+    ...simulatorApi(state),
     async close() {
       state.scheduler.cancelAll();
       const closed = new Promise((resolve) => server.close(resolve));

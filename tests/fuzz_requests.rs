@@ -403,3 +403,83 @@ proptest! {
         }
     }
 }
+
+/// A path assembled from FHIR-like and hostile segments.
+fn fhir_path() -> impl Strategy<Value = String> {
+    let segment = text_or(&[
+        "Patient",
+        "1",
+        "$summary",
+        "$find",
+        "Encounter",
+        "_history",
+        "..",
+        ".",
+        "%2e%2e",
+        "",
+        "a?b",
+        "a#b",
+        "a\\b",
+        "metadata",
+    ]);
+    prop_oneof![
+        prop::collection::vec(segment, 1..8).prop_map(|s| s.join("/")),
+        text(),
+    ]
+}
+
+proptest! {
+    #![proptest_config(support::config())]
+
+    #[test]
+    fn fhir_paths_stay_below_the_fhir_base(
+        requests in site_requests(),
+        path in fhir_path(),
+        params in params(),
+    ) {
+        match requests.fhir_get(&path, &params) {
+            Ok(spec) => {
+                let form = form_encode(&params);
+                let query = (!form.is_empty()).then_some(form.as_str());
+                assert_confined(&spec, 2 + path.split('/').count(), query)?;
+                let below = format!("/fhir/R4/{path}");
+                prop_assert!(spec.path.ends_with(&below), "{}", spec.path);
+            }
+            Err(error) => assert_names_a_field(&error)?,
+        }
+    }
+
+    #[test]
+    fn next_links_are_followed_only_below_the_same_fhir_base(
+        requests in site_requests(),
+        other in site_requests(),
+        same_base in any::<bool>(),
+        tail in prop_oneof![
+            fhir_path().prop_map(|p| format!("/{p}")),
+            text(),
+            text_or(&["", "?_getpages=x", "/Patient?a=1&b=%2F", "@evil.test/", "/../x", "#f"]),
+        ],
+    ) {
+        let base_of = |r: &SiteRequests| {
+            r.fhir_capabilities().url.trim_end_matches("/metadata").to_owned()
+        };
+        let base = base_of(if same_base { &requests } else { &other });
+        let link = format!("{base}{tail}");
+        let own_base = base_of(&requests);
+        match requests.fhir_next_page(&link) {
+            Ok(spec) => {
+                let url = Url::parse(&spec.url)
+                    .map_err(|e| TestCaseError::fail(format!("{e}: {}", spec.url)))?;
+                let expected = Url::parse(&own_base).unwrap();
+                prop_assert_eq!(url.origin(), expected.origin());
+                prop_assert_eq!((url.username(), url.password()), ("", None));
+                prop_assert!(url.path().starts_with(expected.path()), "{}", spec.url);
+                prop_assert!(spec.url.starts_with(&own_base));
+                prop_assert_eq!(url.fragment(), None);
+                prop_assert!(!spec.path.contains('?'));
+                prop_assert!(spec.path.split('/').all(|s| s != "." && s != ".."));
+            }
+            Err(error) => prop_assert_eq!(error.kind, ErrorKind::Protocol),
+        }
+    }
+}

@@ -15,7 +15,10 @@
 //!   younger than the backoff window), and never while a renewal runs;
 //! - a caller waits only when there is no usable (or held) token;
 //! - every caller settles exactly once (granted, failed or aborted), and
-//!   an aborted caller is never settled again;
+//!   an aborted caller is never settled again; when the last waiting caller
+//!   aborts, its renewal is given up (and reported late, if at all);
+//! - each renewal's reason follows the token it replaces: none (initial),
+//!   rejected by Halo (rejected), else expiring;
 //! - no renewal loop: renewal outcomes never start another renewal, a
 //!   background renewal starts only once the token is in its renewal
 //!   window, a renewal after failures waits out the backoff, a renewal
@@ -30,8 +33,8 @@ mod support;
 
 use halo_device::core::error::{ErrorKind, HaloError};
 use halo_device::core::token::{
-    Acquired, Action, IssuedTokenInput, RenewalId, TokenEngine, TokenPolicy, WaiterId,
-    MAX_RENEW_MARGIN_MS,
+    Acquired, Action, IssuedTokenInput, RenewalId, RenewalReason, TokenEngine, TokenPolicy,
+    WaiterId, MAX_RENEW_MARGIN_MS,
 };
 use proptest::prelude::*;
 use proptest::sample::Index;
@@ -216,7 +219,12 @@ impl Model {
         let Some(action) = action else {
             return Ok(());
         };
-        let Action::StartRenewal { renewal, delay_ms } = action else {
+        let Action::StartRenewal {
+            renewal,
+            delay_ms,
+            reason,
+        } = action
+        else {
             return Err(TestCaseError::fail(format!(
                 "acquire settled someone: {action:?}"
             )));
@@ -234,6 +242,12 @@ impl Model {
             "the renewal waits out the backoff, no longer"
         );
         prop_assert!(delay_ms <= self.policy.failure_backoff_max_ms);
+        let expected = match &self.token {
+            None => RenewalReason::Initial,
+            Some(token) if token.rejected => RenewalReason::Rejected,
+            Some(_) => RenewalReason::Expiring,
+        };
+        prop_assert_eq!(reason, expected, "the renewal's reason");
         self.in_flight = Some(renewal);
         Ok(())
     }
@@ -431,7 +445,16 @@ impl Model {
             Step::AbortWaiting(which) => {
                 if !self.waiting.is_empty() {
                     let caller = self.waiting.remove(which.index(self.waiting.len()));
-                    engine.cancel(caller);
+                    let abandoned = engine.cancel(caller);
+                    // The last waiter gone: nobody wants the renewal, which
+                    // is given up like a settled one (its reports ignored).
+                    let expected = if self.waiting.is_empty() {
+                        self.in_flight.take()
+                    } else {
+                        None
+                    };
+                    prop_assert_eq!(abandoned, expected, "the renewal given up");
+                    self.renewals_settled.extend(expected);
                     self.settle(caller)?;
                 }
             }
@@ -439,7 +462,11 @@ impl Model {
                 if self.callers > 0 {
                     let caller = which.index(self.callers as usize) as u64 + 1;
                     if self.settled.contains(&caller) {
-                        engine.cancel(caller);
+                        prop_assert_eq!(
+                            engine.cancel(caller),
+                            None,
+                            "a settled caller gave up a renewal"
+                        );
                     }
                 }
             }
@@ -510,7 +537,12 @@ fn get_token_calls_for_fifty_rejected_calls(request_ms: f64) -> u32 {
         loop {
             let grant = match engine.acquire(waiter, now) {
                 (Acquired::Ready(grant), None) => grant,
-                (Acquired::Queued, Some(Action::StartRenewal { renewal, delay_ms })) => {
+                (
+                    Acquired::Queued,
+                    Some(Action::StartRenewal {
+                        renewal, delay_ms, ..
+                    }),
+                ) => {
                     now += delay_ms as f64;
                     get_token_calls += 1;
                     let issued = IssuedTokenInput {

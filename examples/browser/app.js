@@ -23,11 +23,13 @@ async function main() {
     baseUrl,
     siteId,
     deviceId: storedDeviceId(),
-    getToken: async (request) => {
+    getToken: async ({ siteId, deviceId, reason, signal }) => {
       const response = await fetch("/api/halo-token", {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify(request),
+        // A token service that caches must not answer "rejected" from its cache.
+        body: JSON.stringify({ siteId, deviceId, reason }),
+        signal,
       });
       if (!response.ok) throw new Error(`token service answered ${response.status}`);
       return response.json();

@@ -2,6 +2,7 @@
 // `electron`, so it runs (and is tested) in plain Node: main.mjs passes in
 // Electron's `net.fetch` and registers `handlers` with `ipcMain.handle`.
 import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { randomUUID } from "node:crypto";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { HaloDeviceClient, generateDeviceId } from "halo-device";
@@ -32,8 +33,9 @@ export async function loadDeviceId(file) {
 
 /** Asks YOUR cloud for a device token (it holds the subscription key, the app never does). */
 export function cloudTokenService({ url, fetch }) {
-  return async ({ siteId, deviceId }) => {
-    const response = await fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ siteId, deviceId }) });
+  // `reason` tells a caching token service when its cached token will not do ("rejected").
+  return async ({ siteId, deviceId, reason, signal }) => {
+    const response = await fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ siteId, deviceId, reason }), signal });
     if (!response.ok) throw new Error(`the token service answered ${response.status}`);
     return response.json(); // { accessToken, expiresIn }
   };
@@ -56,18 +58,64 @@ export function simulatorTokenService({ baseUrl, subscriptionKey, fetch }) {
   };
 }
 
+const REASONS = ["initial", "expiring", "rejected"];
+
+/**
+ * One device token for the whole app: every window's client and the main
+ * process's own ask here (`halo:token`), and `getToken` (your cloud) is
+ * called once per renewal, not once per window. Each asker says which
+ * token it holds (its id): it gets the current token unless that is the
+ * one it holds — expiring, or refused by Halo — and then one renewal
+ * serves every asker that comes meanwhile. The token stays in memory.
+ */
+export function appTokenBroker(getToken, { siteId, deviceId }) {
+  let current; // { id, accessToken, expiresAt } (expiresAt on the wall clock)
+  let renewal;
+  const hand = ({ id, accessToken, expiresAt }) => ({ id, accessToken, expiresIn: Math.max(1, Math.floor((expiresAt - Date.now()) / 1000)) });
+  return async (held, reason) => {
+    if (current !== undefined && current.id !== held && current.expiresAt > Date.now()) return hand(current);
+    // The first asker's reason goes to your cloud: "rejected" tells a caching token service not to answer from its cache.
+    renewal ??= (async () => {
+      try {
+        const { accessToken, expiresIn } = await getToken({ siteId, deviceId, reason: REASONS.includes(reason) ? reason : "initial" });
+        current = { id: randomUUID(), accessToken, expiresAt: Date.now() + expiresIn * 1000 };
+        return current;
+      } finally {
+        renewal = undefined;
+      }
+    })();
+    return hand(await renewal);
+  };
+}
+
+/**
+ * A client's `getToken` over the broker: it remembers which token it was
+ * handed, so that the broker knows when it asks for a newer one. (The
+ * preload does the same over IPC.)
+ */
+export function brokeredGetToken(ask) {
+  let held;
+  return async ({ reason }) => {
+    const { id, accessToken, expiresIn } = await ask(held, reason);
+    held = id;
+    return { accessToken, expiresIn };
+  };
+}
+
 /**
  * The main process's client (over the injected `fetch`: Electron's
  * `net.fetch`, with the system's proxy and certificates, and no CORS) and
  * the IPC handlers the preload calls. Handlers take `(event, ...args)`.
  */
 export function createHaloMain({ baseUrl, siteId, deviceId, getToken, fetch }) {
-  const client = new HaloDeviceClient({ baseUrl, siteId, deviceId, getToken, fetch });
+  const broker = appTokenBroker(getToken, { siteId, deviceId });
+  const client = new HaloDeviceClient({ baseUrl, siteId, deviceId, getToken: brokeredGetToken(broker), fetch });
   const handlers = {
     "halo:config": () => ({ baseUrl, siteId, deviceId }),
     "halo:wasm": () => wasmBytes(),
-    // The renderer only ever gets tokens for this app's own site and device.
-    "halo:token": () => getToken({ siteId, deviceId }),
+    // The renderer only ever gets tokens for this app's own site and device;
+    // it says which one it holds (an id, or nothing) and why it asks (checked here).
+    "halo:token": (_event, held, reason) => broker(typeof held === "string" ? held : undefined, reason),
     // Main-process queries are named, never SQL sent by a renderer.
     "halo:appointments": async () =>
       (await client.immediateQuery("SELECT TOP 5 AppointmentID, InternalID, AppointmentDate, Reason FROM Appointments ORDER BY AppointmentID")).rows,

@@ -12,17 +12,25 @@ const baseUrl = process.env.HALO_BASE_URL ?? "http://127.0.0.1:4010";
 const brokerUrl = process.env.HALO_TOKEN_BROKER_URL ?? "http://127.0.0.1:4020";
 const credential = process.env.DEMO_DEVICE_CREDENTIAL ?? "demo-device-credential";
 
-/** Signs in to the broker; its answer says which practice and device we are. */
-async function askBroker() {
-  const response = await fetch(`${brokerUrl}/device-token`, { method: "POST", headers: { Authorization: `Bearer ${credential}` } });
+/**
+ * Signs in to the broker; its answer says which practice and device we are.
+ * `reason` is getToken's: on "rejected" the broker skips its cache.
+ */
+async function askBroker(reason = "initial", signal = undefined) {
+  const response = await fetch(`${brokerUrl}/device-token`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${credential}`, "Content-Type": "application/json" },
+    body: JSON.stringify({ reason }),
+    signal,
+  });
   if (!response.ok) throw new Error(`the token broker answered ${response.status}`);
   return response.json();
 }
 
 const first = await askBroker();
 let handedOver = first;
-async function getToken() {
-  const token = handedOver ?? (await askBroker());
+async function getToken({ reason, signal }) {
+  const token = handedOver ?? (await askBroker(reason, signal));
   handedOver = undefined;
   return token;
 }

@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { startSimulator } from "../../simulator/index.mjs";
-import { SITE_ID, SUBSCRIPTION_KEY } from "../scenarios/support.mjs";
+import { control, SITE_ID, SUBSCRIPTION_KEY } from "../scenarios/support.mjs";
 import { ROOT, bin, consumerProject, launchChromium, recordingPage, run, settled } from "./support.mjs";
 
 const EXAMPLE = join(ROOT, "examples", "electron");
@@ -119,10 +119,27 @@ test("main process in Node: every request goes through the injected fetch; wasm 
   assert.deepEqual(rows.map((row) => row.AppointmentID), [1, 2, 3, 4, 5]);
   assert.deepEqual(requests, ["POST /integrator/token", `POST /desktop/sites/${SITE_ID}/queries/immediate`]);
   assert.ok(WebAssembly.validate(await handlers["halo:wasm"]({})));
-  assert.deepEqual(Object.keys(await handlers["halo:token"]({}, { siteId: "someone-else" })), ["accessToken", "expiresIn"]);
+  assert.deepEqual(Object.keys(await handlers["halo:token"]({}, { siteId: "someone-else" })), ["id", "accessToken", "expiresIn"]);
   assert.deepEqual(handlers["halo:config"]({}), { baseUrl: simulator.url, siteId: SITE_ID, deviceId });
   assert.equal((await mainProcess()).deviceId, deviceId, "the device id is kept across runs");
   assert.equal(deviceId.length, 32);
+});
+
+test("one token for the app: the main process renews once for every window's client, also after Halo refuses it", async () => {
+  const { handlers, requests, deviceId } = await mainProcess();
+  const { HaloDeviceClient } = await import("halo-device");
+  const windows = Array.from({ length: 3 }, () =>
+    new HaloDeviceClient({ baseUrl: simulator.url, siteId: SITE_ID, deviceId, getToken: main.brokeredGetToken((held, reason) => handlers["halo:token"]({}, held, reason)) }),
+  );
+  const tokenCalls = () => requests.filter((request) => request === "POST /integrator/token").length;
+  const everyWindow = (calls) => Promise.all(windows.flatMap((client) => Array.from({ length: calls }, () => client.immediateQuery("SELECT TOP 1 InternalID FROM Patients"))));
+  await everyWindow(1);
+  await handlers["halo:appointments"]({});
+  assert.equal(tokenCalls(), 1, "the main process and three windows share the first token");
+  await control(simulator.url, "POST", "tokens/expire", { deviceId });
+  await everyWindow(50);
+  assert.equal(tokenCalls(), 2, "one renewal after Halo refused the token everywhere");
+  for (const client of windows) client.close();
 });
 
 test("rendererCors: Halo's own CORS headers are replaced and a refused preflight becomes a 204", () => {

@@ -12,6 +12,8 @@ export const ROOT = join(here, "..", "..");
 export const FIXTURES = join(here, "fixtures");
 /** The packed package, as `scripts/test.sh` builds it. */
 export const TARBALL = process.env.HALO_DEVICE_TGZ ?? join(ROOT, "build", "halo-device.tgz");
+/** The packed simulator, as `scripts/pack-simulator.mjs` writes it. */
+export const SIMULATOR_TARBALL = join(ROOT, "build", "halo-cloud-simulator.tgz");
 export const bin = (name) => join(ROOT, "node_modules", ".bin", name);
 
 /** Runs a command; resolves with its output, rejects with it on failure. */
@@ -30,7 +32,12 @@ export function run(command, args, options = {}) {
  * file or folder itself), then `npm install` of the tarball. The tarball
  * has no dependencies, so the install needs no network (`--offline`).
  */
-export async function consumerProject(name, ...fixtures) {
+export function consumerProject(name, ...fixtures) {
+  return consumerProjectWith([TARBALL], name, ...fixtures);
+}
+
+/** consumerProject, installing these tarballs (none has dependencies). */
+export async function consumerProjectWith(tarballs, name, ...fixtures) {
   const dir = join(ROOT, "build", "packaging", name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -40,7 +47,7 @@ export async function consumerProject(name, ...fixtures) {
   }
   // Without its own package.json, npm would install into the workspace root.
   if (!existsSync(join(dir, "package.json"))) writeFileSync(join(dir, "package.json"), JSON.stringify({ name: `consumer-${name}`, private: true }) + "\n");
-  await run("npm", ["install", "--offline", "--no-audit", "--no-fund", "--no-package-lock", "--ignore-scripts", TARBALL], { cwd: dir });
+  await run("npm", ["install", "--offline", "--no-audit", "--no-fund", "--no-package-lock", "--ignore-scripts", ...tarballs], { cwd: dir });
   return dir;
 }
 

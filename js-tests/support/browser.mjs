@@ -55,6 +55,16 @@ export const CHROMIUM_ARGS = [
   "--disable-quic",
 ];
 
+/** Opens the test page in a new tab and collects its console errors in `page.errors`. */
+async function openPage(opening, origin) {
+  const page = await opening;
+  page.errors = [];
+  page.on("console", (message) => message.type() === "error" && page.errors.push(message.text()));
+  page.on("pageerror", (error) => page.errors.push(error.message));
+  await page.goto(`${origin}/index.html`);
+  return page;
+}
+
 /**
  * Starts the static server and Chromium. `newPage()` opens the test page
  * (a fresh module graph, so the package is not yet initialised) and
@@ -66,13 +76,11 @@ export async function launchBrowser() {
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", headless: true, args: CHROMIUM_ARGS });
   return {
     origin,
-    async newPage() {
-      const page = await browser.newPage();
-      page.errors = [];
-      page.on("console", (message) => message.type() === "error" && page.errors.push(message.text()));
-      page.on("pageerror", (error) => page.errors.push(error.message));
-      await page.goto(`${origin}/index.html`);
-      return page;
+    newPage: () => openPage(browser.newPage(), origin),
+    /** Pages of one browsing context, which share `BroadcastChannel`s and Web Locks as tabs of one profile do. */
+    async newContext() {
+      const context = await browser.newContext();
+      return { newPage: () => openPage(context.newPage(), origin), close: () => context.close() };
     },
     async close() {
       await browser.close();

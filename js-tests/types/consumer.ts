@@ -15,6 +15,8 @@ import {
   type Row,
   type SqlCommand,
   type TokenInfo,
+  type TokenReason,
+  type FhirBundle,
 } from "halo-device";
 
 // A plain interface, without an index signature: rows are typed this way.
@@ -52,6 +54,21 @@ export async function consumer(): Promise<string> {
   }
   const untyped: Row | undefined = (await client.immediateQuery("SELECT 1")).rows[0];
   const info: TokenInfo = client.tokenInfo();
+  const reasons: TokenReason[] = [];
+  const caching = new HaloDeviceClient({
+    environment: "stage",
+    siteId: "3f2504e0-4f89-41d3-9a0c-0305e82c3301",
+    deviceId: generateDeviceId(),
+    getToken: async ({ reason, signal }) => {
+      reasons.push(reason);
+      const aborted: boolean = signal.aborted;
+      return { accessToken: `${reason}:${aborted}`, expiresIn: 3600 };
+    },
+  });
+  const summary = await caching.fhirGet("Patient/1/$summary", { _format: "json" });
+  const pages: FhirBundle[] = [];
+  for await (const bundle of caching.fhirSearchPages("Patient", { family: "Smith" }, { method: "GET", timeoutMs: 5000 })) pages.push(bundle);
+  const next: string | undefined = pages[0]?.link?.find((link) => link.relation === "next")?.url;
   try {
     await client.immediateQuery("SELECT 1", { signal: AbortSignal.timeout(1000) });
   } catch (error) {
@@ -60,5 +77,5 @@ export async function consumer(): Promise<string> {
     if (error instanceof HaloQueryFailedError) return error.queryStatus ?? "";
     if (error instanceof HaloError) return error.code;
   }
-  return `${surname} ${info.renewals} ${events.length} ${ids.length} ${untyped === undefined} ${rowsCount} ${statuses.length}`;
+  return `${surname} ${info.renewals} ${events.length} ${ids.length} ${untyped === undefined} ${summary.resourceType} ${next} ${reasons.length} ${rowsCount} ${statuses.length}`;
 }

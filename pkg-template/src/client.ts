@@ -3,6 +3,7 @@ import { guarded, own } from "./call.js";
 import { fromCore, HaloValidationError } from "./errors.js";
 import { deviceWasm } from "./init.js";
 import { SiteQueries, type HaloQueries } from "./queries.js";
+import { sharingChannel, TokenSharing } from "./token-sharing.js";
 import type { HaloDeviceClientOptions, TokenInfo } from "./types.js";
 
 /**
@@ -16,12 +17,13 @@ import type { HaloDeviceClientOptions, TokenInfo } from "./types.js";
  *   environment: "stage",
  *   siteId: "3f2504e0-4f89-41d3-9a0c-0305e82c3301",
  *   deviceId: generateDeviceId(),
- *   getToken: async ({ siteId, deviceId }) => (await fetch(`/my-cloud/halo-token?site=${siteId}`)).json(),
+ *   getToken: async ({ siteId, reason, signal }) => (await fetch(`/my-cloud/halo-token?site=${siteId}&reason=${reason}`, { signal })).json(),
  * });
  * const { rows } = await client.immediateQuery("SELECT TOP 5 * FROM Patients");
  */
 export class HaloDeviceClient extends SiteQueries implements HaloQueries {
   readonly #device: DeviceClient;
+  readonly #sharing: TokenSharing | undefined;
 
   constructor(options: HaloDeviceClientOptions) {
     deviceWasm.assertReady();
@@ -33,15 +35,38 @@ export class HaloDeviceClient extends SiteQueries implements HaloQueries {
         field: "getToken",
       });
     }
+    let sharing: TokenSharing | undefined;
+    const sharingOption = own(options, "tokenSharing");
+    if (sharingOption !== undefined) {
+      const checked = sharingChannel(sharingOption);
+      if ("problem" in checked) {
+        throw new HaloValidationError(checked.problem, { code: "HALO_VALIDATION", retryable: false, field: "tokenSharing" });
+      }
+      sharing = new TokenSharing(getToken, checked.channel, String(own(options, "siteId")), String(own(options, "deviceId")));
+    }
     let device: DeviceClient;
     try {
       // The core reads only the plain-data options it knows, as own properties.
-      device = new DeviceClient(options, getToken, own(options, "fetch"), own(options, "onEvent"));
+      device = new DeviceClient(options, sharing?.getToken ?? getToken, own(options, "fetch"), own(options, "onEvent"));
     } catch (error) {
       throw fromCore(error);
     }
     super(device, "HaloDeviceClient", guarded(deviceWasm));
     this.#device = device;
+    this.#sharing = sharing;
+  }
+
+  /**
+   * Releases the wasm memory now rather than when the garbage collector
+   * gets to it, and leaves the `tokenSharing` channel. Calls already under
+   * way finish; new ones throw a `HaloError` with code `HALO_CLOSED`.
+   *
+   * @example
+   * try { await client.immediateQuery("SELECT 1"); } finally { client.close(); }
+   */
+  override close(): void {
+    this.#sharing?.close();
+    super.close();
   }
 
   /**

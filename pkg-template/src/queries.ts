@@ -322,6 +322,49 @@ export class SiteQueries {
   }
 
   /**
+   * GETs any FHIR path below the site's FHIR base: a read, a compartment
+   * search (`Patient/1/Encounter`) or an operation (`Patient/1/$summary`,
+   * `Appointment/$find`), with optional parameters in the query string.
+   * Every segment must be a plain FHIR name, id or `$operation`: no `..`,
+   * `%`, `?` or `#` (HaloValidationError, field `path`).
+   *
+   * @example
+   * const summary = await client.fhirGet("Patient/1/$summary");
+   * const slots = await client.fhirGet<FhirBundle>("Appointment/$find", { patient: "Patient/1" });
+   */
+  async fhirGet<T extends FhirResource = FhirResource>(path: string, params: FhirSearchParams = [], options: CallOptions = {}): Promise<T> {
+    return (await this.#call("fhirGet", [path, searchPairs(params)], options)) as T;
+  }
+
+  /**
+   * Searches like `fhirSearch`, then follows each Bundle's `next` link,
+   * yielding one Bundle per page. A link is followed only below this site's
+   * FHIR base at this door (same origin, no credentials, no other site,
+   * no `..`); any other link, or one already read, is a HALO_PROTOCOL
+   * error and nothing is sent there. `timeoutMs` bounds each page.
+   *
+   * @example
+   * for await (const bundle of client.fhirSearchPages("Patient", { family: "Smith", _count: "50" })) {
+   *   for (const entry of bundle.entry ?? []) console.log(entry.resource?.id);
+   * }
+   */
+  async *fhirSearchPages<T extends FhirResource = FhirResource>(resourceType: string, params: FhirSearchParams, options: FhirSearchOptions = {}): AsyncGenerator<FhirBundle<T>, void, undefined> {
+    const { method: _method, ...pageOptions } = options;
+    const read = new Set<string>();
+    let bundle = await this.fhirSearch<T>(resourceType, params, options);
+    for (;;) {
+      yield bundle;
+      const next = arrayField(own(bundle, "link"), "the Bundle's link").find((link) => own(link, "relation") === "next");
+      if (next === undefined) return;
+      const url = own(next, "url");
+      if (typeof url !== "string") throw protocolError("the FHIR Bundle's next link has no url");
+      if (read.has(url)) throw protocolError("the FHIR Bundle's next link repeats a page already read");
+      read.add(url);
+      bundle = (await this.#call("fhirNextPage", [url], pageOptions)) as FhirBundle<T>;
+    }
+  }
+
+  /**
    * The site's FHIR CapabilityStatement.
    *
    * @example
@@ -363,6 +406,8 @@ type QueryMethod =
   | "getRegisteredQueryResult"
   | "fhirRead"
   | "fhirSearch"
+  | "fhirGet"
+  | "fhirSearchPages"
   | "fhirCapabilities";
 
 /**

@@ -41,6 +41,8 @@ export interface FhirBundle<T extends FhirResource = FhirResource> extends FhirR
   resourceType: "Bundle";
   type?: string;
   total?: number;
+  /** `relation: "next"` names the following page (`fhirSearchPages` follows it). */
+  link?: Array<{ relation?: string; url?: string }>;
   entry?: Array<{ fullUrl?: string; resource?: T; search?: { mode?: string } }>;
 }
 

@@ -1,19 +1,20 @@
 #!/usr/bin/env node
-// Halo Cloud simulator CLI. The first stdout line is the listening URL; logs go to stderr (--verbose).
+// Halo Cloud simulator CLI (the halo-cloud-simulator package's bin). The first stdout line is the
+// listening URL; logs go to stderr (--verbose).
 import { startSimulator } from '../index.mjs';
-import { CLI_FLAGS, parseCliArgs } from '../lib/options.mjs';
+import { cliUsage, parseCliArgs } from '../lib/options.mjs';
 
-const USAGE = `Usage: halo-sim [${CLI_FLAGS.map((flag) => (flag === '--verbose' ? flag : `${flag} <value>`)).join('] [')}]`;
+const USAGE = cliUsage('halo-cloud-simulator');
 
 let options;
 try {
   options = parseCliArgs(process.argv.slice(2));
 } catch (error) {
-  process.stderr.write(`${error.message}\n${USAGE}\n`);
+  process.stderr.write(`${error.message}\n${USAGE}`);
   process.exit(2);
 }
 if (options.help) {
-  process.stdout.write(`${USAGE}\nSee simulator/README.md for details.\n`);
+  process.stdout.write(`${USAGE}The control API, seeding and faults: see the package README.\n`);
   process.exit(0);
 }
 
@@ -29,6 +30,6 @@ try {
   simulator = await startSimulator(options);
   process.stdout.write(`Halo Cloud simulator listening on ${simulator.url}\n`);
 } catch (error) {
-  process.stderr.write(`halo-sim: ${error.message}\n`);
+  process.stderr.write(`halo-cloud-simulator: ${error.message}\n`);
   process.exit(1);
 }

@@ -1,11 +1,23 @@
-// The unauthenticated /_control API tests use to reset, inspect and perturb the simulator.
-import { apiError, emptyResponse, isGuid, jsonResponse, parseJsonBody } from './http.mjs';
-import { describeFaults, parseFault } from './faults.mjs';
-import { resetState } from './state.mjs';
+// The unauthenticated /_control API tests use to reset, inspect and perturb the simulator. Each route
+// only parses its body; the action itself is lib/actions.mjs, which the programmatic API calls too.
+import { apiError, emptyResponse, jsonResponse, parseJsonBody } from './http.mjs';
+import {
+  addFault,
+  changeSiteGuid,
+  clearFaults,
+  expireTokens,
+  issueToken,
+  listFaults,
+  listWebhooks,
+  readStats,
+  reset,
+} from './actions.mjs';
 
 /** Control bodies are optional; an empty body means {}. */
 function optionalJson(rawBody) {
-  return rawBody.length === 0 ? {} : parseJsonBody(rawBody);
+  const body = rawBody.length === 0 ? {} : parseJsonBody(rawBody);
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw apiError(400, 'The body must be a JSON object.');
+  return body;
 }
 
 export const CONTROL_ROUTES = [
@@ -13,62 +25,51 @@ export const CONTROL_ROUTES = [
     method: 'POST',
     path: '/_control/reset',
     handler(ctx) {
-      resetState(ctx.state);
+      reset(ctx.state);
       return emptyResponse(204);
     },
   },
   {
     method: 'POST',
+    path: '/_control/tokens',
+    handler: (ctx) => jsonResponse(201, issueToken(ctx.state, optionalJson(ctx.rawBody))),
+  },
+  {
+    method: 'POST',
     path: '/_control/tokens/expire',
-    handler(ctx) {
-      const { deviceId } = optionalJson(ctx.rawBody);
-      return jsonResponse(200, { expired: ctx.state.tokens.expire(deviceId) });
-    },
+    handler: (ctx) => jsonResponse(200, expireTokens(ctx.state, optionalJson(ctx.rawBody).deviceId)),
   },
   {
     method: 'GET',
     path: '/_control/faults',
-    handler: (ctx) => jsonResponse(200, { faults: describeFaults(ctx.state.faults) }),
+    handler: (ctx) => jsonResponse(200, { faults: listFaults(ctx.state) }),
   },
   {
     method: 'POST',
     path: '/_control/faults',
-    handler(ctx) {
-      const fault = parseFault(parseJsonBody(ctx.rawBody));
-      ctx.state.faults.push(fault);
-      return jsonResponse(201, describeFaults([fault])[0]);
-    },
+    handler: (ctx) => jsonResponse(201, addFault(ctx.state, parseJsonBody(ctx.rawBody))),
   },
   {
     method: 'DELETE',
     path: '/_control/faults',
     handler(ctx) {
-      ctx.state.faults.length = 0;
+      clearFaults(ctx.state);
       return emptyResponse(204);
     },
   },
   {
     method: 'POST',
     path: '/_control/sites/{siteId}/change-guid',
-    handler(ctx) {
-      const { newSiteId, practiceName } = optionalJson(ctx.rawBody);
-      if (newSiteId !== undefined && (!isGuid(newSiteId) || ctx.state.sites.byId(newSiteId))) {
-        throw apiError(400, 'newSiteId must be an unused GUID.');
-      }
-      if (practiceName !== undefined && typeof practiceName !== 'string') throw apiError(400, 'practiceName must be a string.');
-      const change = ctx.state.sites.changeGuid(ctx.params.siteId, { newSiteId, practiceName });
-      if (!change) throw apiError(404, 'Site not found.');
-      return jsonResponse(200, change);
-    },
+    handler: (ctx) => jsonResponse(200, changeSiteGuid(ctx.state, ctx.params.siteId, optionalJson(ctx.rawBody))),
   },
   {
     method: 'GET',
     path: '/_control/stats',
-    handler: (ctx) => jsonResponse(200, ctx.state.stats.toJSON()),
+    handler: (ctx) => jsonResponse(200, readStats(ctx.state)),
   },
   {
     method: 'GET',
     path: '/_control/webhooks',
-    handler: (ctx) => jsonResponse(200, { webhooks: ctx.state.webhooks }),
+    handler: (ctx) => jsonResponse(200, { webhooks: listWebhooks(ctx.state) }),
   },
 ];

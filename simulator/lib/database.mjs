@@ -1,6 +1,9 @@
 // The seeded practice database every site starts with (each site gets its own mutable copy).
 // Column types drive value coercion in the SQL executor; they are documented in README.md.
 
+/** The column types the SQL executor knows (lib/sql-executor.mjs `coerce`). */
+export const COLUMN_TYPES = Object.freeze(['int', 'decimal', 'string', 'date', 'datetime']);
+
 const PATIENT_COLUMNS = [
   ['InternalID', 'int'],
   ['Title', 'string'],
@@ -106,13 +109,23 @@ function table(name, columnSpecs, rowValues) {
   return { name, columns, primaryKey: columns[0].name, rows };
 }
 
-/** A fresh copy of the seeded tables, keyed by lower-case table name (SQL Server is case-insensitive). */
-export function createPracticeDatabase() {
+const SEEDED_TABLES = [
+  ['Patients', PATIENT_COLUMNS, () => PATIENT_ROWS],
+  ['Practitioners', PRACTITIONER_COLUMNS, () => PRACTITIONER_ROWS],
+  ['Appointments', APPOINTMENT_COLUMNS, () => APPOINTMENT_ROWS],
+  ['Observations', OBSERVATION_COLUMNS, generateObservationRows],
+];
+
+export const SEEDED_TABLE_NAMES = Object.freeze(SEEDED_TABLES.map(([name]) => name));
+
+/**
+ * A fresh copy of the seeded tables plus `extraTables` (validated by lib/seed.mjs), keyed by
+ * lower-case table name (SQL Server is case-insensitive).
+ */
+export function createPracticeDatabase(extraTables = []) {
   const tables = [
-    table('Patients', PATIENT_COLUMNS, PATIENT_ROWS),
-    table('Practitioners', PRACTITIONER_COLUMNS, PRACTITIONER_ROWS),
-    table('Appointments', APPOINTMENT_COLUMNS, APPOINTMENT_ROWS),
-    table('Observations', OBSERVATION_COLUMNS, generateObservationRows()),
+    ...SEEDED_TABLES.map(([name, columns, rows]) => table(name, columns, rows())),
+    ...extraTables.map((extra) => table(extra.name, extra.columns, extra.rows)),
   ];
   return new Map(tables.map((t) => [t.name.toLowerCase(), t]));
 }

@@ -186,18 +186,54 @@ function sortResources(resources, definition, sortValue) {
   });
 }
 
-/** Applies search parameters (repeats AND, commas OR) and builds a searchset Bundle. */
+// Paged searches, HAPI-style: a `next` link names a stored result set
+// (`_getpages`) and an offset, so no search parameter (often a patient's
+// name) is repeated in the link's URL. The oldest sets are dropped.
+const PAGED_SEARCHES = new Map(); // id -> { siteId, typeName, resources }
+const MAX_PAGED_SEARCHES = 1000;
+
+function storedSearch(ctx, typeName, id) {
+  const stored = PAGED_SEARCHES.get(id);
+  if (!stored || stored.siteId !== ctx.site.id || stored.typeName !== typeName) throw operationOutcomeError(404, `Search result set '${id}' not found.`);
+  return stored.resources;
+}
+
+function storeSearch(ctx, typeName, resources) {
+  const id = randomUUID();
+  PAGED_SEARCHES.set(id, { siteId: ctx.site.id, typeName, resources });
+  if (PAGED_SEARCHES.size > MAX_PAGED_SEARCHES) PAGED_SEARCHES.delete(PAGED_SEARCHES.keys().next().value);
+  return id;
+}
+
+const wholeNumber = (name, value) => {
+  if (!/^\d+$/.test(value)) throw operationOutcomeError(400, `${name} must be a non-negative integer.`);
+  return Number(value);
+};
+
+/**
+ * Applies search parameters (repeats AND, commas OR) and builds a searchset
+ * Bundle; with `_count`, one page of it and a `next` link while more remain.
+ */
 function search(ctx, typeName, parameters, selfUrl) {
   const definition = resourceType(typeName);
   let resources = resourcesOf(ctx.site, typeName);
   let count;
   let sort;
+  let pages;
+  let offset = 0;
   for (const [rawName, value] of parameters) {
     const [name, modifier] = rawName.split(':', 2);
     if (name === '_format' || value === '') continue;
     if (name === '_count') {
-      if (!/^\d+$/.test(value)) throw operationOutcomeError(400, `_count must be a non-negative integer.`);
-      count = Number(value);
+      count = wholeNumber('_count', value);
+      continue;
+    }
+    if (name === '_getpages') {
+      pages = value;
+      continue;
+    }
+    if (name === '_getpagesoffset') {
+      offset = wholeNumber('_getpagesoffset', value);
       continue;
     }
     if (name === '_sort') {
@@ -210,16 +246,22 @@ function search(ctx, typeName, parameters, selfUrl) {
     resources = resources.filter((resource) => alternatives.some((matches) => matches(resource)));
   }
   if (sort) resources = sortResources(resources, definition, sort);
+  if (pages !== undefined) resources = storedSearch(ctx, typeName, pages);
   const total = resources.length;
-  if (count !== undefined) resources = resources.slice(0, count);
   const resourceBase = selfUrl.split('?')[0].replace(/\/_search$/, '');
+  const link = [{ relation: 'self', url: selfUrl }];
+  if (count !== undefined && offset + count < total) {
+    const id = pages ?? storeSearch(ctx, typeName, resources);
+    link.push({ relation: 'next', url: `${resourceBase}?_getpages=${id}&_getpagesoffset=${offset + count}&_count=${count}` });
+  }
+  resources = resources.slice(offset, count === undefined ? undefined : offset + count);
   return fhirResponse(200, {
     resourceType: 'Bundle',
     id: randomUUID(),
     meta: { lastUpdated: new Date().toISOString() },
     type: 'searchset',
     total,
-    link: [{ relation: 'self', url: selfUrl }],
+    link,
     entry: resources.map((resource) => ({ fullUrl: `${resourceBase}/${resource.id}`, resource, search: { mode: 'match' } })),
   });
 }

@@ -1,4 +1,8 @@
 // Simulator options: defaults, validation and the CLI flag mapping.
+import { readSeedFile, resolveSeed } from './seed.mjs';
+
+// The CLI listens on a fixed, well-known port; in-process use wants any free port.
+const CLI_DEFAULT_PORT = 4010;
 
 const DEFAULT_OPTIONS = Object.freeze({
   port: 0,
@@ -13,26 +17,37 @@ const DEFAULT_OPTIONS = Object.freeze({
   webhookSecret: 'sim-webhook-secret',
   verbose: false,
   log: undefined, // function(line) receiving verbose log lines; defaults to stderr when verbose
+  sites: undefined, // extra sites (lib/seed.mjs)
+  tables: undefined, // extra tables in every site's database (lib/seed.mjs)
 });
 
-// The CLI listens on a fixed, well-known port; in-process use wants any free port.
-const CLI_DEFAULT_PORT = 4010;
 
+// flag -> [option, value kind, what --help says]
 const FLAG_TO_OPTION = {
-  '--port': ['port', 'integer'],
-  '--host': ['host', 'string'],
-  '--subscription-key': ['subscriptionKey', 'string'],
-  '--token-lifetime': ['tokenLifetime', 'integer'],
-  '--async-step-ms': ['asyncStepMs', 'integer'],
-  '--page-rows': ['pageRows', 'integer'],
-  '--result-retention-ms': ['resultRetentionMs', 'integer'],
-  '--registered-time-scale': ['registeredTimeScale', 'number'],
-  '--webhook-url': ['webhookUrl', 'string'],
-  '--webhook-secret': ['webhookSecret', 'string'],
-  '--verbose': ['verbose', 'boolean'],
+  '--port': ['port', 'integer', `port to listen on; 0 = any free port (default ${CLI_DEFAULT_PORT})`],
+  '--host': ['host', 'string', 'only 127.0.0.1 is accepted'],
+  '--subscription-key': ['subscriptionKey', 'string', `the only valid Ocp-Apim-Subscription-Key (default ${DEFAULT_OPTIONS.subscriptionKey})`],
+  '--token-lifetime': ['tokenLifetime', 'integer', `token lifetime in seconds, reported as expires_in (default ${DEFAULT_OPTIONS.tokenLifetime})`],
+  '--async-step-ms': ['asyncStepMs', 'integer', `how long each async query state lasts (default ${DEFAULT_OPTIONS.asyncStepMs})`],
+  '--page-rows': ['pageRows', 'integer', `rows per async result page (default ${DEFAULT_OPTIONS.pageRows})`],
+  '--result-retention-ms': ['resultRetentionMs', 'integer', 'after this, result pages answer 410 (default 24 h)'],
+  '--registered-time-scale': ['registeredTimeScale', 'number', 'multiplies registered-query frequency/duration (default 1)'],
+  '--webhook-url': ['webhookUrl', 'string', 'webhook URL template with {siteId}, {queryId}, {source}; none by default'],
+  '--webhook-secret': ['webhookSecret', 'string', `HMAC key for X-Halo-Signature-256 (default ${DEFAULT_OPTIONS.webhookSecret})`],
+  '--seed': ['seed', 'seed-file', 'JSON file { "sites": [...], "tables": {...} } with extra sites and tables'],
+  '--verbose': ['verbose', 'boolean', 'log requests, faults and webhook attempts to stderr'],
 };
 
 export const CLI_FLAGS = Object.keys(FLAG_TO_OPTION);
+
+/** The --help text: one line per flag. */
+export function cliUsage(command) {
+  const lines = Object.entries(FLAG_TO_OPTION).map(([flag, [, kind, help]]) => {
+    const value = { boolean: '', 'seed-file': ' <file.json>', integer: ' <n>', number: ' <x>', string: ' <text>' }[kind];
+    return `  ${(flag + value).padEnd(30)} ${help}`;
+  });
+  return `Usage: ${command} [flags]   (--flag value or --flag=value)\n${lines.join('\n')}\n  ${'--help'.padEnd(30)} this text\n`;
+}
 
 /** Parses `--flag value` / `--flag=value` arguments into an options object. */
 export function parseCliArgs(argv) {
@@ -49,7 +64,8 @@ export function parseCliArgs(argv) {
     }
     const raw = inlineValue ?? argv[++i];
     if (raw === undefined) throw new Error(`Flag ${flag} needs a value`);
-    options[name] = kind === 'string' ? raw : Number(raw);
+    if (kind === 'seed-file') Object.assign(options, readSeedFile(raw));
+    else options[name] = kind === 'string' ? raw : Number(raw);
   }
   return options;
 }
@@ -75,6 +91,7 @@ export function resolveOptions(userOptions = {}) {
   if (!(options.registeredTimeScale > 0)) {
     throw new Error('Option registeredTimeScale must be a positive number');
   }
+  options.seed = resolveSeed({ sites: options.sites, tables: options.tables });
   if (options.webhookUrl !== undefined) new URL(expandPlaceholdersForValidation(options.webhookUrl));
   if (!options.log) {
     options.log = options.verbose ? (line) => process.stderr.write(`${line}\n`) : () => {};

@@ -66,7 +66,7 @@ export function createImmediateQuery(ctx) {
   const { query } = newQueryRecord(ctx, 'immediate', input);
   const executingAt = now();
   const outcome = runCommand(ctx.site.database, input.prepared);
-  ctx.state.stats.recordExecution(query.id);
+  ctx.state.stats.recordExecution(query.id, input.prepared.text);
   const completedAt = now();
 
   if (!outcome.ok) {
@@ -134,7 +134,7 @@ function runAsyncLifecycle(state, site, record, prepared) {
       }
       enterStatus(query, 'executing', at);
       const outcome = runCommand(site.database, prepared);
-      state.stats.recordExecution(query.id);
+      state.stats.recordExecution(query.id, prepared.text);
       step(() => {
         const finishedAt = now();
         if (!outcome.ok) {

@@ -48,7 +48,7 @@ function toRegisteredQueryResource(record) {
 function runOnce(state, site, record) {
   const { view } = record;
   const outcome = runCommand(site.database, record.prepared);
-  state.stats.recordExecution(view.id);
+  state.stats.recordExecution(view.id, record.prepared.text);
   const at = new Date().toISOString();
   view.metrics.lastExecutionDuration = outcome.durationMs;
   if (!outcome.ok) {

@@ -83,15 +83,16 @@ export const SEEDED_SITES = Object.freeze([
   },
 ]);
 
-export function createSiteRegistry() {
-  const sites = SEEDED_SITES.map((seed) => ({
-    ...seed,
+/** Fresh sites: the fixed seed plus `seed.sites`, each with the seeded tables plus `seed.tables` (lib/seed.mjs). */
+export function createSiteRegistry(seed = { sites: [], tables: [] }) {
+  const sites = [...SEEDED_SITES, ...seed.sites].map((spec) => ({
+    ...spec,
     // The GUID a site was seeded with never changes, so queries and data survive a GUID change.
-    key: seed.id,
-    catalogue: CATALOGUES[seed.pmsType],
+    key: spec.id,
+    catalogue: CATALOGUES[spec.pmsType],
     createdAt: SEEDED_AT,
     enrichedAt: SEEDED_AT,
-    database: createPracticeDatabase(),
+    database: createPracticeDatabase(seed.tables),
   }));
   const retiredGuids = new Map(); // old GUID -> site
 

@@ -14,7 +14,7 @@ export function createState(options) {
 export function resetState(state) {
   state.scheduler.cancelAll();
   Object.assign(state, {
-    sites: createSiteRegistry(),
+    sites: createSiteRegistry(state.options.seed),
     tokens: createTokenStore(),
     queries: new Map(), // query id -> { siteKey, query, pages }
     registeredQueries: new Map(), // registered query id -> { siteKey, view, latest, timers, prepared }

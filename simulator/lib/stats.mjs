@@ -1,5 +1,10 @@
 // Counters that let tests prove client behaviour: token fetches, requests per route, SQL executions.
 
+/** The key an SQL text is counted under: whitespace runs collapsed, ends trimmed; case is kept. */
+export function normalizeSql(text) {
+  return String(text).trim().replace(/\s+/g, ' ');
+}
+
 export function createStats() {
   const counters = {
     tokenRequests: 0,
@@ -7,6 +12,7 @@ export function createStats() {
     requests: {},
     executions: {},
     executionsTotal: 0,
+    executionsBySql: {},
     createQueryPosts: 0,
   };
   const increment = (map, key) => {
@@ -25,8 +31,9 @@ export function createStats() {
       counters.createQueryPosts++;
     },
     /** One SQL execution of a query (immediate, async, or one registered-query run). */
-    recordExecution(queryId) {
+    recordExecution(queryId, sqlText) {
       increment(counters.executions, queryId);
+      increment(counters.executionsBySql, normalizeSql(sqlText));
       counters.executionsTotal++;
     },
     toJSON: () => counters,

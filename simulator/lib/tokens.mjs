@@ -53,17 +53,24 @@ export function obtainToken(ctx) {
   if (!GRANT_TYPES.includes(form.grant_type)) {
     throw apiError(400, `Unsupported grant_type; use ${GRANT_TYPES[0]}.`);
   }
-  const { sites } = ctx.state;
-  if (!isGuid(form.site_id)) throw apiError(400, 'site_id must be a Halo GUID.');
-  if (sites.isRetired(form.site_id)) throw apiError(403, GUID_NO_LONGER_VALID_MESSAGE);
-  const site = sites.byId(form.site_id);
-  if (!site) throw apiError(404, 'Site not found.');
-  if (!site.authoritative) throw apiError(403, 'Site is not authoritative for its PMS ID.');
-
   const { tokenLifetime } = ctx.state.options;
   return jsonResponse(200, {
-    access_token: ctx.state.tokens.issue(site.id, form.device_id, tokenLifetime),
+    access_token: issueSiteToken(ctx.state, form.site_id, form.device_id, tokenLifetime),
     token_type: 'Bearer',
     expires_in: tokenLifetime,
   });
+}
+
+/**
+ * The token endpoint's site checks, then a token: a malformed GUID is 400, a changed one or a
+ * non-authoritative site 403, an unknown one 404. Shared with the programmatic issueToken.
+ */
+export function issueSiteToken(state, siteId, deviceId, lifetimeSeconds) {
+  const { sites } = state;
+  if (!isGuid(siteId)) throw apiError(400, 'site_id must be a Halo GUID.');
+  if (sites.isRetired(siteId)) throw apiError(403, GUID_NO_LONGER_VALID_MESSAGE);
+  const site = sites.byId(siteId);
+  if (!site) throw apiError(404, 'Site not found.');
+  if (!site.authoritative) throw apiError(403, 'Site is not authoritative for its PMS ID.');
+  return state.tokens.issue(site.id, deviceId, lifetimeSeconds);
 }

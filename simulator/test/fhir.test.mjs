@@ -97,3 +97,31 @@ test('FHIR reflects SQL changes and is also served on the Integrator API', async
   const patient = await (await integratorCall(sim, 'GET', `/integrator/sites/${SITE}/fhir/R4/Patient/2`)).json();
   assert.equal(patient.name[0].family, 'Citizen-Jones');
 });
+
+test('a search with _count is paged: next links name a stored result set, never the search parameters', async (t) => {
+  const sim = await simulator(t);
+  const client = await deviceClient(sim);
+  const all = await (await client.call('GET', 'fhir/R4/Patient?_sort=_id')).json();
+  assert.ok(all.total > 4, 'enough patients for three pages');
+  assert.deepEqual(all.link.map((link) => link.relation), ['self'], 'no next link without _count');
+
+  const form = { 'Content-Type': 'application/x-www-form-urlencoded' };
+  let bundle = await (await client.call('POST', 'fhir/R4/Patient/_search', 'gender=male,female,unknown&_sort=_id&_count=2', form)).json();
+  const ids = [];
+  const prefix = `${sim.url}/desktop/sites/${SITE}/fhir/R4/Patient?`;
+  for (;;) {
+    assert.equal(bundle.total, all.total);
+    assert.ok(bundle.entry.length <= 2);
+    ids.push(...bundle.entry.map((entry) => entry.resource.id));
+    const next = bundle.link.find((link) => link.relation === 'next');
+    if (!next) break;
+    assert.ok(next.url.startsWith(prefix), next.url);
+    assert.doesNotMatch(next.url, /gender|_sort/);
+    bundle = await (await client.call('GET', next.url.slice(`${sim.url}/desktop/sites/${SITE}/`.length))).json();
+  }
+  assert.deepEqual(ids, all.entry.map((entry) => entry.resource.id));
+
+  const unknown = await client.call('GET', 'fhir/R4/Patient?_getpages=nope&_getpagesoffset=2&_count=2');
+  assert.equal(unknown.status, 404);
+  assert.equal((await unknown.json()).resourceType, 'OperationOutcome');
+});

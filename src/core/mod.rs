@@ -8,6 +8,7 @@ pub mod config;
 pub mod door;
 pub mod encoding;
 pub mod error;
+pub mod fhir;
 pub mod header_value;
 pub mod headers;
 pub mod http_date;

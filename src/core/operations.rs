@@ -149,6 +149,20 @@ operations! {
         outcome: Body,
         ts: ("[resourceType: string, params: Array<[string, string]>]", "FhirSearchOptions", "FhirBundle"),
     }
+    /// `GET …/fhir/R4/{path}`: a read, compartment search or operation (`Patient/1/$summary`).
+    FhirGet = "fhirGet" {
+        doors: Both,
+        arguments: FhirPath,
+        outcome: Body,
+        ts: ("[path: string, params: Array<[string, string]>]", "CallOptions", "FhirResource"),
+    }
+    /// `GET` of a searchset Bundle's `next` link, only below the same site's FHIR base.
+    FhirNextPage = "fhirNextPage" {
+        doors: Both,
+        arguments: Link,
+        outcome: Body,
+        ts: ("[link: string]", "CallOptions", "FhirBundle"),
+    }
     /// `GET …/fhir/R4/metadata`: the CapabilityStatement.
     FhirCapabilities = "fhirCapabilities" {
         doors: Both,
@@ -212,6 +226,10 @@ pub enum Arguments {
     FhirResource,
     /// `[resourceType, params]` with a `method` option.
     FhirSearch,
+    /// `[path, params]`.
+    FhirPath,
+    /// `[link]`.
+    Link,
     /// `[]`.
     Nothing,
 }
@@ -235,6 +253,10 @@ pub enum Input {
     FhirResource(String, String),
     /// A FHIR resource type, `[name, value]` pairs, and the `method` option.
     FhirSearch(String, Vec<(String, String)>, Option<String>),
+    /// A FHIR path and `[name, value]` pairs, as given.
+    FhirPath(String, Vec<(String, String)>),
+    /// A link a server sent, as given.
+    Link(String),
     /// No arguments.
     Nothing,
 }
@@ -324,6 +346,8 @@ impl SiteRequests {
             (Operation::FhirSearch, Input::FhirSearch(resource_type, params, method)) => {
                 self.fhir_search(resource_type, params, search_method(method.as_deref())?)
             }
+            (Operation::FhirGet, Input::FhirPath(path, params)) => self.fhir_get(path, params),
+            (Operation::FhirNextPage, Input::Link(link)) => self.fhir_next_page(link),
             (Operation::FhirCapabilities, Input::Nothing) => Ok(self.fhir_capabilities()),
             _ => Err(HaloError::validation(
                 "arguments",
@@ -357,8 +381,14 @@ mod tests {
         SiteRequests::integrator("https://example.test", SiteId::parse(SITE).unwrap())
     }
 
-    /// One valid input of each argument shape.
+    /// One valid input of each argument shape, at the device door.
     fn sample(arguments: Arguments) -> Input {
+        sample_at(arguments, "/desktop")
+    }
+
+    /// One valid input of each argument shape, for the door at `prefix`
+    /// (a link names its door).
+    fn sample_at(arguments: Arguments, prefix: &str) -> Input {
         let command = || {
             SqlCommand::from_input(crate::core::command::CommandInput::Text("SELECT 1".into()))
                 .unwrap()
@@ -377,6 +407,10 @@ mod tests {
             Arguments::FhirSearch => {
                 Input::FhirSearch("Patient".into(), vec![("a".into(), "b".into())], None)
             }
+            Arguments::FhirPath => Input::FhirPath("Patient/1/$summary".into(), Vec::new()),
+            Arguments::Link => Input::Link(format!(
+                "https://example.test{prefix}/sites/{SITE}/fhir/R4/Patient?page=2"
+            )),
             Arguments::Nothing => Input::Nothing,
         }
     }
@@ -384,8 +418,8 @@ mod tests {
     #[test]
     fn both_doors_build_the_same_request_below_their_own_prefix() {
         for op in Operation::ALL.iter().filter(|op| op.doors() == Doors::Both) {
-            let input = sample(op.arguments());
-            let device = requests().request(*op, &input).unwrap();
+            let device = requests().request(*op, &sample(op.arguments())).unwrap();
+            let input = sample_at(op.arguments(), "/integrator");
             let integrator = integrator().request(*op, &input).unwrap();
             let below = |spec: &RequestSpec, prefix: &str| {
                 spec.path.strip_prefix(prefix).unwrap().to_owned()

@@ -7,6 +7,7 @@ use super::config::Endpoint;
 use super::door::{Door, INTEGRATOR_PATH_PREFIX};
 use super::encoding::form_encode;
 use super::error::HaloError;
+use super::fhir;
 use super::ids::{QueryId, SiteId};
 use super::json_writer::{push_string, ObjectWriter};
 use super::limits::{
@@ -325,21 +326,11 @@ impl SiteRequests {
         method: Method,
     ) -> Result<RequestSpec, HaloError> {
         let resource_type = fhir_resource_type(resource_type)?;
-        check_search_count(params.len())?;
-        for (name, _) in params {
-            if name.is_empty() {
-                return Err(HaloError::validation(
-                    "params",
-                    "FHIR search parameter names must not be empty",
-                ));
-            }
-        }
-        let form = form_encode(params);
         let max = match method {
             Method::Get => MAX_FHIR_SEARCH_QUERY_BYTES,
             _ => MAX_FHIR_SEARCH_FORM_BYTES,
         };
-        at_most("params", form.len(), max, "bytes once encoded")?;
+        let form = search_form(params, max)?;
         match method {
             Method::Post => {
                 let body = Body {
@@ -364,6 +355,35 @@ impl SiteRequests {
     /// `GET …/fhir/R4/metadata`: the CapabilityStatement.
     pub fn fhir_capabilities(&self) -> RequestSpec {
         self.spec(Method::Get, "fhir/R4/metadata", None, Replay::Idempotent)
+    }
+
+    /// `GET …/fhir/R4/{path}?{params}`: a read, a compartment search
+    /// (`Patient/1/Encounter`) or an operation (`Patient/1/$summary`,
+    /// `Appointment/$find`), each segment checked by `fhir::path`. The
+    /// parameters go into `url` alone, like a GET search's.
+    pub fn fhir_get(
+        &self,
+        path: &str,
+        params: &[(String, String)],
+    ) -> Result<RequestSpec, HaloError> {
+        fhir::path("path", path)?;
+        let query = search_form(params, MAX_FHIR_SEARCH_QUERY_BYTES)?;
+        let tail = format!("fhir/R4/{path}");
+        Ok(self.spec_with_query(Method::Get, &tail, &query, None, Replay::Idempotent))
+    }
+
+    /// `GET` of a searchset Bundle's `next` link, only where `fhir::next_link`
+    /// finds it below this site's FHIR base at this door; rebuilt on the
+    /// client's own base URL.
+    pub fn fhir_next_page(&self, link: &str) -> Result<RequestSpec, HaloError> {
+        let base = self.spec(Method::Get, "fhir/R4", None, Replay::Idempotent);
+        let (tail, query) = fhir::next_link(&base.url, link)?;
+        let separator = if query.is_empty() { "" } else { "?" };
+        Ok(RequestSpec {
+            url: format!("{}{tail}{separator}{query}", base.url),
+            path: format!("{}{tail}", base.path),
+            ..base
+        })
     }
 }
 
@@ -453,10 +473,7 @@ fn query_body(
 }
 
 fn fhir_resource_type(value: &str) -> Result<&str, HaloError> {
-    let valid = value.len() <= 64
-        && value.starts_with(|c: char| c.is_ascii_uppercase())
-        && value.bytes().all(|b| b.is_ascii_alphanumeric());
-    if valid {
+    if fhir::is_resource_type(value) {
         Ok(value)
     } else {
         Err(HaloError::validation(
@@ -466,15 +483,8 @@ fn fhir_resource_type(value: &str) -> Result<&str, HaloError> {
     }
 }
 
-/// FHIR ids are `[A-Za-z0-9\-.]{1,64}`; `.` and `..` alone would walk the path.
 fn fhir_id(value: &str) -> Result<&str, HaloError> {
-    let valid = (1..=64).contains(&value.len())
-        && value != "."
-        && value != ".."
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
-    if valid {
+    if fhir::is_id(value) {
         Ok(value)
     } else {
         Err(HaloError::validation(
@@ -482,6 +492,20 @@ fn fhir_id(value: &str) -> Result<&str, HaloError> {
             "id must be a FHIR id: 1 to 64 letters, digits, '-' or '.', and not a path",
         ))
     }
+}
+
+/// FHIR search parameters form-encoded, within `max` bytes; names must not be empty.
+fn search_form(params: &[(String, String)], max: usize) -> Result<String, HaloError> {
+    check_search_count(params.len())?;
+    if params.iter().any(|(name, _)| name.is_empty()) {
+        return Err(HaloError::validation(
+            "params",
+            "FHIR search parameter names must not be empty",
+        ));
+    }
+    let form = form_encode(params);
+    at_most("params", form.len(), max, "bytes once encoded")?;
+    Ok(form)
 }
 
 /// Refuses more query ids than one batch status call takes; the shell asks
@@ -653,6 +677,73 @@ mod tests {
                 "{resource} {id}"
             );
         }
+    }
+
+    #[test]
+    fn fhir_paths_reach_compartments_and_operations_and_nothing_else() {
+        let get = |path: &str, params: &[(&str, &str)]| {
+            let params: Vec<_> = params
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect();
+            requests().fhir_get(path, &params)
+        };
+        let base = format!("http://127.0.0.1:4010/desktop/sites/{SITE}/fhir/R4");
+        let summary = get("Patient/1/$summary", &[]).unwrap();
+        assert_eq!(summary.url, format!("{base}/Patient/1/$summary"));
+        assert_eq!(
+            (summary.method, summary.replay),
+            (Method::Get, Replay::Idempotent)
+        );
+        let find = get("Appointment/$find", &[("patient", "Patient/1")]).unwrap();
+        assert_eq!(
+            find.url,
+            format!("{base}/Appointment/$find?patient=Patient%2F1")
+        );
+        assert_eq!(
+            find.path,
+            format!("/desktop/sites/{SITE}/fhir/R4/Appointment/$find")
+        );
+        assert!(get("Patient/1/Encounter", &[]).is_ok());
+        assert!(get("metadata", &[]).is_ok());
+        for bad in [
+            "../token",
+            "Patient/../../integrator/token",
+            "Patient/%2e%2e",
+            "Patient/1?x",
+        ] {
+            assert_eq!(
+                get(bad, &[]).unwrap_err().field.as_deref(),
+                Some("path"),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            get("Patient", &[("", "x")]).unwrap_err().field.as_deref(),
+            Some("params")
+        );
+    }
+
+    #[test]
+    fn a_next_page_is_rebuilt_on_the_clients_own_base_at_its_own_door() {
+        let base = format!("http://127.0.0.1:4010/desktop/sites/{SITE}/fhir/R4");
+        let next = requests()
+            .fhir_next_page(&format!(
+                "HTTP://127.0.0.1:4010/desktop/sites/{SITE}/fhir/R4/Patient?family=Smith&page=2"
+            ))
+            .unwrap();
+        assert_eq!(next.url, format!("{base}/Patient?family=Smith&page=2"));
+        assert_eq!(next.path, format!("/desktop/sites/{SITE}/fhir/R4/Patient"));
+        assert_eq!(
+            (next.method, next.replay, next.body),
+            (Method::Get, Replay::Idempotent, None)
+        );
+        let integrator =
+            SiteRequests::integrator("http://127.0.0.1:4010", SiteId::parse(SITE).unwrap());
+        let error = integrator
+            .fhir_next_page(&format!("{base}/Patient?page=2"))
+            .unwrap_err();
+        assert_eq!(error.kind, super::super::error::ErrorKind::Protocol);
     }
 
     #[test]

@@ -138,6 +138,39 @@ pub struct Grant {
     pub generation: u64,
 }
 
+/// Why `getToken` is called: its `reason`, so a broker that caches tokens
+/// knows when a cached one will not do.
+///
+/// @example
+/// // In the broker: a cached token serves "initial" and "expiring" (when it
+/// // still has life), never "rejected": Halo has just refused it.
+/// const cached = reason === "rejected" ? undefined : cache.get(deviceId);
+#[cfg_attr(
+    test,
+    derive(ts_rs::TS),
+    ts(rename = "TokenReason", rename_all = "lowercase")
+)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RenewalReason {
+    /// The client has no token yet.
+    Initial,
+    /// The current token is in its renewal window, or past its life.
+    Expiring,
+    /// Halo answered 401 to the current token: a cached copy must not be returned.
+    Rejected,
+}
+
+impl RenewalReason {
+    /// As `getToken` receives it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RenewalReason::Initial => "initial",
+            RenewalReason::Expiring => "expiring",
+            RenewalReason::Rejected => "rejected",
+        }
+    }
+}
+
 /// What the engine asks the shell to do: start `getToken`, or settle a waiter.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Action {
@@ -147,6 +180,8 @@ pub enum Action {
         renewal: RenewalId,
         /// Ms to wait first: the backoff left after failed renewals, else 0.
         delay_ms: u64,
+        /// Why, from the token held when it starts.
+        reason: RenewalReason,
     },
     /// Give this waiting call the renewed token.
     Grant {
@@ -269,9 +304,15 @@ impl TokenEngine {
         self.renewal_ids += 1;
         self.in_flight = Some(self.renewal_ids);
         let delay = (self.retry_not_before_ms - now_ms).max(0.0);
+        let reason = match &self.current {
+            None => RenewalReason::Initial,
+            Some(current) if current.rejected => RenewalReason::Rejected,
+            Some(_) => RenewalReason::Expiring,
+        };
         Action::StartRenewal {
             renewal: self.renewal_ids,
             delay_ms: delay as u64,
+            reason,
         }
     }
 
@@ -401,9 +442,21 @@ impl TokenEngine {
         }
     }
 
-    /// The waiter's caller gave up (aborted). Its renewal goes on for others.
-    pub fn cancel(&mut self, waiter: WaiterId) {
+    /// The waiter's caller gave up (aborted, or its deadline passed). Its
+    /// renewal goes on for the others; when it was the last, nobody wants
+    /// the renewal any more: it is given up (its outcome will be ignored,
+    /// and the next call starts a fresh one) and returned, so the shell
+    /// aborts `getToken`'s signal. A renewal nobody waited for (proactive)
+    /// is never given up this way.
+    pub fn cancel(&mut self, waiter: WaiterId) -> Option<RenewalId> {
+        let before = self.waiters.len();
         self.waiters.retain(|w| *w != waiter);
+        let last_left = self.waiters.is_empty() && before > 0;
+        if last_left {
+            self.in_flight.take()
+        } else {
+            None
+        }
     }
 
     /// The token's state for `tokenInfo()`: expiry turned from the monotonic
@@ -543,7 +596,9 @@ mod tests {
         let (acquired, start) = engine.acquire(3, 20.0);
         assert_eq!(acquired, Acquired::Queued);
         match start {
-            Some(Action::StartRenewal { renewal, delay_ms }) => {
+            Some(Action::StartRenewal {
+                renewal, delay_ms, ..
+            }) => {
                 assert_eq!(delay_ms, 240, "backoff of 250 ms from the failure at 10 ms");
                 let actions = engine.renewal_succeeded(renewal, issued("t", 60.0), 300.0);
                 assert_eq!(actions.len(), 1);
@@ -616,6 +671,73 @@ mod tests {
         engine.renewal_succeeded(background, issued("t5", 3600.0), 901_000.0);
         engine.rejected(5);
         assert_eq!(engine.acquire(8, 901_001.0).0, Acquired::Queued);
+    }
+
+    fn start_reason(action: Option<Action>) -> (RenewalId, RenewalReason) {
+        match action {
+            Some(Action::StartRenewal {
+                renewal, reason, ..
+            }) => (renewal, reason),
+            other => panic!("expected a renewal to start, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn each_renewal_says_why_from_the_token_it_replaces() {
+        let mut engine = TokenEngine::new(TokenPolicy::default());
+        let (first, reason) = start_reason(engine.acquire(1, 0.0).1);
+        assert_eq!(reason, RenewalReason::Initial);
+        // A getToken that failed leaves no token: still the first.
+        engine.renewal_failed(first, &HaloError::new(ErrorKind::Auth, "down"), 1.0);
+        let (again, reason) = start_reason(engine.acquire(2, 300.0).1);
+        assert_eq!(reason, RenewalReason::Initial);
+        engine.renewal_succeeded(again, issued("t1", 1000.0), 300.0);
+        let (proactive, reason) = start_reason(engine.acquire(3, 900_300.0).1);
+        assert_eq!(reason, RenewalReason::Expiring);
+        engine.renewal_succeeded(proactive, issued("t2", 1000.0), 900_301.0);
+        engine.rejected(2);
+        let (after_401, reason) = start_reason(engine.acquire(4, 900_302.0).1);
+        assert_eq!(reason, RenewalReason::Rejected);
+        engine.renewal_succeeded(after_401, issued("t3", 60.0), 900_303.0);
+        // Past its life without a renewal: expiring too, not initial.
+        let (_, reason) = start_reason(engine.acquire(5, 2_000_000.0).1);
+        assert_eq!(reason, RenewalReason::Expiring);
+        assert_eq!(RenewalReason::Rejected.as_str(), "rejected");
+    }
+
+    #[test]
+    fn a_renewal_is_given_up_when_its_last_waiter_leaves() {
+        let mut engine = TokenEngine::new(TokenPolicy::default());
+        let (renewal, _) = start_reason(engine.acquire(1, 0.0).1);
+        engine.acquire(2, 0.0);
+        assert_eq!(engine.cancel(1), None, "one caller still waits");
+        assert_eq!(engine.cancel(1), None, "a second abort changes nothing");
+        assert_eq!(engine.cancel(2), Some(renewal));
+        assert_eq!(engine.cancel(2), None);
+        // Its late token is ignored; the next call starts afresh, at once
+        // (an abort is no failure: no backoff).
+        let late = engine.renewal_succeeded(renewal, issued("late", 60.0), 5.0);
+        assert!(late.is_empty() && !engine.info(5.0, 0.0).has_token);
+        match engine.acquire(3, 6.0) {
+            (Acquired::Queued, Some(Action::StartRenewal { delay_ms: 0, .. })) => {}
+            other => panic!("{other:?}"),
+        }
+        // A proactive renewal nobody waits for is not given up by a stray abort.
+        let mut engine = TokenEngine::new(TokenPolicy::default());
+        let (first, _) = start_reason(engine.acquire(1, 0.0).1);
+        engine.renewal_succeeded(first, issued("t1", 1000.0), 0.0);
+        let (background, _) = start_reason(engine.acquire(2, 900_000.0).1);
+        assert_eq!(engine.cancel(1), None);
+        assert_eq!(
+            engine
+                .renewal_succeeded(background, issued("t2", 1000.0), 900_001.0)
+                .len(),
+            0
+        );
+        assert!(matches!(
+            engine.acquire(3, 900_002.0).0,
+            Acquired::Ready(Grant { generation: 2, .. })
+        ));
     }
 
     #[test]

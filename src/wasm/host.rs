@@ -326,6 +326,39 @@ impl Drop for Deadline {
     }
 }
 
+/// A signal of ours to hand the host (`getToken`'s), aborted when we no
+/// longer want what it is for. The abort goes through `Reflect` and a
+/// catching call: the signal's listeners are the host's code.
+#[cfg(feature = "device")]
+pub(super) struct Abandon {
+    controller: AbortController,
+}
+
+#[cfg(feature = "device")]
+impl Abandon {
+    /// `None` in a runtime without `AbortController`.
+    pub(super) fn new() -> Option<Self> {
+        AbortController::new()
+            .ok()
+            .map(|controller| Self { controller })
+    }
+
+    pub(super) fn signal(&self) -> AbortSignal {
+        self.controller.signal()
+    }
+
+    pub(super) fn aborted(&self) -> bool {
+        check_signal(Some(&self.signal())).is_err()
+    }
+
+    pub(super) fn abort(&self) {
+        let abort = Reflect::get(&self.controller, &JsValue::from_str("abort"));
+        if let Some(abort) = abort.ok().and_then(|f| f.dyn_into::<Function>().ok()) {
+            let _ = abort.call0(&self.controller);
+        }
+    }
+}
+
 /// Awaits `promise`, or stops as soon as `signal` aborts.
 pub(super) async fn until_aborted(
     promise: Promise,

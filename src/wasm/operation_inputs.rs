@@ -227,6 +227,8 @@ pub(super) fn operation_input(
             search_pairs(args.get(1))?,
             options.method,
         ),
+        Arguments::FhirPath => Input::FhirPath(text(0, "path")?, search_pairs(args.get(1))?),
+        Arguments::Link => Input::Link(text(0, "link")?),
         Arguments::Nothing => Input::Nothing,
     };
     Ok((input, options.timeout_ms))

@@ -5,13 +5,13 @@
 use super::device_inputs::issued_token;
 use super::events::Events;
 use super::host::{
-    adopt, deferred, monotonic_ms, sleep, wall_clock_ms, within, AbortSignal, Settler,
+    adopt, deferred, monotonic_ms, sleep, wall_clock_ms, within, Abandon, AbortSignal, Settler,
 };
 use super::js_error::Failure;
 use crate::core::error::{ErrorKind, HaloError};
 use crate::core::token::{
-    get_token_failed, Acquired, Action, Grant, RenewalId, TokenEngine, TokenInfo, TokenPolicy,
-    WaiterId,
+    get_token_failed, Acquired, Action, Grant, RenewalId, RenewalReason, TokenEngine, TokenInfo,
+    TokenPolicy, WaiterId,
 };
 use js_sys::{Function, Object, Reflect};
 use std::cell::{Cell, RefCell};
@@ -26,8 +26,10 @@ pub(super) struct TokenDriver {
     waiters: RefCell<Vec<(WaiterId, Settler<Outcome>)>>,
     next_waiter: Cell<WaiterId>,
     get_token: Function,
-    /// `{ siteId, deviceId }`, the argument `getToken` receives.
-    request: JsValue,
+    site_id: String,
+    device_id: String,
+    /// The running renewal's `getToken` signal, aborted when the engine gives it up.
+    renewal_signal: RefCell<Option<(RenewalId, Rc<Abandon>)>>,
     timeout_ms: u64,
     events: Rc<Events>,
     /// The newest token's text, kept only to scrub it from error messages.
@@ -43,15 +45,14 @@ impl TokenDriver {
         timeout_ms: u64,
         events: Rc<Events>,
     ) -> Self {
-        let request = Object::new();
-        let _ = Reflect::set(&request, &"siteId".into(), &site_id.into());
-        let _ = Reflect::set(&request, &"deviceId".into(), &device_id.into());
         Self {
             engine: RefCell::new(TokenEngine::new(policy)),
             waiters: RefCell::new(Vec::new()),
             next_waiter: Cell::new(0),
             get_token,
-            request: request.into(),
+            site_id: site_id.to_owned(),
+            device_id: device_id.to_owned(),
+            renewal_signal: RefCell::new(None),
             timeout_ms,
             events,
             latest: RefCell::new(None),
@@ -70,8 +71,16 @@ impl TokenDriver {
         // that may throw or call back into this client.
         let now = monotonic_ms();
         let (acquired, start) = self.engine.borrow_mut().acquire(waiter, now);
-        if let Some(Action::StartRenewal { renewal, delay_ms }) = start {
-            wasm_bindgen_futures::spawn_local(self.clone().renew(renewal, delay_ms));
+        if let Some(Action::StartRenewal {
+            renewal,
+            delay_ms,
+            reason,
+        }) = start
+        {
+            let abandon = Abandon::new().map(Rc::new);
+            *self.renewal_signal.borrow_mut() = abandon.clone().map(|a| (renewal, a));
+            let renewing = self.clone().renew(renewal, delay_ms, reason, abandon);
+            wasm_bindgen_futures::spawn_local(renewing);
         }
         let waiting = match acquired {
             Acquired::Ready(grant) => return Ok(grant),
@@ -85,8 +94,11 @@ impl TokenDriver {
             Ok(Ok(grant)) => Ok(grant),
             Ok(Err((error, cause))) => Err(Failure::Halo(error, cause)),
             Err(interrupted) => {
-                self.engine.borrow_mut().cancel(waiter);
+                let abandoned = self.engine.borrow_mut().cancel(waiter);
                 self.waiters.borrow_mut().retain(|(id, _)| *id != waiter);
+                if let Some(renewal) = abandoned {
+                    self.abandon(renewal);
+                }
                 Err(interrupted.failure().unwrap_or_else(|cause| {
                     Failure::Halo(
                         HaloError::new(ErrorKind::Auth, "waiting for a token failed"),
@@ -116,13 +128,47 @@ impl TokenDriver {
         self.latest.borrow().clone()
     }
 
-    async fn renew(self: Rc<Self>, renewal: RenewalId, delay_ms: u64) {
+    /// Every caller waiting for `renewal` gave up: its `getToken` signal
+    /// aborts (taken out first: the abort runs the host's listeners).
+    fn abandon(&self, renewal: RenewalId) {
+        let abandon = {
+            let mut slot = self.renewal_signal.borrow_mut();
+            match slot.take() {
+                Some((id, abandon)) if id == renewal => Some(abandon),
+                other => {
+                    *slot = other;
+                    None
+                }
+            }
+        };
+        if let Some(abandon) = abandon {
+            abandon.abort();
+        }
+    }
+
+    async fn renew(
+        self: Rc<Self>,
+        renewal: RenewalId,
+        delay_ms: u64,
+        reason: RenewalReason,
+        abandon: Option<Rc<Abandon>>,
+    ) {
+        let given_up = || abandon.as_ref().is_some_and(|a| a.aborted());
         if delay_ms > 0 {
-            // No signal: the renewal serves every waiter, not one caller.
+            // Not raced with the signal: a given-up renewal is dropped below.
             let _ = sleep(delay_ms as f64, None).await;
         }
+        if given_up() {
+            return;
+        }
         let started = monotonic_ms();
-        let outcome = self.call_get_token().await;
+        let outcome = self
+            .call_get_token(reason, abandon.as_ref().map(|a| a.signal()))
+            .await;
+        // The engine ignores a given-up renewal's outcome; so do the events.
+        if given_up() {
+            return;
+        }
         let now = monotonic_ms();
         let actions = match outcome {
             Ok(issued) => {
@@ -178,8 +224,26 @@ impl TokenDriver {
         }
     }
 
+    /// `{ siteId, deviceId, reason, signal }`, the argument `getToken` receives.
+    fn request(&self, reason: RenewalReason, signal: Option<AbortSignal>) -> JsValue {
+        let request = Object::new();
+        let _ = Reflect::set(&request, &"siteId".into(), &self.site_id.as_str().into());
+        let _ = Reflect::set(
+            &request,
+            &"deviceId".into(),
+            &self.device_id.as_str().into(),
+        );
+        let _ = Reflect::set(&request, &"reason".into(), &reason.as_str().into());
+        if let Some(signal) = signal {
+            let _ = Reflect::set(&request, &"signal".into(), &signal);
+        }
+        request.into()
+    }
+
     async fn call_get_token(
         &self,
+        reason: RenewalReason,
+        signal: Option<AbortSignal>,
     ) -> Result<crate::core::token::IssuedToken, (HaloError, Option<JsValue>)> {
         let failed = |how: &str, cause: Option<JsValue>| {
             let thrown = cause.as_ref().and_then(thrown_message);
@@ -190,7 +254,7 @@ impl TokenDriver {
         };
         let returned = self
             .get_token
-            .call1(&JsValue::UNDEFINED, &self.request)
+            .call1(&JsValue::UNDEFINED, &self.request(reason, signal))
             .map_err(|cause| failed("getToken threw", Some(cause)))?;
         let value = match within(adopt(&returned), self.timeout_ms as f64).await {
             Ok(Some(value)) => value,

@@ -3,7 +3,7 @@
 interface HaloBridge {
   config(): Promise<{ baseUrl: string; siteId: string; deviceId: string }>;
   wasmBytes(): Promise<Uint8Array>;
-  getToken(): Promise<import("halo-device").IssuedToken>;
+  getToken(reason: import("halo-device").TokenReason): Promise<import("halo-device").IssuedToken>;
   appointments(): Promise<Array<{ AppointmentID: number; InternalID: number; AppointmentDate: string; Reason: string }>>;
 }
 

@@ -13,7 +13,7 @@ function list(selector, items) {
 async function main() {
   await init(await window.halo.wasmBytes());
   const { baseUrl, siteId, deviceId } = await window.halo.config();
-  const client = new HaloDeviceClient({ baseUrl, siteId, deviceId, getToken: () => window.halo.getToken() });
+  const client = new HaloDeviceClient({ baseUrl, siteId, deviceId, getToken: ({ reason }) => window.halo.getToken(reason) });
 
   const { rows } = await client.immediateQuery("SELECT InternalID, Firstname, Surname FROM Patients ORDER BY InternalID");
   list("#patients", rows.map((p) => `${p.InternalID} ${p.Firstname} ${p.Surname}`));

@@ -32,6 +32,10 @@ export interface SiteOperations {
   fhirRead: { args: [resourceType: string, id: string]; options: CallOptions; result: FhirResource };
   /** `POST …/fhir/R4/{resourceType}/_search` (form), or `GET` with a query string. */
   fhirSearch: { args: [resourceType: string, params: Array<[string, string]>]; options: FhirSearchOptions; result: FhirBundle };
+  /** `GET …/fhir/R4/{path}`: a read, compartment search or operation (`Patient/1/$summary`). */
+  fhirGet: { args: [path: string, params: Array<[string, string]>]; options: CallOptions; result: FhirResource };
+  /** `GET` of a searchset Bundle's `next` link, only below the same site's FHIR base. */
+  fhirNextPage: { args: [link: string]; options: CallOptions; result: FhirBundle };
   /** `GET …/fhir/R4/metadata`: the CapabilityStatement. */
   fhirCapabilities: { args: []; options: CallOptions; result: FhirResource };
 }

@@ -117,14 +117,28 @@ export interface SqlCommand {
 }
 
 /**
- * What `getToken` receives: the ids your cloud needs to ask Halo for a token.
+ * Why `getToken` is called: its `reason`, so a broker that caches tokens
+ * knows when a cached one will not do.
  *
  * @example
- * async function getToken({ siteId, deviceId }: TokenRequest): Promise<IssuedToken> {
+ * // In the broker: a cached token serves "initial" and "expiring" (when it
+ * // still has life), never "rejected": Halo has just refused it.
+ * const cached = reason === "rejected" ? undefined : cache.get(deviceId);
+ */
+export type TokenReason = "initial" | "expiring" | "rejected";
+
+/**
+ * What `getToken` receives: the ids your cloud needs to ask Halo for a
+ * token, why it is asked, and a signal that aborts once no call wants the
+ * token any more. A `getToken` that reads only `{ siteId, deviceId }` still works.
+ *
+ * @example
+ * async function getToken({ siteId, deviceId, reason, signal }: TokenRequest): Promise<IssuedToken> {
  *   const response = await fetch("/api/halo-token", {
  *     method: "POST",
  *     headers: { "Content-Type": "application/json" },
- *     body: JSON.stringify({ siteId, deviceId }), // never in the URL
+ *     body: JSON.stringify({ siteId, deviceId, reason }), // never in the URL
+ *     signal,
  *   });
  *   if (!response.ok) throw new Error(`token service answered HTTP ${response.status}`);
  *   return response.json(); // { accessToken, expiresIn }
@@ -133,6 +147,13 @@ export interface SqlCommand {
 export interface TokenRequest {
   siteId: string;
   deviceId: string;
+  /** `"rejected"`: Halo refused the current token, so a cached token must not come back. */
+  reason: TokenReason;
+  /**
+   * Aborts when every call waiting for this token was aborted or passed
+   * its deadline; the renewal's outcome is then ignored.
+   */
+  signal: AbortSignal;
 }
 
 /**
@@ -275,6 +296,11 @@ export interface HaloDeviceClientOptions {
   fetch?: FetchLike;
   /** Observability hook; it never receives a token or a device id. */
   onEvent?: (event: HaloEvent) => void;
+  /**
+   * Share one token with the clients of this origin, site and device in
+   * other tabs and windows; off by default.
+   */
+  tokenSharing?: TokenSharingOptions;
   /** `production` or `stage`; or give `baseUrl` instead (one of the two is required). */
   environment?: "production" | "stage";
   /** E.g. a local simulator: `http://127.0.0.1:4010`. */
@@ -295,6 +321,23 @@ export interface HaloDeviceClientOptions {
   tokenTimeoutMs?: number;
   /** Retries after the first attempt for retryable failures; default 3. */
   maxRetries?: number;
+}
+
+/**
+ * `tokenSharing`: clients of one origin, site and device — in other tabs,
+ * windows or frames — share one device token instead of each renewing its
+ * own. One of them renews (a Web Lock elects it) and the others adopt its
+ * token over a `BroadcastChannel`; the token never goes to storage.
+ *
+ * @example
+ * const client = new HaloDeviceClient({ environment: "stage", siteId, deviceId, getToken, tokenSharing: { channel: "my-app" } });
+ */
+export interface TokenSharingOptions {
+  /**
+   * Your app's name for the group, 1–100 characters: clients with the
+   * same channel, site and device share a token.
+   */
+  channel: string;
 }
 
 /**

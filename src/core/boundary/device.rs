@@ -10,14 +10,17 @@ use crate::core::responses::ErrorDetails;
 use std::collections::HashMap;
 use ts_rs::TS;
 
-/// What `getToken` receives: the ids your cloud needs to ask Halo for a token.
+/// What `getToken` receives: the ids your cloud needs to ask Halo for a
+/// token, why it is asked, and a signal that aborts once no call wants the
+/// token any more. A `getToken` that reads only `{ siteId, deviceId }` still works.
 ///
 /// @example
-/// async function getToken({ siteId, deviceId }: TokenRequest): Promise<IssuedToken> {
+/// async function getToken({ siteId, deviceId, reason, signal }: TokenRequest): Promise<IssuedToken> {
 ///   const response = await fetch("/api/halo-token", {
 ///     method: "POST",
 ///     headers: { "Content-Type": "application/json" },
-///     body: JSON.stringify({ siteId, deviceId }), // never in the URL
+///     body: JSON.stringify({ siteId, deviceId, reason }), // never in the URL
+///     signal,
 ///   });
 ///   if (!response.ok) throw new Error(`token service answered HTTP ${response.status}`);
 ///   return response.json(); // { accessToken, expiresIn }
@@ -27,6 +30,12 @@ use ts_rs::TS;
 pub struct TokenRequest {
     pub site_id: String,
     pub device_id: String,
+    /// `"rejected"`: Halo refused the current token, so a cached token must not come back.
+    pub reason: crate::core::token::RenewalReason,
+    /// Aborts when every call waiting for this token was aborted or passed
+    /// its deadline; the renewal's outcome is then ignored.
+    #[ts(type = "AbortSignal")]
+    pub signal: (),
 }
 
 /// The options of `new HaloDeviceClient(…)`: where Halo Cloud is, which
@@ -57,6 +66,24 @@ pub struct HaloDeviceClientOptions {
     /// Observability hook; it never receives a token or a device id.
     #[ts(optional, type = "(event: HaloEvent) => void")]
     pub on_event: Option<()>,
+    /// Share one token with the clients of this origin, site and device in
+    /// other tabs and windows; off by default.
+    #[ts(optional)]
+    pub token_sharing: Option<TokenSharingOptions>,
+}
+
+/// `tokenSharing`: clients of one origin, site and device — in other tabs,
+/// windows or frames — share one device token instead of each renewing its
+/// own. One of them renews (a Web Lock elects it) and the others adopt its
+/// token over a `BroadcastChannel`; the token never goes to storage.
+///
+/// @example
+/// const client = new HaloDeviceClient({ environment: "stage", siteId, deviceId, getToken, tokenSharing: { channel: "my-app" } });
+#[derive(TS)]
+pub struct TokenSharingOptions {
+    /// Your app's name for the group, 1–100 characters: clients with the
+    /// same channel, site and device share a token.
+    pub channel: String,
 }
 
 /// What every client method takes last: an `AbortSignal`, and a deadline

@@ -15,7 +15,7 @@ use crate::core::integrator::responses::Site;
 use crate::core::integrator::sites::SecondaryIdentifiers;
 use crate::core::integrator::webhooks::WebhookSource;
 use crate::core::page_metadata::PageMetadata;
-use crate::core::token::{IssuedTokenInput, TokenInfo};
+use crate::core::token::{IssuedTokenInput, RenewalReason, TokenInfo};
 use crate::generated_files::check_generated;
 use std::fmt::Write;
 use ts_rs::{Config, TS};
@@ -62,6 +62,7 @@ fn device_declarations() -> Vec<Declaration> {
         declaration::<ParameterDirection>(),
         declaration::<ParameterInput>(),
         declaration::<CommandObjectInput>(),
+        declaration::<RenewalReason>(),
         declaration::<TokenRequest>(),
         declaration::<IssuedTokenInput>(),
         declaration::<HaloRequestEvent>(),
@@ -71,6 +72,7 @@ fn device_declarations() -> Vec<Declaration> {
         declaration::<HaloTokenRenewalFailedEvent>(),
         declaration::<HaloEvent>(),
         declaration::<HaloDeviceClientOptions>(),
+        declaration::<TokenSharingOptions>(),
         declaration::<CallOptions>(),
         declaration::<ImmediateQueryOptions>(),
         declaration::<AsyncQueryOptions>(),

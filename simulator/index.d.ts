@@ -1,0 +1,243 @@
+// Types for halo-cloud-simulator's programmatic API (handwritten; the package is plain ES modules).
+
+/** A JSON value, as a fault's `body` may carry. */
+export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
+
+/** The column types of the simulated SQL Server tables. */
+export type ColumnType = "int" | "decimal" | "string" | "date" | "datetime";
+
+/**
+ * One cell: `int` a safe integer, `decimal` a finite number, `string` a string, `date` `"YYYY-MM-DD"`,
+ * `datetime` `"YYYY-MM-DDTHH:MM:SS"`; `null` in any column but the first (the primary key).
+ */
+export type CellValue = string | number | null;
+
+/** An extra table, added to every site's database (option `tables`). */
+export interface TableSeed {
+  /** `[name, type]` pairs; names are SQL identifiers (`[A-Za-z_][A-Za-z0-9_]*`), unique ignoring case. The first column is the primary key. */
+  readonly columns: ReadonlyArray<readonly [name: string, type: ColumnType]>;
+  /** Rows as arrays of values in column order; primary keys unique and not null. */
+  readonly rows?: ReadonlyArray<ReadonlyArray<CellValue>>;
+}
+
+/** Halo's `pmsType`. */
+export type PmsType = "BestPractice" | "Zedmed" | "D4w";
+
+/** An extra site (option `sites`): the shape of a `SEEDED_SITES` entry. */
+export interface SiteSeed {
+  /** The Halo GUID; must not be a seeded site's. */
+  readonly id: string;
+  readonly pmsType: PmsType;
+  /** The PMS ID; at most one authoritative site per PMS type and ID. */
+  readonly pmsId: string;
+  readonly practiceName: string;
+  /** Default `"1.0.0"`. */
+  readonly pmsVersion?: string;
+  /** Required for `BestPractice` (pairing asks for it); ignored by the other PMSs. */
+  readonly pairingCode?: string;
+  /** Default `true`. A non-authoritative site is listed but refuses tokens and queries (403). */
+  readonly authoritative?: boolean;
+}
+
+/** A seeded site as `SEEDED_SITES` lists it. */
+export interface SeededSite extends SiteSeed {
+  readonly pmsVersion: string;
+  readonly authoritative: boolean;
+}
+
+export interface SimulatorOptions {
+  /** 0 (default) = any free port. */
+  port?: number;
+  /** Only `"127.0.0.1"` is accepted. */
+  host?: "127.0.0.1";
+  /** The only valid `Ocp-Apim-Subscription-Key`. Default `"sim-subscription-key"`. */
+  subscriptionKey?: string;
+  /** Token lifetime in seconds (`expires_in`). Default 3600. */
+  tokenLifetime?: number;
+  /** How long each async query state lasts. Default 50. */
+  asyncStepMs?: number;
+  /** Rows per async result page. Default 100. */
+  pageRows?: number;
+  /** After this (from `completedAt`), result pages answer 410. Default 24 h. */
+  resultRetentionMs?: number;
+  /** Multiplies registered-query `frequency`/`duration`; 0.001 makes 60 s take 60 ms. Default 1. */
+  registeredTimeScale?: number;
+  /** Webhook URL template with `{siteId}`, `{queryId}`, `{source}`; no webhooks when absent. */
+  webhookUrl?: string;
+  /** HMAC key for `X-Halo-Signature-256`. Default `"sim-webhook-secret"`. */
+  webhookSecret?: string;
+  /** Log requests, faults and webhook attempts (to stderr unless `log` is given). */
+  verbose?: boolean;
+  /** Receives the verbose log lines. */
+  log?: (line: string) => void;
+  /** Extra sites, besides the seeded ones. Validated: `startSimulator` rejects with an error naming the field. */
+  sites?: readonly SiteSeed[];
+  /** Extra tables in every site's database, keyed by table name. Validated like `sites`. */
+  tables?: { readonly [name: string]: TableSeed };
+}
+
+/** What every fault spec may add: which requests it applies to, and how many times. */
+export interface FaultMatch {
+  /** Only requests with this method (any case). */
+  method?: string;
+  /** Only request paths containing this text, or matching it as a regular expression. */
+  path?: string;
+  /** How many matching requests it applies to. Default 1. */
+  times?: number;
+}
+
+/** Answers with `status` (and `body`, else Halo's error envelope for that status) instead of the real answer. */
+export interface StatusFault extends FaultMatch {
+  status: number;
+  /** A string is sent as text/plain, anything else as JSON. */
+  body?: JsonValue;
+  /** Sent as the `Retry-After` header. */
+  retryAfter?: number | string;
+  /** Wait this long first. */
+  delayMs?: number;
+  /** Run the real request first (the query is created and executed), then answer with the fault. */
+  executeBeforeFault?: boolean;
+  drop?: false;
+}
+
+/** Destroys the connection without an answer. */
+export interface DropFault extends FaultMatch {
+  drop: true;
+  /** Wait this long first. */
+  delayMs?: number;
+  /** Run the real request first, then drop the connection. */
+  executeBeforeFault?: boolean;
+  status?: undefined;
+}
+
+/** Waits `delayMs`, then answers normally. */
+export interface DelayFault extends FaultMatch {
+  delayMs: number;
+  status?: undefined;
+  drop?: false;
+  executeBeforeFault?: false;
+}
+
+/** What `fault()` takes (and `POST /_control/faults`): every fault kind the simulator knows. */
+export type FaultSpec = StatusFault | DropFault | DelayFault;
+
+/** A queued fault, as `faults()` lists it; `times` is what is left. */
+export interface Fault {
+  method?: string;
+  path?: string;
+  status?: number;
+  body?: JsonValue;
+  retryAfter?: string;
+  delayMs?: number;
+  drop: boolean;
+  times: number;
+  executeBeforeFault: boolean;
+}
+
+/** Counters since start or the last `reset()`. */
+export interface SimulatorStats {
+  /** Every `POST /integrator/token` (issueToken() is not counted). */
+  tokenRequests: number;
+  /** Token requests by the body's `device_id` (`"(none)"` when absent). */
+  tokenRequestsByDevice: Record<string, number>;
+  /** Every non-control request, faulted ones included, by `"METHOD /path/{template}"`, e.g. `"POST /desktop/sites/{siteId}/queries/immediate"`; unknown paths under `"METHOD (unmatched)"`. */
+  requests: Record<string, number>;
+  /** SQL executions by query ID (a registered query counts each run). */
+  executions: Record<string, number>;
+  executionsTotal: number;
+  /** SQL executions by SQL text, whitespace runs collapsed and ends trimmed (see `executionsOf`). */
+  executionsBySql: Record<string, number>;
+  /** POSTs to `queries/immediate`, `queries/async` and `queries/registered`. */
+  createQueryPosts: number;
+}
+
+export interface WebhookAttempt {
+  at: string;
+  timestamp: string;
+  signature: string;
+  /** The receiver's status, or `error` when it could not be reached. */
+  status?: number;
+  error?: string;
+}
+
+export interface WebhookDelivery {
+  id: string;
+  url: string;
+  /** The raw JSON body that was signed. */
+  body: string;
+  delivered: boolean;
+  attempts: WebhookAttempt[];
+}
+
+/** What `issueToken` takes. */
+export interface TokenRequest {
+  siteId: string;
+  deviceId: string;
+  /** Seconds; default the simulator's `tokenLifetime`. */
+  lifetime?: number;
+}
+
+/** What a device's `getToken` returns, as the integrator's cloud would make it from the token endpoint's answer. */
+export interface TokenGrant {
+  accessToken: string;
+  expiresIn: number;
+}
+
+export interface GuidChange {
+  oldSiteId: string;
+  newSiteId: string;
+}
+
+/**
+ * A running simulator. Every control method acts in-process on the same state the `/_control` API
+ * uses, with the same rules; where `/_control` would answer 4xx, it throws a `SimulatorError`.
+ */
+export interface Simulator {
+  /** `http://127.0.0.1:<port>`: the base URL for both doors (`/desktop/…` and `/integrator/…`). */
+  readonly url: string;
+  readonly port: number;
+  /** The subscription key the Integrator API accepts. */
+  readonly subscriptionKey: string;
+  /** The simulator's internal state; not a stable API. */
+  readonly state: unknown;
+  /** Stops listening, closes connections and cancels timers. */
+  close(): Promise<void>;
+  /** Fresh sites (seed included), data, tokens, queries, faults, counters and webhook log. */
+  reset(): void;
+  /** Queues a fault; the first queued fault matching a request applies. */
+  fault(spec: FaultSpec): Fault;
+  /** The faults still queued. */
+  faults(): Fault[];
+  clearFaults(): void;
+  /** A snapshot of the counters. */
+  stats(): SimulatorStats;
+  /** How many times this SQL text executed (whitespace runs are collapsed and ends trimmed on both sides; case counts). */
+  executionsOf(sqlText: string): number;
+  /** Expires every issued token, or one device's, now. */
+  expireTokens(deviceId?: string): { expired: number };
+  /** A token for (site, device), with the token endpoint's site checks. */
+  issueToken(request: TokenRequest): TokenGrant;
+  /** Gives a site a new Halo GUID (random unless given); old-GUID calls get 403. */
+  changeSiteGuid(siteId: string, change?: { newSiteId?: string; practiceName?: string }): GuidChange;
+  /** The webhook deliveries so far. */
+  webhooks(): WebhookDelivery[];
+}
+
+/** Starts a simulator on 127.0.0.1. Rejects with an `Error` naming the option when one is invalid. */
+export function startSimulator(options?: SimulatorOptions): Promise<Simulator>;
+
+/** Thrown by a control method where `/_control` would answer 4xx. */
+export class SimulatorError extends Error {
+  readonly name: "SimulatorError";
+  /** The HTTP status `/_control` would have answered. */
+  readonly status: number;
+}
+
+/** The sites every simulator starts with (see README). */
+export const SEEDED_SITES: readonly SeededSite[];
+
+/** The `integratorId` on every query. */
+export const INTEGRATOR_ID: string;
+
+/** `X-Halo-Signature-256` for a webhook: lowercase hex HMAC-SHA256 of `<rawBody>.<timestamp>`. */
+export function signWebhook(rawBody: string, timestamp: string, secret: string): string;

@@ -1,0 +1,80 @@
+// What a test can do to the simulator, one function per action. The /_control routes (lib/control.mjs)
+// and the programmatic API (lib/api.mjs) both call these, so HTTP and in-process behave alike.
+// Invalid arguments throw the HttpError the control API answers with.
+import { apiError, isGuid } from './http.mjs';
+import { describeFaults, parseFault } from './faults.mjs';
+import { resetState } from './state.mjs';
+import { issueSiteToken } from './tokens.mjs';
+
+/** A value exactly as /_control sends it (undefined fields dropped), detached from the live state. */
+const jsonView = (value) => JSON.parse(JSON.stringify(value));
+
+/** An optional argument object: absent means {}, anything but a plain object is refused. */
+function argumentObject(value, what) {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw apiError(400, `${what} must be an object.`);
+  return value;
+}
+
+/** Fresh sites (with the seed), data, tokens, queries, faults, counters and webhook log; timers cancelled. */
+export function reset(state) {
+  resetState(state);
+}
+
+/** Expires every issued token, or only `deviceId`'s, now. */
+export function expireTokens(state, deviceId) {
+  if (deviceId !== undefined && typeof deviceId !== 'string') throw apiError(400, 'deviceId must be a string.');
+  return { expired: state.tokens.expire(deviceId) };
+}
+
+/**
+ * A token for (site, device), as POST /integrator/token would issue it (same site checks), without
+ * a token request: the counters only show the client's own fetches.
+ */
+export function issueToken(state, grant) {
+  const { siteId, deviceId, lifetime } = argumentObject(grant, 'The token request');
+  if (typeof deviceId !== 'string' || deviceId === '') throw apiError(400, 'deviceId must be a non-empty string.');
+  if (lifetime !== undefined && (!Number.isInteger(lifetime) || lifetime < 0)) {
+    throw apiError(400, 'lifetime must be a non-negative integer (seconds).');
+  }
+  const expiresIn = lifetime ?? state.options.tokenLifetime;
+  return { accessToken: issueSiteToken(state, siteId, deviceId, expiresIn), expiresIn };
+}
+
+/** Queues a fault (lib/faults.mjs validates it); returns it as GET /_control/faults lists it. */
+export function addFault(state, spec) {
+  const fault = parseFault(spec);
+  state.faults.push(fault);
+  return jsonView(describeFaults([fault])[0]);
+}
+
+/** The faults still queued, with their remaining `times`. */
+export function listFaults(state) {
+  return jsonView(describeFaults(state.faults));
+}
+
+export function clearFaults(state) {
+  state.faults.length = 0;
+}
+
+/** Gives a site a new GUID (random unless given) and optionally a new practice name. */
+export function changeSiteGuid(state, siteId, requested) {
+  const { newSiteId, practiceName } = argumentObject(requested, 'The change');
+  if (newSiteId !== undefined && (!isGuid(newSiteId) || state.sites.byId(newSiteId))) {
+    throw apiError(400, 'newSiteId must be an unused GUID.');
+  }
+  if (practiceName !== undefined && typeof practiceName !== 'string') throw apiError(400, 'practiceName must be a string.');
+  const change = state.sites.changeGuid(siteId, { newSiteId, practiceName });
+  if (!change) throw apiError(404, 'Site not found.');
+  return change;
+}
+
+/** A snapshot of the counters (later requests do not change it). */
+export function readStats(state) {
+  return jsonView(state.stats);
+}
+
+/** A snapshot of the webhook deliveries so far. */
+export function listWebhooks(state) {
+  return jsonView(state.webhooks);
+}
