@@ -4,7 +4,7 @@
 //      the release profile: opt-level z, LTO, 1 CGU;
 //   2. wasm-bindgen for each: `web` glue (browsers, bundlers, Node ESM) and
 //      `nodejs` glue (CommonJS `require`);
-//   3. wasm-opt -Oz from the pinned npm binaryen (Debian's corrupts output);
+//   3. wasm-opt from the pinned npm binaryen (Debian's corrupts output);
 //   4. tsc over the facade in pkg-template/src, once as ESM, once as CJS,
 //      plus the hand-written Node entries in pkg-template/entries;
 //   5. package.json and README from pkg-template/, then `npm pack`.
@@ -29,6 +29,12 @@ const ENTRIES = [
 ];
 const crateWasm = join(root, "target", "wasm32-unknown-unknown", "release", "halo_device.wasm");
 
+// `-Os` to a fixed point beats `-Oz` on gzip (bench/README.md, "Size
+// levers"); `--low-memory-unused` lets wasm-opt fold constant offsets into
+// loads and stores, which is sound because Rust's data and stack start at
+// 1 MiB and nothing lives in the first KiB.
+const WASM_OPT = ["--low-memory-unused", "-Os", "--converge"];
+
 function bindgen(wasm, name, target, outDir) {
   run("wasm-bindgen", ["--target", target, "--weak-refs", "--out-dir", outDir, "--out-name", name, wasm]);
   // wasm-bindgen declares `[Symbol.dispose]`, which breaks consumers whose
@@ -44,7 +50,7 @@ function bindgen(wasm, name, target, outDir) {
   writeFileSync(raw, unknownSlots(readFileSync(raw, "utf8")));
   writeFileSync(types, readFileSync(types, "utf8").replace(/export interface InitOutput \{[^}]*\}/, unknownSlots));
   const output = join(outDir, `${name}_bg.wasm`);
-  run(bin("wasm-opt"), ["-Oz", "--strip-debug", "--strip-producers", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext", "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue", output, "-o", output]);
+  run(bin("wasm-opt"), [...WASM_OPT, "--strip-debug", "--strip-producers", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext", "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue", output, "-o", output]);
 }
 
 // Two passes: the JavaScript without comments (the doc examples would
