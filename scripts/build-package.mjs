@@ -4,9 +4,10 @@
 //      the release profile: opt-level z, LTO, 1 CGU;
 //   2. wasm-bindgen for each: `web` glue (browsers, bundlers, Node ESM) and
 //      `nodejs` glue (CommonJS `require`);
-//   3. wasm-opt -Oz from the pinned npm binaryen (Debian's corrupts output);
+//   3. wasm-opt from the pinned npm binaryen (Debian's corrupts output);
 //   4. tsc over the facade in pkg-template/src, once as ESM, once as CJS,
-//      plus the hand-written Node entries in pkg-template/entries;
+//      plus the hand-written Node entries in pkg-template/entries; esbuild
+//      bundles and minifies the ESM into what a browser loads;
 //   5. package.json and README from pkg-template/, then `npm pack`.
 import { execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
@@ -29,6 +30,12 @@ const ENTRIES = [
 ];
 const crateWasm = join(root, "target", "wasm32-unknown-unknown", "release", "halo_device.wasm");
 
+// `-Os` to a fixed point beats `-Oz` on gzip (bench/README.md, "Size
+// levers"); `--low-memory-unused` lets wasm-opt fold constant offsets into
+// loads and stores, which is sound because Rust's data and stack start at
+// 1 MiB and nothing lives in the first KiB.
+const WASM_OPT = ["--low-memory-unused", "-Os", "--converge"];
+
 function bindgen(wasm, name, target, outDir) {
   run("wasm-bindgen", ["--target", target, "--weak-refs", "--out-dir", outDir, "--out-name", name, wasm]);
   // wasm-bindgen declares `[Symbol.dispose]`, which breaks consumers whose
@@ -44,16 +51,51 @@ function bindgen(wasm, name, target, outDir) {
   writeFileSync(raw, unknownSlots(readFileSync(raw, "utf8")));
   writeFileSync(types, readFileSync(types, "utf8").replace(/export interface InitOutput \{[^}]*\}/, unknownSlots));
   const output = join(outDir, `${name}_bg.wasm`);
-  run(bin("wasm-opt"), ["-Oz", "--strip-debug", "--strip-producers", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext", "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue", output, "-o", output]);
+  run(bin("wasm-opt"), [...WASM_OPT, "--strip-debug", "--strip-producers", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext", "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue", output, "-o", output]);
 }
 
 // Two passes: the JavaScript without comments (the doc examples would
 // otherwise ship to every browser), the declarations with them (editors and
 // TypeDoc read them there).
-function tsc(module, outDir) {
-  const common = ["-p", join(stage, "tsconfig.json"), "--module", module, "--moduleResolution", module === "commonjs" ? "node10" : "bundler", "--outDir", outDir];
-  run(bin("tsc"), [...common, "--declaration", "false", "--removeComments"]);
-  run(bin("tsc"), [...common, "--emitDeclarationOnly"]);
+function tsc(module, outDir, declarationDir = outDir) {
+  const common = ["-p", join(stage, "tsconfig.json"), "--module", module, "--moduleResolution", module === "commonjs" ? "node10" : "bundler"];
+  run(bin("tsc"), [...common, "--outDir", outDir, "--declaration", "false", "--removeComments"]);
+  run(bin("tsc"), [...common, "--outDir", declarationDir, "--emitDeclarationOnly"]);
+}
+
+// What a browser loads is one minified module per entry (plus one chunk the
+// two entries share, so `HaloError` stays one class when an app imports
+// both): 4 KiB less gzip than the module graph (bench/README.md, "Size
+// levers"). Error names survive, as each class sets `name` to a literal.
+// The glue finds its wasm beside itself; bundled, it sits one folder up.
+async function bundleBrowser(from, outdir) {
+  const esbuild = await import("esbuild");
+  const wasmBesideBundle = {
+    name: "wasm-beside-bundle",
+    setup(build) {
+      build.onLoad({ filter: /[\\/]wasm[\\/]halo_\w+\.js$/ }, ({ path }) => {
+        const name = path.replace(/.*[\\/]/, "").replace(/\.js$/, "");
+        const glue = readFileSync(path, "utf8");
+        const url = `new URL('${name}_bg.wasm', import.meta.url)`;
+        if (!glue.includes(url)) throw new Error(`${path} no longer loads its wasm with ${url}`);
+        return { contents: glue.replace(url, `new URL('./wasm/${name}_bg.wasm', import.meta.url)`), loader: "js" };
+      });
+    },
+  };
+  await esbuild.build({
+    entryPoints: { index: join(from, "index.js"), integrator: join(from, "integrator.js") },
+    outdir,
+    bundle: true,
+    splitting: true,
+    format: "esm",
+    platform: "browser",
+    target: "es2022",
+    minify: true,
+    legalComments: "none",
+    chunkNames: "shared-[hash]",
+    logLevel: "warning",
+    plugins: [wasmBesideBundle],
+  });
 }
 
 rmSync(build, { recursive: true, force: true });
@@ -71,16 +113,24 @@ for (const { name, features } of ENTRIES) {
   bindgen(wasm, name, "nodejs", join(build, "nodejs-glue"));
 }
 
+// dist/esm: the facade as modules, for the Node ESM entries; dist/browser:
+// its declarations, the wasm, and the bundles a browser loads.
 const browser = join(pkg, "dist", "browser");
+const esm = join(pkg, "dist", "esm");
 const cjs = join(pkg, "dist", "cjs");
-tsc("esnext", browser);
+tsc("esnext", esm, browser);
 tsc("commonjs", cjs);
-cpSync(join(stage, "src", "wasm"), join(browser, "wasm"), { recursive: true });
+cpSync(join(stage, "src", "wasm"), join(esm, "wasm"), { recursive: true });
+await bundleBrowser(esm, browser);
+mkdirSync(join(browser, "wasm"));
+for (const { name } of ENTRIES) {
+  renameSync(join(esm, "wasm", `${name}_bg.wasm`), join(browser, "wasm", `${name}_bg.wasm`));
+}
 cpSync(join(build, "nodejs-glue"), join(cjs, "wasm"), { recursive: true });
 writeFileSync(join(cjs, "package.json"), JSON.stringify({ type: "commonjs" }) + "\n");
 // The glue's own declarations are wasm-bindgen's internals (with `any`):
 // the facade was compiled against them, and no public type refers to them.
-for (const dir of [join(cjs, "wasm"), join(browser, "wasm")]) {
+for (const dir of [join(cjs, "wasm"), join(esm, "wasm")]) {
   rmSync(join(dir, ".gitignore"), { force: true });
   for (const { name } of ENTRIES) for (const file of [`${name}.d.ts`, `${name}_bg.wasm.d.ts`]) rmSync(join(dir, file), { force: true });
 }

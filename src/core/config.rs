@@ -249,22 +249,34 @@ fn validate_base_url(url: &str) -> Result<String, HaloError> {
 }
 
 /// `.` or `..`, also percent-encoded, as the URL standard recognises them.
+/// Read token by token rather than with `str::replace`, whose substring
+/// search costs the wasm a kilobyte.
 fn is_dot_segment(segment: &str) -> bool {
-    let decoded = segment.to_ascii_lowercase().replace("%2e", ".");
-    decoded == "." || decoded == ".."
+    let mut rest = segment.as_bytes();
+    let mut dots = 0;
+    while !rest.is_empty() {
+        rest = match rest {
+            [b'.', tail @ ..] => tail,
+            [b'%', b'2', b'e' | b'E', tail @ ..] => tail,
+            _ => return false,
+        };
+        dots += 1;
+    }
+    dots == 1 || dots == 2
 }
 
 fn validate_path_prefix(prefix: &str) -> Result<String, HaloError> {
     let trimmed = prefix.trim_end_matches('/');
     let valid = trimmed.is_empty()
-        || (trimmed.starts_with('/')
-            && trimmed[1..].split('/').all(|segment| {
+        || trimmed.strip_prefix('/').is_some_and(|rest| {
+            rest.split('/').all(|segment| {
                 !segment.is_empty()
                     && segment != ".."
                     && segment
                         .bytes()
                         .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-            }));
+            })
+        });
     if valid {
         Ok(trimmed.to_owned())
     } else {

@@ -27,6 +27,11 @@ mod webhooks;
 #[cfg(feature = "device")]
 pub use device_client::{generate_device_id, DeviceClient};
 pub use host::AbortSignal;
+
+// talc instead of std's dlmalloc: 2.6 to 2.9 KiB less gzip per entry; this
+// wasm is single-threaded (no `atomics`), which talc's cell requires.
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 #[cfg(feature = "integrator")]
 pub use integrator_client::IntegratorClient;
 #[cfg(feature = "integrator")]
