@@ -6,6 +6,7 @@ import { KIB, MIB, bytes, delta, median, ms, percentile, ratio } from "./stats.m
 export const TARGET_GZIP = 40 * KIB;
 export const TARGET_REQUEST_RATIO = 1.1;
 export const TARGET_DECODE_RATIO = 1.0;
+export const TARGET_CPU_US = 50;
 // A JS heap change this small after 99,000 more calls is GC noise (10 bytes
 // a call); wasm memory never shrinks, so any growth there is real.
 export const HEAP_NOISE = 1 * MIB;
@@ -83,6 +84,16 @@ function requestRows({ package: pkg, plain }) {
   ];
 }
 
+function cpuRows({ package: pkg, plain, calls }) {
+  const overhead = pkg.cpuUs - plain.cpuUs;
+  const us = (n) => `${n.toFixed(1)} µs`;
+  return [
+    ["3", `CPU per call, in-process fetch (\`immediateQuery\`, ${calls.toLocaleString("en-US")} calls a side, medians of blocks)`, us(pkg.cpuUs), `${us(plain.cpuUs)}: plain fetch`, ratio(pkg.cpuUs, plain.cpuUs), "", ""],
+    ["3", "  **CPU overhead per call** (package − plain fetch)", `**${us(overhead)}**`, "–", "–", `≤ ${TARGET_CPU_US} µs`, met(overhead <= TARGET_CPU_US, us(overhead))],
+    ["3", "  wall time per call, in-process fetch", us(pkg.wallUs), `${us(plain.wallUs)}: plain fetch`, ratio(pkg.wallUs, plain.wallUs), "", ""],
+  ];
+}
+
 function decodingRows({ node, browser, pageBytes }) {
   const size = bytes(pageBytes);
   const decodeTarget = `≤ ${TARGET_DECODE_RATIO.toFixed(1)}×`;
@@ -98,7 +109,7 @@ function decodingRows({ node, browser, pageBytes }) {
     peakRow("  peak RSS during it", rows.peakBytes, native.peakBytes),
     timeRow("decode, Node, end to end: `getResultPage` (in-process fetch)", getResultPage.ms, plainFetch.ms, "fetch + json() + Buffer + JSON.parse"),
     peakRow("  peak RSS during it", getResultPage.peakBytes, plainFetch.peakBytes, wasmKept),
-    timeRow(`decode ${size} page, Chromium: \`decodeRows\` (median of ${browser.reps})`, browser.package, browser.native, "atob + JSON.parse"),
+    timeRow(`decode ${size} page, Chromium: \`decodeRows\` (median of ${browser.reps})`, browser.package, browser.native, `${browser.fromBase64 ? "Uint8Array.fromBase64" : "atob"} + TextDecoder + JSON.parse`),
   ];
 }
 
@@ -143,13 +154,16 @@ function memoryRows(memory) {
 /** The whole table, Markdown. */
 export function table(results) {
   const header = ["#", "measurement", "halo-device", "baseline (same run)", "ratio", "target", "verdict"];
+  // A row left out of the run (`--only`) is left out of the table.
+  const when = (value, rows) => (value ? rows(value) : []);
   const rows = [
-    ...sizeRows(results.sizes),
-    ...initRows(results.init),
-    ...requestRows(results.requests),
-    ...decodingRows(results.decode),
-    ...stormRows(results.storm, results.stormSize),
-    ...memoryRows(results.memory),
+    ...when(results.sizes, sizeRows),
+    ...when(results.init, initRows),
+    ...when(results.requests, requestRows),
+    ...when(results.cpu, cpuRows),
+    ...when(results.decode, decodingRows),
+    ...when(results.storm, (storm) => stormRows(storm, results.stormSize)),
+    ...when(results.memory, memoryRows),
   ];
   const line = (cells) => `| ${cells.join(" | ")} |`;
   return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The bench: `node bench/run.mjs [--no-build]` (npm run bench).
+// The bench: `node bench/run.mjs [--no-build] [--only=sizes,init,requests,cpu,decode,storm,memory]`
+// (npm run bench).
 // Builds and installs the release package as scripts/test.sh does (unless
 // --no-build: then it measures what node_modules/halo-device holds), runs
 // every measurement, and prints one Markdown table on stdout. Progress goes
@@ -9,6 +10,7 @@ import { readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { measureCpu } from "./cpu.mjs";
 import { measureBrowserDecode, measureNodeDecode, pageData } from "./decode.mjs";
 import { measureBrowserInit, measureNodeInit } from "./init.mjs";
 import { measureMemory } from "./memory.mjs";
@@ -23,6 +25,8 @@ import { measureStorm } from "./storm.mjs";
 const NODE_INIT_SAMPLES = 21;
 const BROWSER_INIT_SAMPLES = 21;
 const REQUESTS = 2000;
+const CPU_BLOCK = 2000;
+const CPU_BLOCKS = 10;
 const DECODE_NODE_SAMPLES = 9;
 const DECODE_BROWSER_REPS = 11;
 const STORM_SIZE = 1000;
@@ -32,6 +36,11 @@ const MEMORY_CALLS = 100_000;
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const log = (message) => process.stderr.write(`[bench] ${message}\n`);
 const started = performance.now();
+// `--only=a,b` measures only those rows (a quick look while working on one
+// of them); the default is every row.
+const onlyArg = process.argv.find((arg) => arg.startsWith("--only="));
+const only = onlyArg ? new Set(onlyArg.slice("--only=".length).split(",")) : null;
+const wanted = (row) => !only || only.has(row);
 
 if (!process.argv.includes("--no-build")) {
   log("building and installing the release package");
@@ -63,46 +72,67 @@ const entryPath = device.entry;
 const gluePath = device.files.find((file) => file.kind === "glue").path;
 const glueUrl = pathToFileURL(join(pkgRoot, gluePath)).href;
 
-log("init in Node");
-const nodeInit = measureNodeInit({ samples: NODE_INIT_SAMPLES });
+let nodeInit, browserInit, browserDecode, nodeDecode, requests, storm, cpuOverhead, memory;
+if (wanted("init")) {
+  log("init in Node");
+  nodeInit = measureNodeInit({ samples: NODE_INIT_SAMPLES });
+}
 const data = pageData();
-const browser = await startBrowser({ roots: { "/pkg/": pkgRoot, "/bench/": BENCH_DIR }, blobs: { "/data/page.b64": data } });
-let browserInit, browserDecode;
+const browser = wanted("init") || wanted("decode") ? await startBrowser({ roots: { "/pkg/": pkgRoot, "/bench/": BENCH_DIR }, blobs: { "/data/page.b64": data } }) : null;
 try {
-  log("init in Chromium");
-  browserInit = await measureBrowserInit({ browser, packageEntryUrl: `/pkg/${entryPath}`, samples: BROWSER_INIT_SAMPLES });
-  log("decoding in Chromium");
-  browserDecode = await measureBrowserDecode({ browser, entryUrl: `/pkg/${entryPath}`, dataUrl: "/data/page.b64", reps: DECODE_BROWSER_REPS });
+  if (wanted("init")) {
+    log("init in Chromium");
+    browserInit = await measureBrowserInit({ browser, packageEntryUrl: `/pkg/${entryPath}`, samples: BROWSER_INIT_SAMPLES });
+  }
+  if (wanted("decode")) {
+    log("decoding in Chromium");
+    browserDecode = await measureBrowserDecode({ browser, entryUrl: `/pkg/${entryPath}`, dataUrl: "/data/page.b64", reps: DECODE_BROWSER_REPS });
+  }
 } finally {
-  await browser.close();
+  await browser?.close();
 }
 
-log("decoding in Node");
-const nodeDecode = measureNodeDecode({ data, glueUrl, samples: DECODE_NODE_SAMPLES });
-
-const simulator = await startSimulatorProcess();
-let requests, storm;
-try {
-  log(`per-request overhead (${REQUESTS} + ${REQUESTS} calls)`);
-  requests = await measureRequests({ halo, baseUrl: simulator.url, n: REQUESTS });
-  log(`renewal storm (${STORM_ROUNDS} rounds of ${STORM_SIZE} calls)`);
-  storm = await measureStorm({ halo, baseUrl: simulator.url, size: STORM_SIZE, rounds: STORM_ROUNDS });
-} finally {
-  await simulator.close();
+if (wanted("decode")) {
+  log("decoding in Node");
+  nodeDecode = measureNodeDecode({ data, glueUrl, samples: DECODE_NODE_SAMPLES });
 }
 
-log(`memory (${MEMORY_CALLS} calls, twice)`);
-const memory = measureMemory({ glueUrl, total: MEMORY_CALLS });
+if (wanted("requests") || wanted("storm")) {
+  const simulator = await startSimulatorProcess();
+  try {
+    if (wanted("requests")) {
+      log(`per-request overhead (${REQUESTS} + ${REQUESTS} calls)`);
+      requests = await measureRequests({ halo, baseUrl: simulator.url, n: REQUESTS });
+    }
+    if (wanted("storm")) {
+      log(`renewal storm (${STORM_ROUNDS} rounds of ${STORM_SIZE} calls)`);
+      storm = await measureStorm({ halo, baseUrl: simulator.url, size: STORM_SIZE, rounds: STORM_ROUNDS });
+    }
+  } finally {
+    await simulator.close();
+  }
+}
+
+if (wanted("cpu")) {
+  log(`CPU per call, in-process fetch (${CPU_BLOCKS} blocks of ${CPU_BLOCK} calls a side)`);
+  cpuOverhead = measureCpu({ perBlock: CPU_BLOCK, blocks: CPU_BLOCKS });
+}
+
+if (wanted("memory")) {
+  log(`memory (${MEMORY_CALLS} calls, twice)`);
+  memory = measureMemory({ glueUrl, total: MEMORY_CALLS });
+}
 
 const cpu = cpus();
 const budget = JSON.parse(readFileSync(join(root, "size-budget.json"), "utf8"));
-console.log(`halo-device ${version} (${relative(root, pkgRoot)}), ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, Node ${process.version}, Chromium ${browser.version}, ${cpu.length} × ${cpu[0]?.model}, load average ${loadAtStart.toFixed(1)} before measuring, ${loadavg()[0].toFixed(1)} after\n`);
+console.log(`halo-device ${version} (${relative(root, pkgRoot)}), ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, Node ${process.version}, Chromium ${browser?.version ?? "(not started)"}, ${cpu.length} × ${cpu[0]?.model}, load average ${loadAtStart.toFixed(1)} before measuring, ${loadavg()[0].toFixed(1)} after\n`);
 console.log(
   table({
-    sizes,
-    init: { node: nodeInit, browser: browserInit },
+    sizes: wanted("sizes") ? sizes : undefined,
+    init: nodeInit && { node: nodeInit, browser: browserInit },
     requests,
-    decode: { node: nodeDecode, browser: browserDecode, pageBytes: data.length },
+    cpu: cpuOverhead,
+    decode: nodeDecode && { node: nodeDecode, browser: browserDecode, pageBytes: data.length },
     storm,
     stormSize: STORM_SIZE,
     memory,
