@@ -7,9 +7,10 @@
 //! wasm would leave the futures executor and our `RefCell`s mid-operation.
 
 use super::js_error::Failure;
+use super::names;
 use crate::core::call::deadline_error;
 use crate::core::error::{ErrorKind, HaloError};
-use js_sys::{Function, Promise, Reflect};
+use js_sys::{Function, Promise};
 #[cfg(feature = "device")]
 use std::cell::RefCell;
 #[cfg(feature = "device")]
@@ -147,8 +148,7 @@ pub(super) async fn within(promise: Promise, ms: f64) -> Result<Option<JsValue>,
 
 /// Whether `value` is a promise or another thenable.
 pub(super) fn is_thenable(value: &JsValue) -> bool {
-    value.is_object()
-        && Reflect::get(value, &JsValue::from_str("then")).is_ok_and(|then| then.is_function())
+    value.is_object() && names::get(value, &names::THEN).is_ok_and(|then| then.is_function())
 }
 
 /// A promise of our own that settles as `value` does. Awaiting the host's
@@ -248,10 +248,9 @@ pub(super) fn check_signal(signal: Option<&AbortSignal>) -> Result<(), Interrupt
     let Some(signal) = signal else {
         return Ok(());
     };
-    let read =
-        |key: &str| Reflect::get(signal, &JsValue::from_str(key)).map_err(Interrupted::Unusable);
-    if read("aborted")?.is_truthy() {
-        return Err(Interrupted::Aborted(read("reason")?));
+    let read = |key| names::get(signal, key).map_err(Interrupted::Unusable);
+    if read(&names::ABORTED)?.is_truthy() {
+        return Err(Interrupted::Aborted(read(&names::REASON)?));
     }
     Ok(())
 }
@@ -274,7 +273,7 @@ impl Deadline {
         };
         let no_controller = |cause| broken("this runtime has no AbortController", cause);
         let controller = AbortController::new().map_err(no_controller)?;
-        let abort: Function = Reflect::get(&controller, &JsValue::from_str("abort"))
+        let abort: Function = names::get(&controller, &names::ABORT)
             .map_err(no_controller)?
             .unchecked_into();
         let expired = JsValue::symbol(Some("halo-device deadline"));
@@ -352,7 +351,7 @@ impl Abandon {
     }
 
     pub(super) fn abort(&self) {
-        let abort = Reflect::get(&self.controller, &JsValue::from_str("abort"));
+        let abort = names::get(&self.controller, &names::ABORT);
         if let Some(abort) = abort.ok().and_then(|f| f.dyn_into::<Function>().ok()) {
             let _ = abort.call0(&self.controller);
         }

@@ -15,6 +15,7 @@ mod host;
 #[cfg(feature = "integrator")]
 mod integrator_client;
 mod js_error;
+mod names;
 mod operation_inputs;
 mod panic_hook;
 mod site_calls;

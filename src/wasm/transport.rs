@@ -11,13 +11,14 @@ use super::host::{
     adopt, check_signal, is_thenable, until_aborted, AbortSignal, Interrupted, Timer,
 };
 use super::js_error::Failure;
+use super::names::{self, Name};
 use crate::core::error::{ErrorKind, HaloError};
 use crate::core::headers::{ACCEPT, CONTENT_TYPE};
 use crate::core::limits::response_within_limit;
 use crate::core::origin::origin;
 use crate::core::requests::RequestSpec;
 use crate::core::responses::redirect_refused;
-use js_sys::{Array, Function, JsString, Reflect, Uint8Array};
+use js_sys::{Array, Function, JsString, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{AbortController, Headers, RequestInit, RequestRedirect, Response, ResponseType};
@@ -106,55 +107,79 @@ fn request_init(
     Ok(init)
 }
 
-fn field(object: &JsValue, key: &str) -> Result<JsValue, AttemptError> {
-    Reflect::get(object, &JsValue::from_str(key))
-        .map_err(|cause| not_a_response(&format!("reading {key} threw"), Some(cause)))
+fn field(object: &JsValue, key: &'static Name) -> Result<JsValue, AttemptError> {
+    names::get(object, key).map_err(|cause| {
+        let message = format!("reading {} threw", names::text(key));
+        not_a_response(&message, Some(cause))
+    })
+}
+
+/// A response's `headers` and their own `get`, read once for every header
+/// the attempt looks at.
+struct ResponseHeaders {
+    headers: JsValue,
+    get: Function,
+}
+
+impl ResponseHeaders {
+    fn of(response: &JsValue) -> Result<Self, AttemptError> {
+        let headers = field(response, &names::HEADERS)?;
+        let get = if headers.is_object() {
+            field(&headers, &names::GET)?.dyn_into::<Function>().ok()
+        } else {
+            None
+        };
+        let get = get.ok_or_else(|| not_a_response("headers.get is not a function", None))?;
+        Ok(Self { headers, get })
+    }
+
+    fn get(&self, name: &JsValue) -> Result<Option<String>, AttemptError> {
+        let value = self
+            .get
+            .call1(&self.headers, name)
+            .map_err(|cause| not_a_response("headers.get threw", Some(cause)))?;
+        if value.is_null() || value.is_undefined() {
+            return Ok(None);
+        }
+        value.as_string().map(Some).ok_or_else(|| {
+            not_a_response("headers.get returned something other than a string", None)
+        })
+    }
 }
 
 /// A response header, through the response's own `headers.get`.
 pub(super) fn header(response: &JsValue, name: &str) -> Result<Option<String>, AttemptError> {
-    let headers = field(response, "headers")?;
-    let get = if headers.is_object() {
-        field(&headers, "get")?.dyn_into::<Function>().ok()
-    } else {
-        None
-    };
-    let get = get.ok_or_else(|| not_a_response("headers.get is not a function", None))?;
-    let value = get
-        .call1(&headers, &JsValue::from_str(name))
-        .map_err(|cause| not_a_response("headers.get threw", Some(cause)))?;
-    if value.is_null() || value.is_undefined() {
-        return Ok(None);
-    }
-    value
-        .as_string()
-        .map(Some)
-        .ok_or_else(|| not_a_response("headers.get returned something other than a string", None))
+    ResponseHeaders::of(response)?.get(&JsValue::from_str(name))
 }
 
 /// A body its `Content-Length` says is too large is refused unread.
-fn declared_size_within_limit(response: &JsValue, status: u16) -> Result<(), AttemptError> {
-    let declared = header(response, "Content-Length")?.and_then(|v| v.trim().parse::<u64>().ok());
+fn declared_size_within_limit(headers: &ResponseHeaders, status: u16) -> Result<(), AttemptError> {
+    let declared = names::CONTENT_LENGTH
+        .with(|name| headers.get(name))?
+        .and_then(|v| v.trim().parse::<u64>().ok());
     response_within_limit(declared.unwrap_or(0), status)
         .map_err(|error| AttemptError::Failed(error, None))
 }
 
 /// What the response says before its body is read: a redirect ends the
 /// attempt here, the rest is checked for the shape of a `Response`.
-fn head(response: &JsValue) -> Result<(u16, Option<String>), AttemptError> {
+fn head(response: &JsValue) -> Result<(u16, Option<String>, ResponseHeaders), AttemptError> {
     if !response.is_object() {
         return Err(not_a_response("it is not an object", None));
     }
     // Browsers hide a manual redirect behind status 0 and this type.
-    if ResponseType::from_js_value(&field(response, "type")?) == Some(ResponseType::Opaqueredirect)
+    if ResponseType::from_js_value(&field(response, &names::TYPE)?)
+        == Some(ResponseType::Opaqueredirect)
     {
         return Err(AttemptError::Failed(redirect_refused(None), None));
     }
-    let status = field(response, "status")?
+    let status = field(response, &names::STATUS)?
         .as_f64()
         .filter(|status| status.fract() == 0.0 && (100.0..600.0).contains(status))
         .ok_or_else(|| not_a_response("its status is not an HTTP status", None))?;
-    Ok((status as u16, header(response, "Retry-After")?))
+    let headers = ResponseHeaders::of(response)?;
+    let retry_after = names::RETRY_AFTER.with(|name| headers.get(name))?;
+    Ok((status as u16, retry_after, headers))
 }
 
 /// The promise of the body's text, from the response's own `text()`.
@@ -237,9 +262,11 @@ async fn read_body(
     attempt: &Attempt<'_>,
     signal: Option<&AbortSignal>,
 ) -> Result<JsValue, AttemptError> {
-    let body = field(response, "body")?;
+    let body = field(response, &names::BODY)?;
     let get_reader = if body.is_object() {
-        field(&body, "getReader")?.dyn_into::<Function>().ok()
+        field(&body, &names::GET_READER)?
+            .dyn_into::<Function>()
+            .ok()
     } else {
         None
     };
@@ -255,7 +282,7 @@ async fn read_body(
     let reader = get_reader
         .call0(&body)
         .map_err(|cause| not_a_response("body.getReader() threw", Some(cause)))?;
-    let read = field(&reader, "read")?
+    let read = field(&reader, &names::READ)?
         .dyn_into::<Function>()
         .map_err(|_| not_a_response("its body reader has no read()", None))?;
     let chunks = Array::new();
@@ -273,10 +300,10 @@ async fn read_body(
         let step = until_aborted(adopt(&pending), signal)
             .await
             .map_err(|interruption| attempt.interrupted(interruption))?;
-        if field(&step, "done")?.is_truthy() {
+        if field(&step, &names::DONE)?.is_truthy() {
             break;
         }
-        let chunk = field(&step, "value")?
+        let chunk = field(&step, &names::VALUE)?
             .dyn_into::<Uint8Array>()
             .map_err(|_| not_a_response("a body chunk is not bytes", None))?;
         total += u64::from(chunk.length());
@@ -315,7 +342,7 @@ pub(super) async fn send(
     };
     let controller = AbortController::new().map_err(no_controller)?;
     let init = request_init(spec, auth, &controller.signal())?;
-    let abort: Function = Reflect::get(&controller, &JsValue::from_str("abort"))
+    let abort: Function = names::get(&controller, &names::ABORT)
         .map_err(no_controller)?
         .unchecked_into::<Function>()
         .bind0(&controller)
@@ -349,7 +376,8 @@ pub(super) async fn send(
         .await
         .map_err(|interruption| attempt.interrupted(interruption))?;
     // A response refused here is not read: free its connection.
-    let (status, retry_after) = head(&response).inspect_err(|_| attempt.controller.abort())?;
+    let (status, retry_after, headers) =
+        head(&response).inspect_err(|_| attempt.controller.abort())?;
     if (300..400).contains(&status) {
         // Its body is of no use, and reading it would keep the connection.
         attempt.controller.abort();
@@ -360,7 +388,7 @@ pub(super) async fn send(
             raw: response,
         });
     }
-    declared_size_within_limit(&response, status).inspect_err(|_| attempt.controller.abort())?;
+    declared_size_within_limit(&headers, status).inspect_err(|_| attempt.controller.abort())?;
     let text = read_body(&response, status, &attempt, signal)
         .await
         .inspect_err(|_| attempt.controller.abort())?;
