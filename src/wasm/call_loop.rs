@@ -6,7 +6,7 @@ use super::bodies::error_body;
 use super::events::Events;
 use super::host::{live, monotonic_ms, random_unit, sleep, wall_clock_ms, AbortSignal, Deadline};
 use super::js_error::Failure;
-use super::transport::{send, AttemptError, HttpResponse};
+use super::transport::{send, AttemptError, HttpResponse, SpareController};
 use crate::core::call::{Call, Next};
 use crate::core::requests::RequestSpec;
 use crate::core::responses::classify_failure;
@@ -20,6 +20,8 @@ pub(super) struct Transport {
     pub events: Rc<Events>,
     pub attempt_timeout_ms: u64,
     pub retry: RetryPolicy,
+    /// The abort controller the last attempt left unaborted.
+    pub spare: SpareController,
 }
 
 /// Where an attempt's auth headers come from: a device token (renewable)
@@ -105,6 +107,7 @@ impl Transport {
                 &headers,
                 self.attempt_timeout_ms,
                 signal,
+                &self.spare,
             )
             .await;
             let (error, cause) = match sent {

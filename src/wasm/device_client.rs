@@ -134,6 +134,7 @@ impl DeviceClient {
             events,
             attempt_timeout_ms: config.attempt_timeout_ms,
             retry: config.retry,
+            spare: Default::default(),
         };
         let credentials = DeviceCredentials {
             tokens,

@@ -219,6 +219,7 @@ impl IntegratorClient {
             events: Rc::new(Events::new(on_event)),
             attempt_timeout_ms: config.attempt_timeout_ms,
             retry: config.retry,
+            spare: Default::default(),
         };
         let shared = Rc::new(Shared {
             transport,

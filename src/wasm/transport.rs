@@ -19,6 +19,7 @@ use crate::core::origin::origin;
 use crate::core::requests::RequestSpec;
 use crate::core::responses::redirect_refused;
 use js_sys::{Array, Function, JsString, Uint8Array};
+use std::cell::Cell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{AbortController, Headers, RequestInit, RequestRedirect, Response, ResponseType};
@@ -220,7 +221,54 @@ fn parse_body(text: JsValue, status: u16) -> Result<JsValue, AttemptError> {
     }
 }
 
-/// One attempt's own abort controller, aborted by its timer.
+/// An attempt's abort controller with its signal and bound `abort`.
+struct Controller {
+    controller: AbortController,
+    signal: AbortSignal,
+    abort: Function,
+    /// How many attempts have used it.
+    uses: u8,
+}
+
+/// A controller is lent to at most this many attempts in a row: in Node,
+/// `new AbortController().signal` costs more than the rest of an attempt's
+/// setup, and `fetch` implementations that leave a listener on the signal
+/// until their request is collected stay under Node's warning threshold (10).
+const CONTROLLER_USES: u8 = 8;
+
+/// The controller a finished attempt left unaborted, for the next one.
+/// Concurrent attempts each take their own: one is kept, the rest dropped.
+#[derive(Default)]
+pub(super) struct SpareController(Cell<Option<Controller>>);
+
+impl SpareController {
+    fn take(&self) -> Result<Controller, JsValue> {
+        if let Some(spare) = self.0.take() {
+            return Ok(spare);
+        }
+        let controller = AbortController::new()?;
+        let abort = names::get(&controller, &names::ABORT)?
+            .unchecked_into::<Function>()
+            .bind0(&controller)
+            .unchecked_into();
+        Ok(Controller {
+            signal: controller.signal(),
+            controller,
+            abort,
+            uses: 0,
+        })
+    }
+
+    /// Keeps `used` for the next attempt if nothing aborted it.
+    fn give_back(&self, mut used: Controller) {
+        used.uses += 1;
+        if used.uses < CONTROLLER_USES && check_signal(Some(&used.signal)).is_ok() {
+            self.0.set(Some(used));
+        }
+    }
+}
+
+/// One attempt's abort controller, aborted by its timer.
 struct Attempt<'a> {
     controller: AbortController,
     _timer: Timer,
@@ -332,6 +380,7 @@ pub(super) async fn send(
     auth: &[(&'static str, String)],
     timeout_ms: u64,
     signal: Option<&AbortSignal>,
+    spare: &SpareController,
 ) -> Result<HttpResponse, AttemptError> {
     let no_controller = |cause| {
         failed(
@@ -340,17 +389,12 @@ pub(super) async fn send(
             Some(cause),
         )
     };
-    let controller = AbortController::new().map_err(no_controller)?;
-    let init = request_init(spec, auth, &controller.signal())?;
-    let abort: Function = names::get(&controller, &names::ABORT)
-        .map_err(no_controller)?
-        .unchecked_into::<Function>()
-        .bind0(&controller)
-        .unchecked_into();
-    let timer = Timer::start(&abort, timeout_ms as f64)
+    let lent = spare.take().map_err(no_controller)?;
+    let init = request_init(spec, auth, &lent.signal)?;
+    let timer = Timer::start(&lent.abort, timeout_ms as f64)
         .map_err(|cause| failed(ErrorKind::Network, "setTimeout threw", Some(cause)))?;
     let attempt = Attempt {
-        controller,
+        controller: lent.controller.clone(),
         _timer: timer,
         timeout_ms,
         spec,
@@ -392,9 +436,13 @@ pub(super) async fn send(
     let text = read_body(&response, status, &attempt, signal)
         .await
         .inspect_err(|_| attempt.controller.abort())?;
+    let body = parse_body(text, status)?;
+    // The timer goes first: it would abort the controller lent on.
+    drop(attempt);
+    spare.give_back(lent);
     Ok(HttpResponse {
         status,
-        body: parse_body(text, status)?,
+        body,
         retry_after,
         raw: response,
     })
