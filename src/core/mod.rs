@@ -24,5 +24,6 @@ pub mod requests;
 pub mod responses;
 pub mod results;
 pub mod retry;
+pub mod row_stream;
 pub mod secret;
 pub mod token;
