@@ -2,6 +2,7 @@
 import { apiError, emptyResponse, isGuid, jsonResponse, parseJsonBody } from './http.mjs';
 import { describeFaults, parseFault } from './faults.mjs';
 import { resetState } from './state.mjs';
+import { createGeneratedQuery } from './streams.mjs';
 
 /** Control bodies are optional; an empty body means {}. */
 function optionalJson(rawBody) {
@@ -65,6 +66,25 @@ export const CONTROL_ROUTES = [
     method: 'GET',
     path: '/_control/stats',
     handler: (ctx) => jsonResponse(200, ctx.state.stats.toJSON()),
+  },
+  {
+    method: 'POST',
+    path: '/_control/sites/{siteId}/queries/generated',
+    handler: (ctx) => jsonResponse(201, { queryId: createGeneratedQuery(ctx, optionalJson(ctx.rawBody)) }),
+  },
+  {
+    method: 'GET',
+    path: '/_control/streams',
+    handler: (ctx) => jsonResponse(200, { streams: ctx.state.streams }),
+  },
+  {
+    method: 'POST',
+    path: '/_control/streams/release',
+    handler(ctx) {
+      const stalled = [...ctx.state.stalls];
+      for (const wake of stalled) wake();
+      return jsonResponse(200, { released: stalled.length });
+    },
   },
   {
     method: 'GET',
