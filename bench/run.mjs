@@ -17,6 +17,7 @@ import { measureRequests } from "./requests.mjs";
 import { allEntrySizes, packageRoot } from "./sizes.mjs";
 import { startSimulatorProcess } from "./simulator.mjs";
 import { measureStorm } from "./storm.mjs";
+import { measureStream } from "./stream.mjs";
 
 // Sample counts: enough for stable medians, the whole run within ~5 minutes
 // on 2 cores (the build included).
@@ -28,6 +29,9 @@ const DECODE_BROWSER_REPS = 11;
 const STORM_SIZE = 1000;
 const STORM_ROUNDS = 7;
 const MEMORY_CALLS = 100_000;
+// A ~200 MB streamed page: 1,000,000 rows of 200 bytes.
+const STREAM_ROWS = 1_000_000;
+const STREAM_ROW_BYTES = 200;
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const log = (message) => process.stderr.write(`[bench] ${message}\n`);
@@ -81,12 +85,14 @@ log("decoding in Node");
 const nodeDecode = measureNodeDecode({ data, glueUrl, samples: DECODE_NODE_SAMPLES });
 
 const simulator = await startSimulatorProcess();
-let requests, storm;
+let requests, storm, stream;
 try {
   log(`per-request overhead (${REQUESTS} + ${REQUESTS} calls)`);
   requests = await measureRequests({ halo, baseUrl: simulator.url, n: REQUESTS });
   log(`renewal storm (${STORM_ROUNDS} rounds of ${STORM_SIZE} calls)`);
   storm = await measureStorm({ halo, baseUrl: simulator.url, size: STORM_SIZE, rounds: STORM_ROUNDS });
+  log(`streaming a page of ${STREAM_ROWS} rows`);
+  stream = await measureStream({ baseUrl: simulator.url, rows: STREAM_ROWS, rowBytes: STREAM_ROW_BYTES });
 } finally {
   await simulator.close();
 }
@@ -106,6 +112,7 @@ console.log(
     storm,
     stormSize: STORM_SIZE,
     memory,
+    stream,
   }),
 );
 const budgets = sizes

@@ -83,10 +83,15 @@ export function decodeRows<R extends object = Row>(data: string | null | undefin
   } catch (error) {
     throw protocolError("result data is not base64 of UTF-8 JSON text", error);
   }
-  if (!Array.isArray(parsed) || !parsed.every((row) => typeof row === "object" && row !== null && !Array.isArray(row))) {
+  if (!Array.isArray(parsed) || !parsed.every(isRow)) {
     throw protocolError("result data is not a JSON array of row objects");
   }
   return parsed as R[];
+}
+
+/** Whether a decoded row is a row object (the one check every row decoder makes). */
+export function isRow(row: unknown): boolean {
+  return typeof row === "object" && row !== null && !Array.isArray(row);
 }
 
 /** `value` when it is an array (absent: empty); otherwise a `HALO_PROTOCOL` error naming `what`. */

@@ -31,6 +31,17 @@ pub const MAX_FHIR_SEARCH_QUERY_BYTES: usize = 8 << 10;
 /// thousand covers any sensible batch and keeps the body near 40 KB.
 pub const MAX_QUERY_STATUS_IDS: usize = 1_000;
 
+/// One row of a streamed result page, as JSON text: Halo's 8 MB result
+/// limit, so a row that could not fit in any result is refused before it
+/// fills memory.
+pub const MAX_STREAM_ROW_BYTES: usize = 8 << 20;
+/// A whole streamed page. Streaming keeps memory at one row, so this only
+/// stops a server that never ends its body: far above any page Halo serves.
+pub const MAX_STREAM_PAGE_BYTES: u64 = 4 << 30;
+/// Bracket nesting inside one streamed row (the row's own braces count one):
+/// rows are flat column maps, so this is generous and bounds the splitter's state.
+pub const MAX_STREAM_ROW_DEPTH: u32 = 64;
+
 /// Refuses `size` over `max`; `unit` names what is counted.
 pub fn at_most(field: &str, size: usize, max: usize, unit: &str) -> Result<(), HaloError> {
     if size <= max {

@@ -440,11 +440,12 @@ pub struct IntegratorSite {
 }
 
 impl Shared {
-    fn door<'a>(&'a self, requests: &'a SiteRequests) -> SiteDoor<'a, KeyCredentials> {
+    fn door<'a>(self: &'a Rc<Self>, requests: &'a SiteRequests) -> SiteDoor<'a, KeyCredentials> {
         SiteDoor {
             transport: &self.transport,
             credentials: &self.credentials,
             requests,
+            secrets: self.clone(),
         }
     }
 }

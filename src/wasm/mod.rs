@@ -17,6 +17,8 @@ mod integrator_client;
 mod js_error;
 mod operation_inputs;
 mod panic_hook;
+#[cfg(feature = "integrator")]
+mod row_stream;
 mod site_calls;
 #[cfg(feature = "device")]
 mod token_driver;

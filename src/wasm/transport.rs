@@ -41,6 +41,10 @@ pub(super) struct HttpResponse {
     pub retry_after: Option<String>,
     /// The `Response` itself, for the headers an operation reads beside its body.
     pub raw: JsValue,
+    /// A 2xx body left unread for its caller to stream (see `send`'s
+    /// `stream`); the device wasm streams nothing.
+    #[cfg(feature = "integrator")]
+    pub opened: Option<OpenBody>,
 }
 
 impl HttpResponse {
@@ -227,6 +231,71 @@ impl Attempt<'_> {
     }
 }
 
+/// A response body's own stream reader: what `body.getReader()` returned
+/// and its `read`, both the host's and called through bindings that catch.
+pub(super) struct BodyReader {
+    reader: JsValue,
+    read: Function,
+}
+
+impl BodyReader {
+    /// The body's reader, or `None` when the response has no body stream
+    /// (an injected `fetch` may resolve to an object with `text()` only).
+    fn of(response: &JsValue) -> Result<Option<BodyReader>, AttemptError> {
+        let body = field(response, "body")?;
+        let get_reader = if body.is_object() {
+            field(&body, "getReader")?.dyn_into::<Function>().ok()
+        } else {
+            None
+        };
+        let Some(get_reader) = get_reader else {
+            return Ok(None);
+        };
+        let reader = get_reader
+            .call0(&body)
+            .map_err(|cause| not_a_response("body.getReader() threw", Some(cause)))?;
+        let read = field(&reader, "read")?
+            .dyn_into::<Function>()
+            .map_err(|_| not_a_response("its body reader has no read()", None))?;
+        Ok(Some(BodyReader { reader, read }))
+    }
+
+    /// The promise of the next step (`{ done, value }`). Not async, like
+    /// `chunk`: awaited in place, they add no state machine of their own.
+    fn step(&self) -> Result<js_sys::Promise, AttemptError> {
+        let pending = self
+            .read
+            .call0(&self.reader)
+            .map_err(|cause| not_a_response("reading its body threw", Some(cause)))?;
+        if !is_thenable(&pending) {
+            return Err(not_a_response(
+                "its body reader did not return a promise",
+                None,
+            ));
+        }
+        Ok(adopt(&pending))
+    }
+
+    /// A step's bytes, `None` at the end of the body.
+    fn chunk(step: &JsValue) -> Result<Option<Uint8Array>, AttemptError> {
+        if field(step, "done")?.is_truthy() {
+            return Ok(None);
+        }
+        field(step, "value")?
+            .dyn_into::<Uint8Array>()
+            .map(Some)
+            .map_err(|_| not_a_response("a body chunk is not bytes", None))
+    }
+}
+
+/// A body read whole by `text()`, checked against the limit: a JS string
+/// of `n` UTF-16 units holds at least `n` UTF-8 bytes.
+fn text_within_limit(text: &JsValue, status: u16) -> Result<(), AttemptError> {
+    let units = text.dyn_ref::<JsString>().map_or(0, JsString::length);
+    response_within_limit(u64::from(units), status)
+        .map_err(|error| AttemptError::Failed(error, None))
+}
+
 /// The body as text, read no further than the size limit: chunk by chunk
 /// through its stream when the response has one (a real `Response`), so a
 /// body that never says its length is cancelled at the limit instead of
@@ -237,48 +306,22 @@ async fn read_body(
     attempt: &Attempt<'_>,
     signal: Option<&AbortSignal>,
 ) -> Result<JsValue, AttemptError> {
-    let body = field(response, "body")?;
-    let get_reader = if body.is_object() {
-        field(&body, "getReader")?.dyn_into::<Function>().ok()
-    } else {
-        None
-    };
-    let Some(get_reader) = get_reader else {
+    let Some(reader) = BodyReader::of(response)? else {
         let text = until_aborted(start_reading(response)?, signal)
             .await
             .map_err(|interruption| attempt.interrupted(interruption))?;
-        let units = text.dyn_ref::<JsString>().map_or(0, JsString::length);
-        response_within_limit(u64::from(units), status)
-            .map_err(|error| AttemptError::Failed(error, None))?;
+        text_within_limit(&text, status)?;
         return Ok(text);
     };
-    let reader = get_reader
-        .call0(&body)
-        .map_err(|cause| not_a_response("body.getReader() threw", Some(cause)))?;
-    let read = field(&reader, "read")?
-        .dyn_into::<Function>()
-        .map_err(|_| not_a_response("its body reader has no read()", None))?;
     let chunks = Array::new();
     let mut total = 0u64;
     loop {
-        let pending = read
-            .call0(&reader)
-            .map_err(|cause| not_a_response("reading its body threw", Some(cause)))?;
-        if !is_thenable(&pending) {
-            return Err(not_a_response(
-                "its body reader did not return a promise",
-                None,
-            ));
-        }
-        let step = until_aborted(adopt(&pending), signal)
+        let step = until_aborted(reader.step()?, signal)
             .await
             .map_err(|interruption| attempt.interrupted(interruption))?;
-        if field(&step, "done")?.is_truthy() {
+        let Some(chunk) = BodyReader::chunk(&step)? else {
             break;
-        }
-        let chunk = field(&step, "value")?
-            .dyn_into::<Uint8Array>()
-            .map_err(|_| not_a_response("a body chunk is not bytes", None))?;
+        };
         total += u64::from(chunk.length());
         response_within_limit(total, status).map_err(|error| AttemptError::Failed(error, None))?;
         chunks.push(&chunk);
@@ -298,13 +341,90 @@ async fn read_body(
         .map_err(|cause| not_a_response("its body could not be decoded", Some(cause)))
 }
 
-/// Sends `spec` once with `auth` headers.
+/// A 2xx response whose body is left for its caller to read chunk by
+/// chunk (a streamed page): no whole-body limit applies, the reader does
+/// its own accounting.
+#[cfg(feature = "integrator")]
+pub(super) struct OpenBody {
+    response: JsValue,
+    reader: Option<BodyReader>,
+    controller: AbortController,
+    abort: Function,
+    status: u16,
+    /// For a body without a stream, read whole by `text()`: whether it was.
+    read_whole: std::cell::Cell<bool>,
+}
+
+#[cfg(feature = "integrator")]
+impl OpenBody {
+    /// The answer's status.
+    pub(super) fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The next chunk, `None` at the end. Each wait is bounded by
+    /// `idle_ms` (a server that stalls mid-body is a timeout) and `signal`.
+    pub(super) async fn next_chunk(
+        &self,
+        spec: &RequestSpec,
+        idle_ms: u64,
+        signal: Option<&AbortSignal>,
+    ) -> Result<Option<Vec<u8>>, AttemptError> {
+        let timer = Timer::start(&self.abort, idle_ms as f64)
+            .map_err(|cause| failed(ErrorKind::Network, "setTimeout threw", Some(cause)))?;
+        let attempt = Attempt {
+            controller: self.controller.clone(),
+            _timer: timer,
+            timeout_ms: idle_ms,
+            spec,
+        };
+        let interrupted = |interruption| attempt.interrupted(interruption);
+        match &self.reader {
+            Some(reader) => {
+                let step = until_aborted(reader.step()?, signal)
+                    .await
+                    .map_err(interrupted)?;
+                Ok(BodyReader::chunk(&step)?.map(|chunk| chunk.to_vec()))
+            }
+            None if self.read_whole.replace(true) => Ok(None),
+            None => {
+                let text = until_aborted(start_reading(&self.response)?, signal)
+                    .await
+                    .map_err(interrupted)?;
+                text_within_limit(&text, self.status)?;
+                Ok(Some(text.as_string().unwrap_or_default().into_bytes()))
+            }
+        }
+    }
+
+    /// Stops the body and closes its connection.
+    pub(super) fn cancel(&self) {
+        if let Some(reader) = &self.reader {
+            if let Ok(cancel) = field(&reader.reader, "cancel") {
+                if let Ok(cancel) = cancel.dyn_into::<Function>() {
+                    if let Ok(cancelling) = cancel.call0(&reader.reader) {
+                        // Its rejection (a body already errored) is of no interest.
+                        let cancelling = adopt(&cancelling);
+                        wasm_bindgen_futures::spawn_local(async move {
+                            let _ = wasm_bindgen_futures::JsFuture::from(cancelling).await;
+                        });
+                    }
+                }
+            }
+        }
+        self.controller.abort();
+    }
+}
+
+/// Sends `spec` once with `auth` headers. With `stream`, a 2xx answer's
+/// body is left unread, in `opened`.
 pub(super) async fn send(
     fetch: &Function,
     spec: &RequestSpec,
     auth: &[(&'static str, String)],
     timeout_ms: u64,
     signal: Option<&AbortSignal>,
+    #[cfg_attr(not(feature = "integrator"), allow(unused_variables))] stream: bool,
 ) -> Result<HttpResponse, AttemptError> {
     let no_controller = |cause| {
         failed(
@@ -358,6 +478,28 @@ pub(super) async fn send(
             body: JsValue::UNDEFINED,
             retry_after,
             raw: response,
+            #[cfg(feature = "integrator")]
+            opened: None,
+        });
+    }
+    #[cfg(feature = "integrator")]
+    if stream && (200..300).contains(&status) {
+        let reader = BodyReader::of(&response).inspect_err(|_| attempt.controller.abort())?;
+        let opened = OpenBody {
+            response,
+            reader,
+            controller: attempt.controller.clone(),
+            abort,
+            status,
+            read_whole: std::cell::Cell::new(false),
+        };
+        return Ok(HttpResponse {
+            status,
+            body: JsValue::UNDEFINED,
+            retry_after,
+            // A stream's headers are read through `opened`.
+            raw: JsValue::UNDEFINED,
+            opened: Some(opened),
         });
     }
     declared_size_within_limit(&response, status).inspect_err(|_| attempt.controller.abort())?;
@@ -369,5 +511,7 @@ pub(super) async fn send(
         body: parse_body(text, status)?,
         retry_after,
         raw: response,
+        #[cfg(feature = "integrator")]
+        opened: None,
     })
 }
