@@ -131,10 +131,17 @@ fn header(response: &JsValue, name: &str) -> Result<Option<String>, AttemptError
 }
 
 /// A body its `Content-Length` says is too large is refused unread.
-fn declared_size_within_limit(response: &JsValue, status: u16) -> Result<(), AttemptError> {
+fn declared_size_within_limit(
+    response: &JsValue,
+    limit: u64,
+    status: u16,
+) -> Result<(), AttemptError> {
     let declared = header(response, "Content-Length")?.and_then(|v| v.trim().parse::<u64>().ok());
-    response_within_limit(declared.unwrap_or(0), status)
-        .map_err(|error| AttemptError::Failed(error, None))
+    within_limit(declared.unwrap_or(0), limit, status)
+}
+
+fn within_limit(bytes: u64, limit: u64, status: u16) -> Result<(), AttemptError> {
+    response_within_limit(bytes, limit, status).map_err(|error| AttemptError::Failed(error, None))
 }
 
 /// What the response says before its body is read: a redirect ends the
@@ -198,6 +205,8 @@ struct Attempt<'a> {
     controller: AbortController,
     _timer: Timer,
     timeout_ms: u64,
+    /// The most body bytes read (`maxResponseBytes`).
+    max_bytes: u64,
     spec: &'a RequestSpec,
 }
 
@@ -246,8 +255,7 @@ async fn read_body(
             .await
             .map_err(|interruption| attempt.interrupted(interruption))?;
         let units = text.dyn_ref::<JsString>().map_or(0, JsString::length);
-        response_within_limit(u64::from(units), status)
-            .map_err(|error| AttemptError::Failed(error, None))?;
+        within_limit(u64::from(units), attempt.max_bytes, status)?;
         return Ok(text);
     };
     let reader = get_reader
@@ -278,7 +286,7 @@ async fn read_body(
             .dyn_into::<Uint8Array>()
             .map_err(|_| not_a_response("a body chunk is not bytes", None))?;
         total += u64::from(chunk.length());
-        response_within_limit(total, status).map_err(|error| AttemptError::Failed(error, None))?;
+        within_limit(total, attempt.max_bytes, status)?;
         chunks.push(&chunk);
     }
     let bytes = Uint8Array::new_with_length(u32::try_from(total).unwrap_or(u32::MAX));
@@ -296,12 +304,12 @@ async fn read_body(
         .map_err(|cause| not_a_response("its body could not be decoded", Some(cause)))
 }
 
-/// Sends `spec` once with `auth` headers.
+/// Sends `spec` once with `auth` headers, reading at most `max_bytes` of body.
 pub(super) async fn send(
     fetch: &Function,
     spec: &RequestSpec,
     auth: &[(&'static str, String)],
-    timeout_ms: u64,
+    (timeout_ms, max_bytes): (u64, u64),
     signal: Option<&AbortSignal>,
 ) -> Result<HttpResponse, AttemptError> {
     let no_controller = |cause| {
@@ -324,6 +332,7 @@ pub(super) async fn send(
         controller,
         _timer: timer,
         timeout_ms,
+        max_bytes,
         spec,
     };
 
@@ -357,7 +366,8 @@ pub(super) async fn send(
             retry_after,
         });
     }
-    declared_size_within_limit(&response, status).inspect_err(|_| attempt.controller.abort())?;
+    declared_size_within_limit(&response, max_bytes, status)
+        .inspect_err(|_| attempt.controller.abort())?;
     let text = read_body(&response, status, &attempt, signal)
         .await
         .inspect_err(|_| attempt.controller.abort())?;
