@@ -29,6 +29,8 @@ export type InitInput =
 export type CompiledModule = typeof globalThis extends { WebAssembly: { Module: abstract new (...args: never[]) => infer M } } ? M : never;
 
 type LoadWasm = (input?: { module_or_path: InitInput }) => Promise<unknown>;
+/** The wasm's `onPanic`: registers what its panic hook calls before it traps. */
+type OnPanic = (listener: (cause: Error) => void) => void;
 
 /**
  * @internal One entry's wasm module: loaded once, by the Node entry at import
@@ -48,17 +50,22 @@ export class WasmLoader {
   constructor(
     private readonly entry: string,
     private readonly load: LoadWasm,
+    private readonly onPanic: OnPanic,
   ) {
     // Awaited only through `Promise.race`: never an unhandled rejection.
     this.trapped.catch(() => {});
   }
 
   markReady(): void {
+    // A panic in a future no call awaits (a token renewal) traps outside
+    // every call: the hook tells us, so that pending calls settle and later
+    // ones fail at once instead of hanging on a dead executor.
+    this.onPanic((cause) => this.poison(cause));
     this.#ready = true;
   }
 
   /**
-   * The instance trapped: nothing more runs on it. Returns the error every
+   * The instance trapped or panicked: nothing more runs on it. Returns the error every
    * call gets from now on, `cause` being the first trap.
    */
   poison(cause: unknown): HaloError {

@@ -29,5 +29,6 @@ pub use device_client::{generate_device_id, DeviceClient};
 pub use host::AbortSignal;
 #[cfg(feature = "integrator")]
 pub use integrator_client::IntegratorClient;
+pub use panic_hook::on_panic;
 #[cfg(feature = "integrator")]
 pub use webhooks::{expand_webhook_url, verify_webhook_request};
