@@ -79,6 +79,42 @@ export class WasmLoader {
     return this.#poisoned;
   }
 
+  async #load(input: InitInput | undefined): Promise<void> {
+    const fail = (what: string, cause?: unknown, retryable = false): HaloError =>
+      new HaloError(
+        `${this.entry} could not load its WebAssembly: ${what}. Serve the .wasm file as application/wasm, or pass its bytes: init(bytes); under a Content-Security-Policy, script-src needs 'wasm-unsafe-eval'`,
+        { code: "HALO_LOAD", retryable, cause },
+      );
+    let source = input;
+    let url = "the wasm URL";
+    if (typeof source === "string" || source instanceof URL || (typeof Request === "function" && source instanceof Request)) {
+      url = typeof source === "string" ? source : source instanceof URL ? source.href : source.url;
+      source = fetch(source);
+    }
+    if (source instanceof Promise) {
+      source = await source.catch((error: unknown) => Promise.reject(fail(`fetching ${url} failed`, error, true)));
+    }
+    if (typeof Response === "function" && source instanceof Response) {
+      // A 404 page or an app's HTML fallback in place of the file would
+      // otherwise fail deep in the compiler ("expected magic word").
+      const type = source.headers.get("Content-Type") ?? "no content type";
+      const served = `${source.url || url} answered HTTP ${source.status} with ${type}`;
+      if (!source.ok) throw fail(served);
+      if (!/^application\/wasm\b/i.test(type)) {
+        const bytes = await source.arrayBuffer();
+        if (!isWasm(bytes)) throw fail(`${served}, not WebAssembly`);
+        source = bytes;
+      }
+    } else if ((source instanceof ArrayBuffer || ArrayBuffer.isView(source)) && !isWasm(source as ArrayBuffer | ArrayBufferView)) {
+      throw fail("the bytes given to init() are not WebAssembly");
+    }
+    try {
+      await this.load(source === undefined ? undefined : { module_or_path: source });
+    } catch (error) {
+      throw error instanceof HaloError ? error : fail(String(error), error);
+    }
+  }
+
   /** Throws the error that tells a browser user to call `init()` first, or that the instance is poisoned. */
   assertReady(): void {
     if (this.#poisoned !== undefined) throw this.#poisoned;
@@ -92,7 +128,7 @@ export class WasmLoader {
 
   init(input?: InitInput): Promise<void> {
     if (this.#ready) return Promise.resolve();
-    this.#loading ??= this.load(input === undefined ? undefined : { module_or_path: input }).then(
+    this.#loading ??= this.#load(input).then(
       () => this.markReady(),
       (error: unknown) => {
         this.#loading = undefined; // a failed load can be tried again
@@ -101,4 +137,10 @@ export class WasmLoader {
     );
     return this.#loading;
   }
+}
+
+/** Whether `bytes` start with WebAssembly's magic word, `\0asm`. */
+function isWasm(bytes: ArrayBuffer | ArrayBufferView): boolean {
+  const head = ArrayBuffer.isView(bytes) ? new Uint8Array(bytes.buffer, bytes.byteOffset, Math.min(4, bytes.byteLength)) : new Uint8Array(bytes, 0, Math.min(4, bytes.byteLength));
+  return head.length === 4 && head[0] === 0 && head[1] === 0x61 && head[2] === 0x73 && head[3] === 0x6d;
 }

@@ -25,6 +25,7 @@ export type HaloErrorCode =
   | "HALO_WEBHOOK"
   | "HALO_CLOSED"
   | "HALO_NOT_INITIALISED"
+  | "HALO_LOAD"
   | "HALO_INTERNAL";
 
 /**
