@@ -101,6 +101,11 @@ export class HaloError extends Error {
    * `instanceof` also holds for an error from another copy of this package
    * (the ESM and the CommonJS entry loaded in one process): it matches by
    * the class's `name`, through a brand in the global symbol registry.
+   *
+   * @example
+   * // esm: import * as esm from "halo-device"; cjs: require("halo-device"), in one process
+   * try { new esm.HaloDeviceClient(options); }
+   * catch (error) { if (error instanceof cjs.HaloValidationError) console.error(`invalid ${error.field}`); }
    */
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
