@@ -19,6 +19,7 @@ pub(super) struct Transport {
     pub fetch: Function,
     pub events: Rc<Events>,
     pub attempt_timeout_ms: u64,
+    pub max_response_bytes: u64,
     pub retry: RetryPolicy,
 }
 
@@ -128,7 +129,7 @@ impl Transport {
                 &self.fetch,
                 &spec,
                 &headers,
-                self.attempt_timeout_ms,
+                (self.attempt_timeout_ms, self.max_response_bytes),
                 signal,
                 stream,
             )

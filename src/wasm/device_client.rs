@@ -133,6 +133,7 @@ impl DeviceClient {
             fetch,
             events,
             attempt_timeout_ms: config.attempt_timeout_ms,
+            max_response_bytes: config.max_response_bytes,
             retry: config.retry,
         };
         let credentials = DeviceCredentials {

@@ -218,6 +218,7 @@ impl IntegratorClient {
             fetch,
             events: Rc::new(Events::new(on_event)),
             attempt_timeout_ms: config.attempt_timeout_ms,
+            max_response_bytes: config.max_response_bytes,
             retry: config.retry,
         };
         let shared = Rc::new(Shared {

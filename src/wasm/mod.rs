@@ -36,5 +36,6 @@ pub use host::AbortSignal;
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 #[cfg(feature = "integrator")]
 pub use integrator_client::IntegratorClient;
+pub use panic_hook::on_panic;
 #[cfg(feature = "integrator")]
 pub use webhooks::{expand_webhook_url, verify_webhook_request};

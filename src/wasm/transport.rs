@@ -137,10 +137,17 @@ pub(super) fn header(response: &JsValue, name: &str) -> Result<Option<String>, A
 }
 
 /// A body its `Content-Length` says is too large is refused unread.
-fn declared_size_within_limit(response: &JsValue, status: u16) -> Result<(), AttemptError> {
+fn declared_size_within_limit(
+    response: &JsValue,
+    limit: u64,
+    status: u16,
+) -> Result<(), AttemptError> {
     let declared = header(response, "Content-Length")?.and_then(|v| v.trim().parse::<u64>().ok());
-    response_within_limit(declared.unwrap_or(0), status)
-        .map_err(|error| AttemptError::Failed(error, None))
+    within_limit(declared.unwrap_or(0), limit, status)
+}
+
+fn within_limit(bytes: u64, limit: u64, status: u16) -> Result<(), AttemptError> {
+    response_within_limit(bytes, limit, status).map_err(|error| AttemptError::Failed(error, None))
 }
 
 /// What the response says before its body is read: a redirect ends the
@@ -204,6 +211,8 @@ struct Attempt<'a> {
     controller: AbortController,
     _timer: Timer,
     timeout_ms: u64,
+    /// The most body bytes read (`maxResponseBytes`).
+    max_bytes: u64,
     spec: &'a RequestSpec,
 }
 
@@ -290,10 +299,9 @@ impl BodyReader {
 
 /// A body read whole by `text()`, checked against the limit: a JS string
 /// of `n` UTF-16 units holds at least `n` UTF-8 bytes.
-fn text_within_limit(text: &JsValue, status: u16) -> Result<(), AttemptError> {
+fn text_within_limit(text: &JsValue, limit: u64, status: u16) -> Result<(), AttemptError> {
     let units = text.dyn_ref::<JsString>().map_or(0, JsString::length);
-    response_within_limit(u64::from(units), status)
-        .map_err(|error| AttemptError::Failed(error, None))
+    within_limit(u64::from(units), limit, status)
 }
 
 /// The body as text, read no further than the size limit: chunk by chunk
@@ -310,7 +318,7 @@ async fn read_body(
         let text = until_aborted(start_reading(response)?, signal)
             .await
             .map_err(|interruption| attempt.interrupted(interruption))?;
-        text_within_limit(&text, status)?;
+        text_within_limit(&text, attempt.max_bytes, status)?;
         return Ok(text);
     };
     let chunks = Array::new();
@@ -323,7 +331,7 @@ async fn read_body(
             break;
         };
         total += u64::from(chunk.length());
-        response_within_limit(total, status).map_err(|error| AttemptError::Failed(error, None))?;
+        within_limit(total, attempt.max_bytes, status)?;
         chunks.push(&chunk);
     }
     let bytes = Uint8Array::new_with_length(u32::try_from(total).unwrap_or(u32::MAX));
@@ -351,6 +359,8 @@ pub(super) struct OpenBody {
     controller: AbortController,
     abort: Function,
     status: u16,
+    /// What a body read whole (no stream to read it by) may weigh.
+    max_bytes: u64,
     /// For a body without a stream, read whole by `text()`: whether it was.
     read_whole: std::cell::Cell<bool>,
 }
@@ -376,6 +386,7 @@ impl OpenBody {
             controller: self.controller.clone(),
             _timer: timer,
             timeout_ms: idle_ms,
+            max_bytes: self.max_bytes,
             spec,
         };
         let interrupted = |interruption| attempt.interrupted(interruption);
@@ -391,7 +402,7 @@ impl OpenBody {
                 let text = until_aborted(start_reading(&self.response)?, signal)
                     .await
                     .map_err(interrupted)?;
-                text_within_limit(&text, self.status)?;
+                text_within_limit(&text, self.max_bytes, self.status)?;
                 Ok(Some(text.as_string().unwrap_or_default().into_bytes()))
             }
         }
@@ -416,13 +427,13 @@ impl OpenBody {
     }
 }
 
-/// Sends `spec` once with `auth` headers. With `stream`, a 2xx answer's
-/// body is left unread, in `opened`.
+/// Sends `spec` once with `auth` headers, reading at most `max_bytes` of
+/// body. With `stream`, a 2xx answer's body is left unread, in `opened`.
 pub(super) async fn send(
     fetch: &Function,
     spec: &RequestSpec,
     auth: &[(&'static str, String)],
-    timeout_ms: u64,
+    (timeout_ms, max_bytes): (u64, u64),
     signal: Option<&AbortSignal>,
     #[cfg_attr(not(feature = "integrator"), allow(unused_variables))] stream: bool,
 ) -> Result<HttpResponse, AttemptError> {
@@ -446,6 +457,7 @@ pub(super) async fn send(
         controller,
         _timer: timer,
         timeout_ms,
+        max_bytes,
         spec,
     };
 
@@ -491,6 +503,7 @@ pub(super) async fn send(
             controller: attempt.controller.clone(),
             abort,
             status,
+            max_bytes,
             read_whole: std::cell::Cell::new(false),
         };
         return Ok(HttpResponse {
@@ -502,7 +515,8 @@ pub(super) async fn send(
             opened: Some(opened),
         });
     }
-    declared_size_within_limit(&response, status).inspect_err(|_| attempt.controller.abort())?;
+    declared_size_within_limit(&response, max_bytes, status)
+        .inspect_err(|_| attempt.controller.abort())?;
     let text = read_body(&response, status, &attempt, signal)
         .await
         .inspect_err(|_| attempt.controller.abort())?;
