@@ -24,7 +24,7 @@ import { integratorWasm } from "./integrator-init.js";
 import { SiteQueries, type HaloQueries, type SiteCore } from "./queries.js";
 import { arrayField, isRow, protocolError } from "./decode.js";
 import type { CallOptions, QueryStatusResult, Row, WaitOptions } from "./types.js";
-import type { IntegratorSiteOperations } from "./generated/operations.js";
+import type { IntegratorSiteOperations, OperationCall } from "./generated/operations.js";
 import type {
   DeviceToken,
   DeviceTokenRequest,
@@ -191,13 +191,7 @@ export class HaloIntegratorClient {
  * public declarations must not name the glue's classes, which the package
  * omits, so the constructor takes this shape instead.
  */
-export interface IntegratorSiteCore extends SiteCore {
-  call<O extends keyof IntegratorSiteOperations>(
-    operation: O,
-    args: IntegratorSiteOperations[O]["args"],
-    options: Omit<IntegratorSiteOperations[O]["options"], "signal">,
-    signal?: AbortSignal,
-  ): Promise<IntegratorSiteOperations[O]["result"]>;
+export interface IntegratorSiteCore extends Omit<SiteCore, "call">, OperationCall<IntegratorSiteOperations> {
   waitForQueries(queryIds: string[], options: Omit<WaitOptions, "signal">, signal?: AbortSignal): Promise<QueryStatusResult[]>;
 }
 

@@ -57,16 +57,9 @@ struct Shared {
 
 #[wasm_bindgen(typescript_custom_section)]
 const RESULT_TYPES: &str = r#"import type { DeviceToken, DeviceTokenRequest, GuidChange, HaloSite, IntegratorCallOptions, Practice, ResolvedSite, SecondaryIdentifiers } from "../integrator-types.js";
-import type { IntegratorSiteOperations } from "../generated/operations.js";
+import type { IntegratorSiteOperations, OperationCall } from "../generated/operations.js";
 import type { HaloQuery, QueryStatusResult, WaitOptions } from "../types.js";
-export interface IntegratorSite {
-  call<O extends keyof IntegratorSiteOperations>(
-    operation: O,
-    args: IntegratorSiteOperations[O]["args"],
-    options: Omit<IntegratorSiteOperations[O]["options"], "signal">,
-    signal?: AbortSignal,
-  ): Promise<IntegratorSiteOperations[O]["result"]>;
-}"#;
+export interface IntegratorSite extends OperationCall<IntegratorSiteOperations> {}"#;
 
 /// The integrator's wasm object behind `HaloIntegratorClient`: the
 /// subscription key, the transport, and the site handles it hands out.

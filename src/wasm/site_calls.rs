@@ -9,7 +9,7 @@ use super::call_loop::{Credentials, Limits, Transport};
 use super::convert::string_arg;
 #[cfg(feature = "integrator")]
 use super::fields::Fields;
-use super::host::{monotonic_ms, random_unit, sleep, AbortSignal, Interrupted};
+use super::host::{live, monotonic_ms, random_unit, sleep, AbortSignal, Deadline, Interrupted};
 use super::js_error::Failure;
 #[cfg(feature = "integrator")]
 use super::operation_inputs;
@@ -183,15 +183,20 @@ impl<C: Credentials> SiteDoor<'_, C> {
             listener: on_progress,
             watch: StatusWatch::new(watched.count()),
         };
+        // The wait's deadline bounds every poll and every sleep: a poll
+        // that hangs at the deadline is cut there, not at its own timeout.
+        live(signal.as_ref())?;
+        let deadline = Deadline::start(signal.as_ref(), plan.time_left_ms(monotonic_ms()))?;
         let limits = Limits {
-            signal,
+            signal: Some(deadline.signal()),
             timeout_ms: None,
         };
         loop {
             // One `execute` for both kinds of wait: each awaited call site
             // would add a copy of its state to the wasm.
             let spec = watched.request(self.requests)?;
-            let body = self.execute(spec, &limits).await?.body;
+            let polled = self.execute(spec, &limits).await;
+            let body = polled.map_err(|failure| deadline.outcome(failure))?.body;
             if let Some(done) = watched.answer(body, &mut progress)? {
                 return Ok(done);
             }
@@ -201,7 +206,7 @@ impl<C: Credentials> SiteDoor<'_, C> {
                     if let Err(Interrupted::Aborted(reason)) =
                         sleep(ms as f64, limits.signal.as_ref()).await
                     {
-                        return Err(Failure::Aborted(reason));
+                        return Err(deadline.outcome(Failure::Aborted(reason)));
                     }
                 }
             }

@@ -61,5 +61,16 @@ export interface IntegratorSiteOperations extends SiteOperations {
  */
 export type DeviceOperations = SiteOperations;
 
+/**
+ * A door's one `call` over its operation table `Ops`: what the wasm object
+ * exports and the facade calls, typed per operation.
+ *
+ * @example
+ * type ImmediateCall = OperationCall<DeviceOperations>["call"]<"immediateQuery">;
+ */
+export interface OperationCall<Ops extends Record<keyof Ops, { args: unknown[]; options: object; result: unknown }>> {
+  call<O extends keyof Ops>(operation: O, args: Ops[O]["args"], options: Omit<Ops[O]["options"], "signal">, signal?: AbortSignal): Promise<Ops[O]["result"]>;
+}
+
 /** The parameter directions whose returned values are the command's outputs. */
 export const OUTPUT_DIRECTIONS: ReadonlySet<ParameterDirection> = new Set<ParameterDirection>(["output", "inputOutput", "returnValue"]);
