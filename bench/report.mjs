@@ -151,6 +151,19 @@ function memoryRows(memory) {
   return rows;
 }
 
+// The issue's bound on memory while streaming a 200 MB page.
+export const TARGET_STREAM_GROWTH = 64 * MIB;
+
+function streamRows(stream) {
+  const size = bytes(stream.pageBytes);
+  const growth = Math.max(stream.rssPeakGrowth, stream.heapPeakGrowth);
+  return [
+    ["7", `stream a ${size} page (${stream.rows.toLocaleString("en-US")} rows), \`streamResultPage\`: peak RSS growth`, `+${bytes(stream.rssPeakGrowth)}`, `${size}: the page`, ratio(stream.rssPeakGrowth, stream.pageBytes), `< ${bytes(TARGET_STREAM_GROWTH)}`, met(growth < TARGET_STREAM_GROWTH, `+${bytes(growth)}`)],
+    ["7", "  JS heap growth, peak (sampled every 10 ms)", `+${bytes(stream.heapPeakGrowth)}`, "", "", `< ${bytes(TARGET_STREAM_GROWTH)}`, ""],
+    ["7", "  time to first row", ms(stream.firstRowMs), `${ms(stream.totalMs)}: the whole page`, "", "", ""],
+  ];
+}
+
 /** The whole table, Markdown. */
 export function table(results) {
   const header = ["#", "measurement", "halo-device", "baseline (same run)", "ratio", "target", "verdict"];
@@ -164,6 +177,7 @@ export function table(results) {
     ...when(results.decode, decodingRows),
     ...when(results.storm, (storm) => stormRows(storm, results.stormSize)),
     ...when(results.memory, memoryRows),
+    ...when(results.stream, streamRows),
   ];
   const line = (cells) => `| ${cells.join(" | ")} |`;
   return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");

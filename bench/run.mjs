@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The bench: `node bench/run.mjs [--no-build] [--only=sizes,init,requests,cpu,decode,storm,memory]`
+// The bench: `node bench/run.mjs [--no-build] [--only=sizes,init,requests,cpu,decode,storm,stream,memory]`
 // (npm run bench).
 // Builds and installs the release package as scripts/test.sh does (unless
 // --no-build: then it measures what node_modules/halo-device holds), runs
@@ -19,6 +19,7 @@ import { measureRequests } from "./requests.mjs";
 import { allEntrySizes, packageRoot } from "./sizes.mjs";
 import { startSimulatorProcess } from "./simulator.mjs";
 import { measureStorm } from "./storm.mjs";
+import { measureStream } from "./stream.mjs";
 
 // Sample counts: enough for stable medians, the whole run within ~5 minutes
 // on 2 cores (the build included).
@@ -32,6 +33,9 @@ const DECODE_BROWSER_REPS = 11;
 const STORM_SIZE = 1000;
 const STORM_ROUNDS = 7;
 const MEMORY_CALLS = 100_000;
+// A ~200 MB streamed page: 1,000,000 rows of 200 bytes.
+const STREAM_ROWS = 1_000_000;
+const STREAM_ROW_BYTES = 200;
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const log = (message) => process.stderr.write(`[bench] ${message}\n`);
@@ -72,7 +76,7 @@ const entryPath = device.entry;
 const gluePath = device.files.find((file) => file.kind === "glue").path;
 const glueUrl = pathToFileURL(join(pkgRoot, gluePath)).href;
 
-let nodeInit, browserInit, browserDecode, nodeDecode, requests, storm, cpuOverhead, memory;
+let nodeInit, browserInit, browserDecode, nodeDecode, requests, storm, stream, cpuOverhead, memory;
 if (wanted("init")) {
   log("init in Node");
   nodeInit = measureNodeInit({ samples: NODE_INIT_SAMPLES });
@@ -97,7 +101,7 @@ if (wanted("decode")) {
   nodeDecode = measureNodeDecode({ data, glueUrl, samples: DECODE_NODE_SAMPLES });
 }
 
-if (wanted("requests") || wanted("storm")) {
+if (wanted("requests") || wanted("storm") || wanted("stream")) {
   const simulator = await startSimulatorProcess();
   try {
     if (wanted("requests")) {
@@ -107,6 +111,10 @@ if (wanted("requests") || wanted("storm")) {
     if (wanted("storm")) {
       log(`renewal storm (${STORM_ROUNDS} rounds of ${STORM_SIZE} calls)`);
       storm = await measureStorm({ halo, baseUrl: simulator.url, size: STORM_SIZE, rounds: STORM_ROUNDS });
+    }
+    if (wanted("stream")) {
+      log(`streaming a page of ${STREAM_ROWS} rows`);
+      stream = await measureStream({ baseUrl: simulator.url, rows: STREAM_ROWS, rowBytes: STREAM_ROW_BYTES });
     }
   } finally {
     await simulator.close();
@@ -136,6 +144,7 @@ console.log(
     storm,
     stormSize: STORM_SIZE,
     memory,
+    stream,
   }),
 );
 const budgets = sizes

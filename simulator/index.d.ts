@@ -118,8 +118,20 @@ export interface DelayFault extends FaultMatch {
   executeBeforeFault?: false;
 }
 
+/** Acts on a streamed result page only: stalls it after some bytes, or cuts it short. */
+export interface StreamFault extends FaultMatch {
+  /** Send this many body bytes, then pause (for `stallMs`, else until `releaseStreams()` or the client leaves). */
+  stallAfterBytes?: number;
+  stallMs?: number;
+  /** End the body cleanly after this many bytes (mid-row when the byte falls inside one). */
+  cutAfterBytes?: number;
+  status?: undefined;
+  drop?: false;
+  executeBeforeFault?: false;
+}
+
 /** What `fault()` takes (and `POST /_control/faults`): every fault kind the simulator knows. */
-export type FaultSpec = StatusFault | DropFault | DelayFault;
+export type FaultSpec = StatusFault | DropFault | DelayFault | StreamFault;
 
 /** A queued fault, as `faults()` lists it; `times` is what is left. */
 export interface Fault {
@@ -132,6 +144,17 @@ export interface Fault {
   drop: boolean;
   times: number;
   executeBeforeFault: boolean;
+  stallAfterBytes?: number;
+  stallMs?: number;
+  cutAfterBytes?: number;
+}
+
+/** A streamed answer, as `streams()` lists it. */
+export interface StreamRecord {
+  path: string;
+  /** Body bytes sent so far. */
+  bytes: number;
+  state: "streaming" | "stalled" | "complete" | "cut" | "closed";
 }
 
 /** Counters since start or the last `reset()`. */
@@ -221,6 +244,12 @@ export interface Simulator {
   changeSiteGuid(siteId: string, change?: { newSiteId?: string; practiceName?: string }): GuidChange;
   /** The webhook deliveries so far. */
   webhooks(): WebhookDelivery[];
+  /** A successful async query with one page of `rows` generated rows (about `rowBytes` JSON bytes each, default 200), made as it is read. */
+  generateQuery(siteId: string, page: { rows: number; rowBytes?: number }): string;
+  /** Every streamed answer so far. */
+  streams(): StreamRecord[];
+  /** Resumes every stalled stream. */
+  releaseStreams(): { released: number };
 }
 
 /** Starts a simulator on 127.0.0.1. Rejects with an `Error` naming the option when one is invalid. */

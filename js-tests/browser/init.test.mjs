@@ -73,3 +73,16 @@ for (const kind of ["url", "bytes", "response", "module"]) {
     await page.close();
   });
 }
+
+test("init() with a URL that serves no wasm rejects with HALO_LOAD naming the URL and status, and can be tried again", async () => {
+  const page = await browser.newPage();
+  const outcome = await page.evaluate(async () => {
+    const halo = await import("/pkg/dist/browser/index.js");
+    const error = await halo.init("/pkg/dist/browser/wasm/no-such-file.wasm").catch((error) => error);
+    await halo.init();
+    return { isHaloError: error instanceof halo.HaloError, code: error.code, message: error.message, length: halo.generateDeviceId().length };
+  });
+  assert.deepEqual({ ...outcome, message: undefined }, { isHaloError: true, code: "HALO_LOAD", message: undefined, length: 32 });
+  assert.match(outcome.message, /no-such-file\.wasm answered HTTP 404/);
+  await page.close();
+});

@@ -12,7 +12,7 @@ test("the demo prints the simulator's rows, a renewal via the broker, and a veri
   assert.equal(stdout.match(/\[broker\] broker: issued a token/g)?.length, 2, "both tokens came from the broker");
   assert.match(stdout, /1000 rows in 10 pages/, "the async query's pages");
   assert.match(stdout, /\[receiver\] receiver: verified async webhook/, "the webhook was verified");
-  assert.match(stdout, /\[receiver\] receiver: fetched 100 row\(s\)/, "and its results fetched");
+  assert.match(stdout, /\[receiver\] receiver: fetched 1000 row\(s\) in 10 page\(s\), streamed/, "and every page of its result streamed through the integrator's door");
   assert.match(stdout, /Done: 2 tokens fetched in all\./);
   assert.ok(!stdout.includes("sim-subscription-key"), "the key is never printed");
 });

@@ -1,8 +1,9 @@
 // The READMEs' quick starts run as written: each ```js block of the named
 // section is saved as a module in a consumer project and run by Node after
-// fixtures/readme/wiring.mjs (deviceId, your cloud's token route and the
-// stage host, all answered by the simulator), plus one line that prints
-// `rows`.
+// fixtures/readme/wiring.mjs (your cloud's token route and the stage host,
+// all answered by the simulator), plus one line that prints `rows`. And
+// every block of the npm README, js or ts, compiles on its own under strict
+// TypeScript against the packed package: nothing it uses is left undeclared.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -10,7 +11,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { startSimulator } from "../../simulator/index.mjs";
 import { DEVICE_ID, SUBSCRIPTION_KEY } from "../scenarios/support.mjs";
-import { ROOT, consumerProject, run } from "./support.mjs";
+import { ROOT, bin, consumerProject, run } from "./support.mjs";
 
 let simulator;
 let dir;
@@ -56,4 +57,31 @@ test('the npm README\'s "Use" runs as written against the simulator', async () =
   assert.deepEqual(rows, [{ InternalID: 1, Surname: "Smith" }]);
   assert.deepEqual(printed, ["10"], "one page of the 10 appointments");
   assert.ok(requests.some((line) => /POST https:\/\/api\.stage\.haloconnect\.io\/.*\/queries\/async$/.test(line)), requests.join("\n"));
+});
+
+test("every code block of the npm README compiles on its own under strict TypeScript against the packed package", async () => {
+  const text = readFileSync(join(ROOT, "pkg-template", "README.md"), "utf8");
+  const blocks = [...text.matchAll(/\n```(?:js|ts)\n([\s\S]*?)\n```/g)].map((match) => match[1]);
+  assert.ok(blocks.length >= 4, `${blocks.length} blocks`);
+  const files = blocks.map((code, index) => {
+    const file = `readme-block-${index + 1}.ts`;
+    writeFileSync(join(dir, file), `${code}\nexport {};\n`);
+    return file;
+  });
+  const compilerOptions = {
+    target: "es2022",
+    module: "esnext",
+    moduleResolution: "bundler",
+    lib: ["es2022", "dom", "dom.iterable"],
+    strict: true,
+    exactOptionalPropertyTypes: true,
+    noUncheckedIndexedAccess: true,
+    skipLibCheck: false,
+    noEmit: true,
+    types: ["node"],
+    typeRoots: [join(ROOT, "node_modules", "@types")],
+  };
+  writeFileSync(join(dir, "tsconfig.readme.json"), JSON.stringify({ compilerOptions, files }));
+  const outcome = await run(bin("tsc"), ["-p", "tsconfig.readme.json"], { cwd: dir }).catch((error) => error);
+  assert.equal(outcome.exitCode, undefined, `${outcome.stdout}${outcome.stderr}`);
 });

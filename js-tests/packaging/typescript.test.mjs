@@ -1,7 +1,8 @@
 // A TypeScript consumer of the packed tarball, compiled with `strict`,
 // `skipLibCheck: false` and a `lib` without esnext.disposable: as a bundler
-// app (`types` condition) and as a Node app (nodenext, @types/node) through
-// both `import` and `require`. The consumer code is the workspace's own
+// app (`types` condition), as a Node app (nodenext, @types/node) through
+// both `import` and `require`, and under the legacy `moduleResolution: "node"`
+// (node10), which ignores "exports". The consumer code is the workspace's own
 // strict consumer (js-tests/types/consumer.ts) plus a CommonJS file.
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -9,7 +10,7 @@ import { cpSync } from "node:fs";
 import { join, relative } from "node:path";
 import { ROOT, bin, consumerProject, run } from "./support.mjs";
 
-const CONFIGS = ["tsconfig.bundler.json", "tsconfig.node.json", "tsconfig.node-no-dom.json", "tsconfig.probe.json"];
+const CONFIGS = ["tsconfig.bundler.json", "tsconfig.node.json", "tsconfig.node-no-dom.json", "tsconfig.node10.json", "tsconfig.probe.json"];
 const outcomes = {};
 
 before(async () => {
@@ -47,6 +48,12 @@ test("a Node app (nodenext, @types/node) compiles through import (dist/node) and
 test("a Node app compiles without the DOM lib (es2022 + @types/node only)", () => {
   const { exitCode, errors } = outcomes["tsconfig.node-no-dom.json"];
   assert.deepEqual({ exitCode, errors }, { exitCode: 0, errors: [] });
+});
+
+test("moduleResolution node (node10) finds both entries' types, halo-device/integrator through typesVersions", () => {
+  const { exitCode, errors, packageFiles } = outcomes["tsconfig.node10.json"];
+  assert.deepEqual({ exitCode, errors }, { exitCode: 0, errors: [] });
+  assert.ok(packageFiles.includes(join("dist", "browser", "integrator.d.ts")), packageFiles.join(", "));
 });
 
 test("the probe shows this lib really lacks Symbol.dispose (so the checks above can fail)", () => {

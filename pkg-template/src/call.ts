@@ -12,10 +12,34 @@ export type CoreRunner = <T>(call: () => Promise<T>) => Promise<T>;
  * once with `HALO_INTERNAL` instead of hanging or misbehaving.
  */
 export function guarded(wasm: WasmLoader): CoreRunner {
+  // The calls under way, each by its reject. Racing every call against
+  // `wasm.trapped` itself would leave a reaction on that never-settling
+  // promise per call, and with it the call's result: a long-running server
+  // kept every page it ever read (a streamed page's every row).
+  const pending = new Set<(error: unknown) => void>();
+  wasm.trapped.catch((error: unknown) => {
+    for (const reject of pending) reject(error);
+    pending.clear();
+  });
+  const untilTrapped = <T>(running: Promise<T>): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      pending.add(reject);
+      const settled = () => pending.delete(reject);
+      running.then(
+        (value) => {
+          settled();
+          resolve(value);
+        },
+        (error: unknown) => {
+          settled();
+          reject(error);
+        },
+      );
+    });
   return async function core<T>(call: () => Promise<T>): Promise<T> {
     try {
       wasm.assertReady();
-      return await Promise.race([call(), wasm.trapped]);
+      return await untilTrapped(call());
     } catch (error) {
       throw error instanceof WebAssembly.RuntimeError ? wasm.poison(error) : fromCore(error);
     }

@@ -93,12 +93,14 @@ export function decodeRows<R extends object = Row>(data: string | null | undefin
   // A plain loop: `every` with a callback was the whole difference from
   // the native path on a large page (bench/README.md, "Speed levers").
   for (let i = 0; i < parsed.length; i++) {
-    const row: unknown = parsed[i];
-    if (typeof row !== "object" || row === null || Array.isArray(row)) {
-      throw protocolError("result data is not a JSON array of row objects");
-    }
+    if (!isRow(parsed[i])) throw protocolError("result data is not a JSON array of row objects");
   }
   return parsed as R[];
+}
+
+/** Whether a decoded row is a row object (the one check every row decoder makes). */
+export function isRow(row: unknown): boolean {
+  return typeof row === "object" && row !== null && !Array.isArray(row);
 }
 
 /** `value` when it is an array (absent: empty); otherwise a `HALO_PROTOCOL` error naming `what`. */

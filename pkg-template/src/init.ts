@@ -1,8 +1,8 @@
-import loadDevice from "./wasm/halo_device.js";
+import loadDevice, { onPanic } from "./wasm/halo_device.js";
 import { WasmLoader, type InitInput } from "./loader.js";
 
 /** @internal */
-export const deviceWasm = new WasmLoader("halo-device", loadDevice);
+export const deviceWasm = new WasmLoader("halo-device", loadDevice, onPanic);
 
 /**
  * Loads the WebAssembly core. Call it once before creating a client in a

@@ -1,8 +1,8 @@
-import loadIntegrator from "./wasm/halo_integrator.js";
+import loadIntegrator, { onPanic } from "./wasm/halo_integrator.js";
 import { WasmLoader, type InitInput } from "./loader.js";
 
 /** @internal */
-export const integratorWasm = new WasmLoader("halo-device/integrator", loadIntegrator);
+export const integratorWasm = new WasmLoader("halo-device/integrator", loadIntegrator, onPanic);
 
 /**
  * Loads the integrator's WebAssembly core. Resolves at once in Node, where

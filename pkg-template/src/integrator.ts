@@ -22,9 +22,9 @@ import { guarded, own } from "./call.js";
 import { fromCore, HaloValidationError, HaloWebhookError } from "./errors.js";
 import { integratorWasm } from "./integrator-init.js";
 import { SiteQueries, type HaloQueries, type SiteCore } from "./queries.js";
-import { arrayField, protocolError } from "./decode.js";
-import type { CallOptions, QueryStatusResult, WaitOptions } from "./types.js";
-import type { IntegratorSiteOperations } from "./generated/operations.js";
+import { arrayField, isRow, protocolError } from "./decode.js";
+import type { CallOptions, QueryStatusResult, Row, WaitOptions } from "./types.js";
+import type { IntegratorSiteOperations, OperationCall } from "./generated/operations.js";
 import type {
   DeviceToken,
   DeviceTokenRequest,
@@ -191,13 +191,7 @@ export class HaloIntegratorClient {
  * public declarations must not name the glue's classes, which the package
  * omits, so the constructor takes this shape instead.
  */
-export interface IntegratorSiteCore extends SiteCore {
-  call<O extends keyof IntegratorSiteOperations>(
-    operation: O,
-    args: IntegratorSiteOperations[O]["args"],
-    options: Omit<IntegratorSiteOperations[O]["options"], "signal">,
-    signal?: AbortSignal,
-  ): Promise<IntegratorSiteOperations[O]["result"]>;
+export interface IntegratorSiteCore extends Omit<SiteCore, "call">, OperationCall<IntegratorSiteOperations> {
   waitForQueries(queryIds: string[], options: Omit<WaitOptions, "signal">, signal?: AbortSignal): Promise<QueryStatusResult[]>;
 }
 
@@ -263,6 +257,62 @@ export class HaloIntegratorSite extends SiteQueries implements HaloQueries {
     this.assertOpen();
     return core(() => this.#site.waitForQueries(queryIds, options, own(options, "signal")));
   }
+
+  /**
+   * `GET …/queries/{queryId}/results/{pageNumber}/stream` (Integrator API
+   * only): one page of an async query's result, row by row as it
+   * downloads, holding at most one unfinished row (8 MiB at most) however
+   * large the page; rows are typed and shaped as `getResultPage`'s. The
+   * next part of the body is read only when you ask for the next row, and
+   * leaving the loop early (`break`, `return`, a throw) closes the
+   * connection. `signal` and `timeoutMs` bound the whole download; a wait
+   * of more than `attemptTimeoutMs` for the next bytes is a
+   * `HaloTimeoutError`. A stream cut or damaged mid-row rejects with a
+   * `HALO_PROTOCOL` error and never yields the partial row; an expired
+   * result is `HaloGoneError` (410).
+   *
+   * @example
+   * const site = integrator.site(siteId);
+   * const { id } = await site.startAsyncQuery("SELECT InternalID, Surname FROM Patients");
+   * const query = await site.waitForQuery(id);
+   * for (const { pageNumber } of query.result?.pages ?? []) {
+   *   for await (const row of site.streamResultPage<{ InternalID: number; Surname: string }>(id, pageNumber)) {
+   *     console.log(row.InternalID, row.Surname);
+   *   }
+   * }
+   */
+  async *streamResultPage<R extends object = Row>(queryId: string, pageNumber: number, options: CallOptions = {}): AsyncGenerator<R, void, undefined> {
+    this.assertOpen();
+    const stream = await core(() => this.#site.call("streamResultPage", [queryId, pageNumber], options, own(options, "signal")));
+    try {
+      for (let rows = await core(() => stream.next()); rows !== undefined; rows = await core(() => stream.next())) {
+        for (const text of rows) yield parseRow<R>(text);
+      }
+    } finally {
+      try {
+        stream.cancel();
+        stream.free();
+      } catch {
+        // A poisoned instance: the error that ended the loop is the one to see.
+      }
+    }
+  }
+}
+
+/**
+ * One row of a streamed page, from its JSON text: the core split the
+ * stream and checked its structure, `JSON.parse` checks the rest. (Here,
+ * not in decode.ts, which the device entry downloads.)
+ */
+function parseRow<R extends object>(text: string): R {
+  let row: unknown;
+  try {
+    row = JSON.parse(text);
+  } catch (error) {
+    throw protocolError("a streamed row is not JSON", error);
+  }
+  if (!isRow(row)) throw protocolError("a streamed row is not a JSON object");
+  return row as R;
 }
 
 /**

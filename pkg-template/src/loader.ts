@@ -29,6 +29,8 @@ export type InitInput =
 export type CompiledModule = typeof globalThis extends { WebAssembly: { Module: abstract new (...args: never[]) => infer M } } ? M : never;
 
 type LoadWasm = (input?: { module_or_path: InitInput }) => Promise<unknown>;
+/** The wasm's `onPanic`: registers what its panic hook calls before it traps. */
+type OnPanic = (listener: (cause: Error) => void) => void;
 
 /**
  * @internal One entry's wasm module: loaded once, by the Node entry at import
@@ -48,17 +50,22 @@ export class WasmLoader {
   constructor(
     private readonly entry: string,
     private readonly load: LoadWasm,
+    private readonly onPanic: OnPanic,
   ) {
     // Awaited only through `Promise.race`: never an unhandled rejection.
     this.trapped.catch(() => {});
   }
 
   markReady(): void {
+    // A panic in a future no call awaits (a token renewal) traps outside
+    // every call: the hook tells us, so that pending calls settle and later
+    // ones fail at once instead of hanging on a dead executor.
+    this.onPanic((cause) => this.poison(cause));
     this.#ready = true;
   }
 
   /**
-   * The instance trapped: nothing more runs on it. Returns the error every
+   * The instance trapped or panicked: nothing more runs on it. Returns the error every
    * call gets from now on, `cause` being the first trap.
    */
   poison(cause: unknown): HaloError {
@@ -70,6 +77,42 @@ export class WasmLoader {
       this.#trap?.(this.#poisoned);
     }
     return this.#poisoned;
+  }
+
+  async #load(input: InitInput | undefined): Promise<void> {
+    const fail = (what: string, cause?: unknown, retryable = false): HaloError =>
+      new HaloError(
+        `${this.entry} could not load its WebAssembly: ${what}. Serve the .wasm file as application/wasm, or pass its bytes: init(bytes); under a Content-Security-Policy, script-src needs 'wasm-unsafe-eval'`,
+        { code: "HALO_LOAD", retryable, cause },
+      );
+    let source = input;
+    let url = "the wasm URL";
+    if (typeof source === "string" || source instanceof URL || (typeof Request === "function" && source instanceof Request)) {
+      url = typeof source === "string" ? source : source instanceof URL ? source.href : source.url;
+      source = fetch(source);
+    }
+    if (source instanceof Promise) {
+      source = await source.catch((error: unknown) => Promise.reject(fail(`fetching ${url} failed`, error, true)));
+    }
+    if (typeof Response === "function" && source instanceof Response) {
+      // A 404 page or an app's HTML fallback in place of the file would
+      // otherwise fail deep in the compiler ("expected magic word").
+      const type = source.headers.get("Content-Type") ?? "no content type";
+      const served = `${source.url || url} answered HTTP ${source.status} with ${type}`;
+      if (!source.ok) throw fail(served);
+      if (!/^application\/wasm\b/i.test(type)) {
+        const bytes = await source.arrayBuffer();
+        if (!isWasm(bytes)) throw fail(`${served}, not WebAssembly`);
+        source = bytes;
+      }
+    } else if ((source instanceof ArrayBuffer || ArrayBuffer.isView(source)) && !isWasm(source as ArrayBuffer | ArrayBufferView)) {
+      throw fail("the bytes given to init() are not WebAssembly");
+    }
+    try {
+      await this.load(source === undefined ? undefined : { module_or_path: source });
+    } catch (error) {
+      throw error instanceof HaloError ? error : fail(String(error), error);
+    }
   }
 
   /** Throws the error that tells a browser user to call `init()` first, or that the instance is poisoned. */
@@ -85,7 +128,7 @@ export class WasmLoader {
 
   init(input?: InitInput): Promise<void> {
     if (this.#ready) return Promise.resolve();
-    this.#loading ??= this.load(input === undefined ? undefined : { module_or_path: input }).then(
+    this.#loading ??= this.#load(input).then(
       () => this.markReady(),
       (error: unknown) => {
         this.#loading = undefined; // a failed load can be tried again
@@ -94,4 +137,10 @@ export class WasmLoader {
     );
     return this.#loading;
   }
+}
+
+/** Whether `bytes` start with WebAssembly's magic word, `\0asm`. */
+function isWasm(bytes: ArrayBuffer | ArrayBufferView): boolean {
+  const head = ArrayBuffer.isView(bytes) ? new Uint8Array(bytes.buffer, bytes.byteOffset, Math.min(4, bytes.byteLength)) : new Uint8Array(bytes, 0, Math.min(4, bytes.byteLength));
+  return head.length === 4 && head[0] === 0 && head[1] === 0x61 && head[2] === 0x73 && head[3] === 0x6d;
 }

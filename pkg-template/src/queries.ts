@@ -1,4 +1,4 @@
-import { OUTPUT_DIRECTIONS, type SiteOperations } from "./generated/operations.js";
+import { OUTPUT_DIRECTIONS, type OperationCall, type SiteOperations } from "./generated/operations.js";
 import { own, type CoreRunner } from "./call.js";
 import { arrayField, decodeRows, protocolError, returnedParameters } from "./decode.js";
 import { HaloError } from "./errors.js";
@@ -34,13 +34,7 @@ import type {
  * @internal What a door's wasm object offers: the one `call` over the
  * operation table, and the wait for a query.
  */
-export interface SiteCore {
-  call<O extends keyof SiteOperations>(
-    operation: O,
-    args: SiteOperations[O]["args"],
-    options: Omit<SiteOperations[O]["options"], "signal">,
-    signal?: AbortSignal,
-  ): Promise<SiteOperations[O]["result"]>;
+export interface SiteCore extends OperationCall<SiteOperations> {
   waitForQuery(queryId: string, options: Omit<WaitOptions, "signal">, signal?: AbortSignal): Promise<HaloQuery>;
   free(): void;
 }

@@ -60,3 +60,17 @@ export type FhirSearchParams =
   | Record<string, string | number | ReadonlyArray<string | number>>
   | URLSearchParams
   | ReadonlyArray<readonly [string, string]>;
+
+// The wasm's own object; the facade wraps it in an async generator.
+/**
+ * @internal What the integrator wasm's `call("streamResultPage")` resolves
+ * with. Use `HaloIntegratorSite.streamResultPage`, which wraps it.
+ */
+export interface RowStreamHandle {
+  /** The next rows as JSON texts of row objects (at least one), or `undefined` once the page is complete. */
+  next(): Promise<string[] | undefined>;
+  /** Stops reading and closes the connection. */
+  cancel(): void;
+  /** Frees the wasm side. */
+  free(): void;
+}

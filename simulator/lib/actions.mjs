@@ -4,6 +4,7 @@
 import { apiError, isGuid } from './http.mjs';
 import { describeFaults, parseFault } from './faults.mjs';
 import { resetState } from './state.mjs';
+import { createGeneratedQuery } from './streams.mjs';
 import { issueSiteToken } from './tokens.mjs';
 
 /** A value exactly as /_control sends it (undefined fields dropped), detached from the live state. */
@@ -77,4 +78,24 @@ export function readStats(state) {
 /** A snapshot of the webhook deliveries so far. */
 export function listWebhooks(state) {
   return jsonView(state.webhooks);
+}
+
+/**
+ * A successful async query at `siteId` with one page of `rows` generated rows of about `rowBytes`
+ * JSON bytes each, made row by row when read (a 200 MB page costs no memory) → its query id.
+ */
+export function generateQuery(state, siteId, page) {
+  return createGeneratedQuery({ state, params: { siteId }, rawBody: '' }, argumentObject(page, 'The page'));
+}
+
+/** Every streamed answer so far: its path, body bytes sent and state. */
+export function listStreams(state) {
+  return jsonView(state.streams);
+}
+
+/** Resumes every stalled stream. */
+export function releaseStreams(state) {
+  const stalled = [...state.stalls];
+  for (const wake of stalled) wake();
+  return { released: stalled.length };
 }

@@ -42,5 +42,8 @@ export function simulatorApi(state) {
     issueToken: inProcess(actions.issueToken),
     changeSiteGuid: inProcess(actions.changeSiteGuid),
     webhooks: inProcess(actions.listWebhooks),
+    generateQuery: inProcess(actions.generateQuery),
+    streams: inProcess(actions.listStreams),
+    releaseStreams: inProcess(actions.releaseStreams),
   };
 }

@@ -92,7 +92,7 @@ function parameterValues(parameters) {
 }
 
 /** The JSON text that result `data` fields carry base64-encoded. */
-function encodeRows(rows) {
+export function encodeRows(rows) {
   const json = JSON.stringify(rows);
   return { data: Buffer.from(json, 'utf8').toString('base64'), size: Buffer.byteLength(json, 'utf8') };
 }

@@ -6,10 +6,13 @@ import {
   changeSiteGuid,
   clearFaults,
   expireTokens,
+  generateQuery,
   issueToken,
   listFaults,
+  listStreams,
   listWebhooks,
   readStats,
+  releaseStreams,
   reset,
 } from './actions.mjs';
 
@@ -66,6 +69,21 @@ export const CONTROL_ROUTES = [
     method: 'GET',
     path: '/_control/stats',
     handler: (ctx) => jsonResponse(200, readStats(ctx.state)),
+  },
+  {
+    method: 'POST',
+    path: '/_control/sites/{siteId}/queries/generated',
+    handler: (ctx) => jsonResponse(201, { queryId: generateQuery(ctx.state, ctx.params.siteId, optionalJson(ctx.rawBody)) }),
+  },
+  {
+    method: 'GET',
+    path: '/_control/streams',
+    handler: (ctx) => jsonResponse(200, { streams: listStreams(ctx.state) }),
+  },
+  {
+    method: 'POST',
+    path: '/_control/streams/release',
+    handler: (ctx) => jsonResponse(200, releaseStreams(ctx.state)),
   },
   {
     method: 'GET',

@@ -13,13 +13,20 @@ const DEFAULT_MESSAGES = {
 /** Validates a POST /_control/faults body into a stored fault. */
 export function parseFault(body) {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw apiError(400, 'Fault must be a JSON object.');
-  const { method, path, status, retryAfter, delayMs, drop = false, times = 1, executeBeforeFault = false } = body;
+  const { method, path, status, retryAfter, delayMs, drop = false, times = 1, executeBeforeFault = false, stallAfterBytes, stallMs, cutAfterBytes } = body;
   if (status !== undefined && (!Number.isInteger(status) || status < 100 || status > 599)) {
     throw apiError(400, 'status must be an HTTP status code.');
   }
   if (delayMs !== undefined && (!Number.isInteger(delayMs) || delayMs < 0)) throw apiError(400, 'delayMs must be a non-negative integer.');
   if (!Number.isInteger(times) || times < 1) throw apiError(400, 'times must be a positive integer.');
-  if (status === undefined && !drop && delayMs === undefined) throw apiError(400, 'A fault needs status, drop or delayMs.');
+  for (const [name, value] of Object.entries({ stallAfterBytes, stallMs, cutAfterBytes })) {
+    if (value !== undefined && (!Number.isInteger(value) || value < 0)) throw apiError(400, `${name} must be a non-negative integer.`);
+  }
+  if (stallMs !== undefined && stallAfterBytes === undefined) throw apiError(400, 'stallMs needs stallAfterBytes.');
+  const streamFault = stallAfterBytes !== undefined || cutAfterBytes !== undefined;
+  if (status === undefined && !drop && delayMs === undefined && !streamFault) {
+    throw apiError(400, 'A fault needs status, drop, delayMs, stallAfterBytes or cutAfterBytes.');
+  }
   // The real handler already answered, so only a replacement answer (status or drop) makes sense.
   if (executeBeforeFault && status === undefined && !drop) throw apiError(400, 'executeBeforeFault needs status or drop.');
   let pathPattern;
@@ -42,6 +49,9 @@ export function parseFault(body) {
     drop: Boolean(drop),
     times,
     executeBeforeFault: Boolean(executeBeforeFault),
+    stallAfterBytes,
+    stallMs,
+    cutAfterBytes,
   };
 }
 

@@ -1,7 +1,7 @@
 // Immediate and async queries: creation, the async status lifecycle, status reads and result pages.
 import { randomUUID } from 'node:crypto';
 import { apiError, isGuid, jsonResponse, parseJsonBody } from './http.mjs';
-import { inlineResult, paginate, prepareCommand, runCommand, validateCatalogue, validateMaxTimeInQueue } from './commands.mjs';
+import { encodeRows, inlineResult, paginate, prepareCommand, runCommand, validateCatalogue, validateMaxTimeInQueue } from './commands.mjs';
 import { sendWebhook } from './webhooks.mjs';
 
 /** The integrator that owns the simulator's subscription key; reported as `integratorId`. */
@@ -26,7 +26,7 @@ function parseCreateBody(ctx, limits) {
   return { prepared, maxTimeInQueue, commandSize: Buffer.byteLength(JSON.stringify(body.command), 'utf8') };
 }
 
-function newQueryRecord(ctx, mode, { maxTimeInQueue, commandSize }) {
+export function newQueryRecord(ctx, mode, { maxTimeInQueue, commandSize }) {
   const createdAt = now();
   const record = {
     siteKey: ctx.site.key,
@@ -186,7 +186,8 @@ export function getQuery(ctx) {
   return jsonResponse(200, findQueryRecord(ctx, ctx.params.queryId).query);
 }
 
-export function getResultPage(ctx) {
+/** The page a results path names, after the checks both the page and its stream make (400, 404, 410). */
+export function findResultPage(ctx) {
   const record = findQueryRecord(ctx, ctx.params.queryId);
   const { pageNumber: rawPageNumber } = ctx.params;
   if (!/^\d+$/.test(rawPageNumber) || Number(rawPageNumber) < 1) {
@@ -202,13 +203,25 @@ export function getResultPage(ctx) {
   }
   const page = record.pages[Number(rawPageNumber) - 1];
   if (!page) throw apiError(404, `Result page ${rawPageNumber} does not exist.`);
-  const body = page.data === undefined ? { parameters: [] } : { data: page.data, parameters: [] };
-  return jsonResponse(200, body, {
+  return page;
+}
+
+/** The metadata headers Halo sends with a page. */
+export function pageHeaders(page) {
+  return {
     Size: String(page.size),
     'Rows-Count': String(page.count),
     'Rows-Range-Start': String(page.rangeStart),
     'Rows-Range-End': String(page.rangeEnd),
-  });
+  };
+}
+
+export function getResultPage(ctx) {
+  const page = findResultPage(ctx);
+  // A generated page (lib/streams.mjs) is built here only when asked for whole.
+  const data = page.generate ? encodeRows([...page.generate()]).data : page.data;
+  const body = data === undefined ? { parameters: [] } : { data, parameters: [] };
+  return jsonResponse(200, body, pageHeaders(page));
 }
 
 /** Integrator API only: POST queries/status with {queryIds:[…]}. */

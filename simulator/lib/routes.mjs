@@ -12,6 +12,7 @@ import {
   listRegisteredQueries,
 } from './registered.mjs';
 import { fhirGet, fhirSearchPost } from './fhir.mjs';
+import { streamResultPage } from './streams.mjs';
 
 // Endpoints that exist under both /desktop/sites/{siteId}/ and /integrator/sites/{siteId}/.
 // Registered queries come before queries/{queryId} so "registered" is not taken for a query ID.
@@ -31,8 +32,8 @@ const SITE_ENDPOINTS = [
 
 const INTEGRATOR_ONLY_SITE_ENDPOINTS = [
   { method: 'POST', path: 'queries/status', handler: getQueryStatusBatch },
-  // Streaming only saves memory on Halo's side; the simulator answers with the same page body.
-  { method: 'GET', path: 'queries/{queryId}/results/{pageNumber}/stream', handler: getResultPage },
+  // The page's rows as one raw JSON array, chunked (lib/streams.mjs).
+  { method: 'GET', path: 'queries/{queryId}/results/{pageNumber}/stream', handler: streamResultPage },
 ];
 
 // Creating a registered query answers 201 on the Desktop API but 202 on the Integrator API.

@@ -9,6 +9,7 @@ import { CONTROL_ROUTES } from './control.mjs';
 import { faultResponse, takeFault } from './faults.mjs';
 import { refuseDeviceHeaders, requireDeviceToken, requireSubscriptionKey } from './auth.mjs';
 import { requireQueryableSite } from './sites.mjs';
+import { pipeStream } from './streams.mjs';
 
 const matchApiRoute = createRouter(API_ROUTES);
 const matchControlRoute = createRouter(CONTROL_ROUTES);
@@ -74,7 +75,9 @@ async function handleApiRequest(ctx, log) {
   if (fault?.status) return faultResponse(fault);
 
   if (!matched) return jsonResponse(404, errorEnvelope(404, NOT_FOUND_MESSAGE));
-  return runHandler({ ...ctx, params: matched.params }, matched.route, log);
+  const outcome = await runHandler({ ...ctx, params: matched.params }, matched.route, log);
+  // Stream faults (stall, cut) act on a streamed body; other answers ignore them.
+  return outcome.stream ? { ...outcome, fault } : outcome;
 }
 
 function handleControlRequest(ctx) {
@@ -100,7 +103,8 @@ export function createHttpServer(state) {
         return;
       }
       log(`${request.method} ${url.pathname}${url.search} -> ${outcome.status}`);
-      send(request, response, outcome);
+      if (outcome.stream) await pipeStream(state, request, response, outcome, corsHeaders(request));
+      else send(request, response, outcome);
     } catch (error) {
       if (!(error instanceof HttpError)) log(`internal error: ${error.stack ?? error}`);
       if (response.headersSent) return;

@@ -13,6 +13,8 @@ export function createState(options) {
 
 export function resetState(state) {
   state.scheduler.cancelAll();
+  // Stalled streams resume (and finish) rather than hang past a reset.
+  for (const wake of state.stalls ?? []) wake();
   Object.assign(state, {
     sites: createSiteRegistry(state.options.seed),
     tokens: createTokenStore(),
@@ -21,5 +23,7 @@ export function resetState(state) {
     faults: [],
     stats: createStats(),
     webhooks: [], // deliveries, for GET /_control/webhooks
+    streams: [], // streamed answers, for GET /_control/streams
+    stalls: new Set(), // wake functions of stalled streams
   });
 }

@@ -3,6 +3,7 @@
 
 use super::error::{ErrorKind, HaloError};
 use super::ids::{DeviceId, SiteId};
+use super::limits::max_response_bytes;
 use super::numbers::{optional_whole_number, whole_number};
 use super::retry::RetryPolicy;
 use super::token::TokenPolicy;
@@ -51,6 +52,8 @@ pub struct ClientOptionsInput {
     pub token_timeout_ms: Option<f64>,
     /// Retries after the first attempt for retryable failures; default 3.
     pub max_retries: Option<f64>,
+    /// The largest response body read, in bytes (1 KiB to 256 MiB); default 48 MiB.
+    pub max_response_bytes: Option<f64>,
 }
 
 /// Where requests go: `{baseUrl}{pathPrefix}/sites/{siteId}/…`, both parts validated.
@@ -77,6 +80,8 @@ pub struct ClientConfig {
     pub token_timeout_ms: u64,
     /// Which failures are retried, how often, and how long apart.
     pub retry: RetryPolicy,
+    /// The largest response body read, in bytes.
+    pub max_response_bytes: u64,
     /// When the device token is renewed, and the backoff after `getToken` fails.
     pub token: TokenPolicy,
 }
@@ -119,6 +124,7 @@ impl ClientConfig {
                 DEFAULT_TOKEN_TIMEOUT_MS,
             )?,
             retry: retry_policy(input.max_retries)?,
+            max_response_bytes: max_response_bytes(input.max_response_bytes)?,
             token,
         })
     }
@@ -410,11 +416,12 @@ mod tests {
     #[test]
     fn every_numeric_option_refuses_nan_negative_and_infinity() {
         type Set = fn(&mut ClientOptionsInput, f64);
-        let options: [(&str, Set); 4] = [
+        let options: [(&str, Set); 5] = [
             ("attemptTimeoutMs", |o, v| o.attempt_timeout_ms = Some(v)),
             ("tokenTimeoutMs", |o, v| o.token_timeout_ms = Some(v)),
             ("renewMarginMs", |o, v| o.renew_margin_ms = Some(v)),
             ("maxRetries", |o, v| o.max_retries = Some(v)),
+            ("maxResponseBytes", |o, v| o.max_response_bytes = Some(v)),
         ];
         for (field, set) in options {
             for bad in [f64::NAN, -1.0, f64::INFINITY, f64::NEG_INFINITY, 1.5] {

@@ -243,6 +243,17 @@ error_kinds! {
         fields: [],
         example: "",
     }
+    /// `init()` could not load the wasm: the URL, the HTTP status and the
+    /// content type it got are in the message (often an HTML page served
+    /// in place of the file, or a CSP without `'wasm-unsafe-eval'`).
+    Load {
+        code: "HALO_LOAD",
+        class: "HaloError",
+        retryable: false,
+        statuses: [],
+        fields: [],
+        example: "",
+    }
     /// The wasm instance trapped and can no longer be used: every call on it
     /// fails at once; load the page (or restart the process) again.
     Internal {

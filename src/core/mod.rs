@@ -26,5 +26,6 @@ pub mod requests;
 pub mod responses;
 pub mod results;
 pub mod retry;
+pub mod row_stream;
 pub mod secret;
 pub mod token;

@@ -100,6 +100,13 @@ operations! {
         outcome: Body,
         ts: ("[queryId: string, pageNumber: number]", "CallOptions", "{ body: QueryResultInfo; metadata?: ResultPageMetadata }"),
     }
+    /// `GET …/queries/{queryId}/results/{pageNumber}/stream`: one page as its rows arrive (Integrator API only).
+    StreamResultPage = "streamResultPage" {
+        doors: IntegratorOnly,
+        arguments: Page,
+        outcome: Rows,
+        ts: ("[queryId: string, pageNumber: number]", "CallOptions", "RowStreamHandle"),
+    }
     /// `POST …/queries/registered`: a query Halo re-runs on a schedule.
     CreateRegisteredQuery = "createRegisteredQuery" {
         doors: Both,
@@ -271,12 +278,14 @@ pub enum Outcome {
     StartedQuery,
     /// Any body.
     Body,
+    /// A body of rows read as they arrive (a `RowSplitter`'s input), not parsed whole.
+    Rows,
 }
 
 impl Outcome {
     /// The call's verdict on a query object in `state` (not asked for `Body`).
     pub fn check(self, state: impl FnOnce() -> QueryState) -> Result<(), HaloError> {
-        if self == Outcome::Body {
+        if matches!(self, Outcome::Body | Outcome::Rows) {
             return Ok(());
         }
         match state() {
@@ -325,6 +334,9 @@ impl SiteRequests {
             (Operation::GetQuery, Input::QueryId(id)) => self.get_query(id),
             (Operation::GetQueryStatuses, Input::QueryIds(ids)) => self.query_statuses(ids),
             (Operation::GetResultPage, Input::Page(id, page)) => self.result_page(id, *page),
+            (Operation::StreamResultPage, Input::Page(id, page)) => {
+                self.stream_result_page(id, *page)
+            }
             (Operation::CreateRegisteredQuery, Input::Registration(registration)) => {
                 self.create_registered_query(registration)
             }

@@ -81,6 +81,17 @@ impl WaitPlan {
         })
     }
 
+    /// Milliseconds from `now_ms` to the deadline (at least 0): how long the
+    /// shell's timer lets the whole wait run, polls included.
+    pub fn time_left_ms(&self, now_ms: f64) -> f64 {
+        let left = self.deadline_ms - now_ms;
+        if left > 0.0 {
+            left
+        } else {
+            0.0
+        }
+    }
+
     /// After a poll that found a query unfinished: wait the current step,
     /// shortened by up to [`JITTER`] as `random` (in `[0, 1)`; anything
     /// else counts as 0) says, and clipped so the next poll starts at the

@@ -255,6 +255,20 @@ impl SiteRequests {
         Ok(self.spec(Method::Get, &tail, None, Replay::Idempotent))
     }
 
+    /// `GET …/queries/{queryId}/results/{pageNumber}/stream` (Integrator API
+    /// only): the same page, as its rows arrive.
+    pub fn stream_result_page(
+        &self,
+        query_id: &str,
+        page_number: f64,
+    ) -> Result<RequestSpec, HaloError> {
+        // The page's URL has no query string, so the suffix ends both.
+        let mut spec = self.result_page(query_id, page_number)?;
+        spec.path.push_str("/stream");
+        spec.url.push_str("/stream");
+        Ok(spec)
+    }
+
     /// `POST …/queries/registered`.
     pub fn create_registered_query(
         &self,
@@ -604,6 +618,18 @@ mod tests {
                 .as_deref(),
             Some("queryId")
         );
+    }
+
+    #[test]
+    fn a_streamed_page_is_the_page_with_a_stream_suffix() {
+        let spec = requests().stream_result_page(QUERY, 3.0).unwrap();
+        assert!(spec
+            .url
+            .ends_with(&format!("/queries/{QUERY}/results/3/stream")));
+        assert!(spec.path.ends_with("/results/3/stream"));
+        assert_eq!(spec.replay, Replay::Idempotent);
+        let error = requests().stream_result_page(QUERY, 0.0).unwrap_err();
+        assert_eq!(error.field.as_deref(), Some("pageNumber"));
     }
 
     #[test]

@@ -19,6 +19,7 @@ pub(super) struct Transport {
     pub fetch: Function,
     pub events: Rc<Events>,
     pub attempt_timeout_ms: u64,
+    pub max_response_bytes: u64,
     pub retry: RetryPolicy,
     /// The abort controller the last attempt left unaborted.
     pub spare: SpareController,
@@ -58,6 +59,28 @@ impl Transport {
         spec: RequestSpec,
         limits: &Limits,
     ) -> Result<HttpResponse, Failure> {
+        self.run(credentials, spec, limits, false).await
+    }
+
+    /// Like `execute`, but a 2xx answer's body is left unread, in
+    /// `opened`, for the caller to stream.
+    #[cfg(feature = "integrator")]
+    pub(super) async fn open(
+        &self,
+        credentials: &impl Credentials,
+        spec: RequestSpec,
+        limits: &Limits,
+    ) -> Result<HttpResponse, Failure> {
+        self.run(credentials, spec, limits, true).await
+    }
+
+    async fn run(
+        &self,
+        credentials: &impl Credentials,
+        spec: RequestSpec,
+        limits: &Limits,
+        stream: bool,
+    ) -> Result<HttpResponse, Failure> {
         let caller = limits.signal.as_ref();
         let deadline = match limits.timeout_ms {
             None => None,
@@ -70,7 +93,9 @@ impl Transport {
         let signal = bounded.as_ref().or(caller);
         let ends_at = deadline.as_ref().map(|(_, at)| *at);
         // One call site: each `.await` of it would be a copy of its state machine.
-        let outcome = self.attempts(credentials, spec, signal, ends_at).await;
+        let outcome = self
+            .attempts(credentials, spec, signal, ends_at, stream)
+            .await;
         match &deadline {
             Some((deadline, _)) => outcome.map_err(|failure| deadline.outcome(failure)),
             None => outcome,
@@ -85,6 +110,7 @@ impl Transport {
         spec: RequestSpec,
         signal: Option<&AbortSignal>,
         deadline: Option<f64>,
+        stream: bool,
     ) -> Result<HttpResponse, Failure> {
         let mut call = Call::new(spec.replay, self.retry, deadline, credentials.renewable());
         let mut number = 0u32;
@@ -105,8 +131,9 @@ impl Transport {
                 &self.fetch,
                 &spec,
                 &headers,
-                self.attempt_timeout_ms,
+                (self.attempt_timeout_ms, self.max_response_bytes),
                 signal,
+                stream,
                 &self.spare,
             )
             .await;

@@ -42,7 +42,7 @@ pub(super) fn number_arg(field: &str, value: &JsValue) -> Result<f64, HaloError>
         .ok_or_else(|| HaloError::validation(field, format!("{field} must be a number")))
 }
 
-type Pending = Pin<Box<dyn Future<Output = Result<JsValue, Failure>>>>;
+pub(super) type Pending = Pin<Box<dyn Future<Output = Result<JsValue, Failure>>>>;
 
 /// What a client scrubs from the messages of its errors.
 pub(super) trait Secrets {
@@ -66,7 +66,7 @@ where
 /// is asked only on failure, for the values to scrub from the message. One
 /// non-generic `future_to_promise` serves every method: each generic copy
 /// of it costs the wasm about 2 KB.
-fn promise(pending: Pending, secrets: Box<dyn Fn() -> Vec<String>>) -> Promise {
+pub(super) fn promise(pending: Pending, secrets: Box<dyn Fn() -> Vec<String>>) -> Promise {
     future_to_promise(async move {
         pending.await.map_err(|failure| {
             let secrets = secrets();

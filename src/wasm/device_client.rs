@@ -85,16 +85,9 @@ impl Shared {
 }
 
 #[wasm_bindgen(typescript_custom_section)]
-const CALL_TYPES: &str = r#"import type { DeviceOperations } from "../generated/operations.js";
+const CALL_TYPES: &str = r#"import type { DeviceOperations, OperationCall } from "../generated/operations.js";
 import type { HaloQuery, WaitOptions } from "../types.js";
-export interface DeviceClient {
-  call<O extends keyof DeviceOperations>(
-    operation: O,
-    args: DeviceOperations[O]["args"],
-    options: Omit<DeviceOperations[O]["options"], "signal">,
-    signal?: AbortSignal,
-  ): Promise<DeviceOperations[O]["result"]>;
-}"#;
+export interface DeviceClient extends OperationCall<DeviceOperations> {}"#;
 
 /// The device door's wasm object behind `HaloDeviceClient`: one site, one
 /// device, its token engine and transport. JavaScript drives it through
@@ -133,6 +126,7 @@ impl DeviceClient {
             fetch,
             events,
             attempt_timeout_ms: config.attempt_timeout_ms,
+            max_response_bytes: config.max_response_bytes,
             retry: config.retry,
             spare: Default::default(),
         };

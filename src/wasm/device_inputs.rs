@@ -21,6 +21,7 @@ pub(super) fn client_options(settings: JsValue) -> Result<ClientOptionsInput, Ha
         attempt_timeout_ms: fields.number("attemptTimeoutMs")?,
         token_timeout_ms: fields.number("tokenTimeoutMs")?,
         max_retries: fields.number("maxRetries")?,
+        max_response_bytes: fields.number("maxResponseBytes")?,
     })
 }
 

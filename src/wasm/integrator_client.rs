@@ -57,16 +57,9 @@ struct Shared {
 
 #[wasm_bindgen(typescript_custom_section)]
 const RESULT_TYPES: &str = r#"import type { DeviceToken, DeviceTokenRequest, GuidChange, HaloSite, IntegratorCallOptions, Practice, ResolvedSite, SecondaryIdentifiers } from "../integrator-types.js";
-import type { IntegratorSiteOperations } from "../generated/operations.js";
+import type { IntegratorSiteOperations, OperationCall } from "../generated/operations.js";
 import type { HaloQuery, QueryStatusResult, WaitOptions } from "../types.js";
-export interface IntegratorSite {
-  call<O extends keyof IntegratorSiteOperations>(
-    operation: O,
-    args: IntegratorSiteOperations[O]["args"],
-    options: Omit<IntegratorSiteOperations[O]["options"], "signal">,
-    signal?: AbortSignal,
-  ): Promise<IntegratorSiteOperations[O]["result"]>;
-}"#;
+export interface IntegratorSite extends OperationCall<IntegratorSiteOperations> {}"#;
 
 /// The integrator's wasm object behind `HaloIntegratorClient`: the
 /// subscription key, the transport, and the site handles it hands out.
@@ -218,6 +211,7 @@ impl IntegratorClient {
             fetch,
             events: Rc::new(Events::new(on_event)),
             attempt_timeout_ms: config.attempt_timeout_ms,
+            max_response_bytes: config.max_response_bytes,
             retry: config.retry,
             spare: Default::default(),
         };
@@ -441,11 +435,12 @@ pub struct IntegratorSite {
 }
 
 impl Shared {
-    fn door<'a>(&'a self, requests: &'a SiteRequests) -> SiteDoor<'a, KeyCredentials> {
+    fn door<'a>(self: &'a Rc<Self>, requests: &'a SiteRequests) -> SiteDoor<'a, KeyCredentials> {
         SiteDoor {
             transport: &self.transport,
             credentials: &self.credentials,
             requests,
+            secrets: self.clone(),
         }
     }
 }

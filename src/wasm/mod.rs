@@ -18,6 +18,8 @@ mod js_error;
 mod names;
 mod operation_inputs;
 mod panic_hook;
+#[cfg(feature = "integrator")]
+mod row_stream;
 mod site_calls;
 #[cfg(feature = "device")]
 mod token_driver;
@@ -35,5 +37,6 @@ pub use host::AbortSignal;
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 #[cfg(feature = "integrator")]
 pub use integrator_client::IntegratorClient;
+pub use panic_hook::on_panic;
 #[cfg(feature = "integrator")]
 pub use webhooks::{expand_webhook_url, verify_webhook_request};

@@ -36,6 +36,8 @@ extern "C" {
     #[wasm_bindgen(thread_local_v2, static_string)]
     pub(super) static VALUE: JsString = "value";
     #[wasm_bindgen(thread_local_v2, static_string)]
+    pub(super) static CANCEL: JsString = "cancel";
+    #[wasm_bindgen(thread_local_v2, static_string)]
     pub(super) static RETRY_AFTER: JsString = "Retry-After";
     #[wasm_bindgen(thread_local_v2, static_string)]
     pub(super) static CONTENT_LENGTH: JsString = "Content-Length";

@@ -9,7 +9,7 @@ use super::call_loop::{Credentials, Limits, Transport};
 use super::convert::string_arg;
 #[cfg(feature = "integrator")]
 use super::fields::Fields;
-use super::host::{monotonic_ms, random_unit, sleep, AbortSignal, Interrupted};
+use super::host::{live, monotonic_ms, random_unit, sleep, AbortSignal, Deadline, Interrupted};
 use super::js_error::Failure;
 #[cfg(feature = "integrator")]
 use super::operation_inputs;
@@ -36,6 +36,9 @@ pub(super) struct SiteDoor<'a, C: Credentials> {
     pub transport: &'a Transport,
     pub credentials: &'a C,
     pub requests: &'a SiteRequests,
+    /// What a streamed page's later errors are scrubbed of.
+    #[cfg(feature = "integrator")]
+    pub secrets: std::rc::Rc<dyn super::convert::Secrets>,
 }
 
 /// Where a query object stands, as the core sees it.
@@ -83,6 +86,10 @@ impl<C: Credentials> SiteDoor<'_, C> {
         let (input, timeout_ms) = operation_input(operation.arguments(), args, options)?;
         let spec = self.requests.request(operation, &input)?;
         let limits = Limits { signal, timeout_ms };
+        #[cfg(feature = "integrator")]
+        if operation.outcome() == crate::core::operations::Outcome::Rows {
+            return self.open_rows(spec, limits).await;
+        }
         let response = self.execute(spec, &limits).await?;
         operation
             .outcome()
@@ -91,6 +98,46 @@ impl<C: Credentials> SiteDoor<'_, C> {
             return Ok(with_page_metadata(&response));
         }
         Ok(response.body)
+    }
+
+    /// Opens a streamed page: retried like any read until Halo answers,
+    /// then handed to JavaScript as a `RowStream` that reads it on demand.
+    /// The call's deadline is started here, as it bounds the reading too.
+    #[cfg(feature = "integrator")]
+    async fn open_rows(&self, spec: RequestSpec, limits: Limits) -> Result<JsValue, Failure> {
+        use super::host::{live, Deadline};
+        use super::row_stream::{Pull, RowStream};
+        use crate::core::error::{ErrorKind, HaloError};
+        let caller = limits.signal;
+        let deadline = match limits.timeout_ms {
+            None => None,
+            Some(ms) => {
+                live(caller.as_ref())?;
+                Some(Deadline::start(caller.as_ref(), ms)?)
+            }
+        };
+        let bounded = Limits {
+            signal: deadline.as_ref().map(Deadline::signal).or(caller.clone()),
+            timeout_ms: None,
+        };
+        let path = spec.path.clone();
+        let response = self
+            .transport
+            .open(self.credentials, spec.clone(), &bounded)
+            .await
+            .map_err(|failure| match &deadline {
+                Some(deadline) => deadline.outcome(failure),
+                None => failure,
+            })
+            .map_err(|failure| failure.explained(self.requests.endpoint(), &path))?;
+        let Some(body) = response.opened else {
+            let message = "the streamed page's answer had no body to read";
+            let error = HaloError::new(ErrorKind::Protocol, message);
+            return Err(error.with_status(response.status).into());
+        };
+        let idle_ms = self.transport.attempt_timeout_ms;
+        let pull = Pull::new(body, spec, idle_ms, caller, deadline);
+        Ok(RowStream::new(pull, self.secrets.clone()).into())
     }
 
     /// Polls until the query is in a terminal state; a failed state is a
@@ -136,15 +183,20 @@ impl<C: Credentials> SiteDoor<'_, C> {
             listener: on_progress,
             watch: StatusWatch::new(watched.count()),
         };
+        // The wait's deadline bounds every poll and every sleep: a poll
+        // that hangs at the deadline is cut there, not at its own timeout.
+        live(signal.as_ref())?;
+        let deadline = Deadline::start(signal.as_ref(), plan.time_left_ms(monotonic_ms()))?;
         let limits = Limits {
-            signal,
+            signal: Some(deadline.signal()),
             timeout_ms: None,
         };
         loop {
             // One `execute` for both kinds of wait: each awaited call site
             // would add a copy of its state to the wasm.
             let spec = watched.request(self.requests)?;
-            let body = self.execute(spec, &limits).await?.body;
+            let polled = self.execute(spec, &limits).await;
+            let body = polled.map_err(|failure| deadline.outcome(failure))?.body;
             if let Some(done) = watched.answer(body, &mut progress)? {
                 return Ok(done);
             }
@@ -154,7 +206,7 @@ impl<C: Credentials> SiteDoor<'_, C> {
                     if let Err(Interrupted::Aborted(reason)) =
                         sleep(ms as f64, limits.signal.as_ref()).await
                     {
-                        return Err(Failure::Aborted(reason));
+                        return Err(deadline.outcome(Failure::Aborted(reason)));
                     }
                 }
             }

@@ -43,6 +43,10 @@ pub(super) struct HttpResponse {
     pub retry_after: Option<String>,
     /// The `Response` itself, for the headers an operation reads beside its body.
     pub raw: JsValue,
+    /// A 2xx body left unread for its caller to stream (see `send`'s
+    /// `stream`); the device wasm streams nothing.
+    #[cfg(feature = "integrator")]
+    pub opened: Option<OpenBody>,
 }
 
 impl HttpResponse {
@@ -154,12 +158,19 @@ pub(super) fn header(response: &JsValue, name: &str) -> Result<Option<String>, A
 }
 
 /// A body its `Content-Length` says is too large is refused unread.
-fn declared_size_within_limit(headers: &ResponseHeaders, status: u16) -> Result<(), AttemptError> {
+fn declared_size_within_limit(
+    headers: &ResponseHeaders,
+    limit: u64,
+    status: u16,
+) -> Result<(), AttemptError> {
     let declared = names::CONTENT_LENGTH
         .with(|name| headers.get(name))?
         .and_then(|v| v.trim().parse::<u64>().ok());
-    response_within_limit(declared.unwrap_or(0), status)
-        .map_err(|error| AttemptError::Failed(error, None))
+    within_limit(declared.unwrap_or(0), limit, status)
+}
+
+fn within_limit(bytes: u64, limit: u64, status: u16) -> Result<(), AttemptError> {
+    response_within_limit(bytes, limit, status).map_err(|error| AttemptError::Failed(error, None))
 }
 
 /// What the response says before its body is read: a redirect ends the
@@ -273,6 +284,8 @@ struct Attempt<'a> {
     controller: AbortController,
     _timer: Timer,
     timeout_ms: u64,
+    /// The most body bytes read (`maxResponseBytes`).
+    max_bytes: u64,
     spec: &'a RequestSpec,
 }
 
@@ -300,6 +313,72 @@ impl Attempt<'_> {
     }
 }
 
+/// A response body's own stream reader: what `body.getReader()` returned
+/// and its `read`, both the host's and called through bindings that catch.
+pub(super) struct BodyReader {
+    reader: JsValue,
+    read: Function,
+}
+
+impl BodyReader {
+    /// The body's reader, or `None` when the response has no body stream
+    /// (an injected `fetch` may resolve to an object with `text()` only).
+    fn of(response: &JsValue) -> Result<Option<BodyReader>, AttemptError> {
+        let body = field(response, &names::BODY)?;
+        let get_reader = if body.is_object() {
+            field(&body, &names::GET_READER)?
+                .dyn_into::<Function>()
+                .ok()
+        } else {
+            None
+        };
+        let Some(get_reader) = get_reader else {
+            return Ok(None);
+        };
+        let reader = get_reader
+            .call0(&body)
+            .map_err(|cause| not_a_response("body.getReader() threw", Some(cause)))?;
+        let read = field(&reader, &names::READ)?
+            .dyn_into::<Function>()
+            .map_err(|_| not_a_response("its body reader has no read()", None))?;
+        Ok(Some(BodyReader { reader, read }))
+    }
+
+    /// The promise of the next step (`{ done, value }`). Not async, like
+    /// `chunk`: awaited in place, they add no state machine of their own.
+    fn step(&self) -> Result<js_sys::Promise, AttemptError> {
+        let pending = self
+            .read
+            .call0(&self.reader)
+            .map_err(|cause| not_a_response("reading its body threw", Some(cause)))?;
+        if !is_thenable(&pending) {
+            return Err(not_a_response(
+                "its body reader did not return a promise",
+                None,
+            ));
+        }
+        Ok(adopt(&pending))
+    }
+
+    /// A step's bytes, `None` at the end of the body.
+    fn chunk(step: &JsValue) -> Result<Option<Uint8Array>, AttemptError> {
+        if field(step, &names::DONE)?.is_truthy() {
+            return Ok(None);
+        }
+        field(step, &names::VALUE)?
+            .dyn_into::<Uint8Array>()
+            .map(Some)
+            .map_err(|_| not_a_response("a body chunk is not bytes", None))
+    }
+}
+
+/// A body read whole by `text()`, checked against the limit: a JS string
+/// of `n` UTF-16 units holds at least `n` UTF-8 bytes.
+fn text_within_limit(text: &JsValue, limit: u64, status: u16) -> Result<(), AttemptError> {
+    let units = text.dyn_ref::<JsString>().map_or(0, JsString::length);
+    within_limit(u64::from(units), limit, status)
+}
+
 /// The body as text, read no further than the size limit: chunk by chunk
 /// through its stream when the response has one (a real `Response`), so a
 /// body that never says its length is cancelled at the limit instead of
@@ -310,52 +389,24 @@ async fn read_body(
     attempt: &Attempt<'_>,
     signal: Option<&AbortSignal>,
 ) -> Result<JsValue, AttemptError> {
-    let body = field(response, &names::BODY)?;
-    let get_reader = if body.is_object() {
-        field(&body, &names::GET_READER)?
-            .dyn_into::<Function>()
-            .ok()
-    } else {
-        None
-    };
-    let Some(get_reader) = get_reader else {
+    let Some(reader) = BodyReader::of(response)? else {
         let text = until_aborted(start_reading(response)?, signal)
             .await
             .map_err(|interruption| attempt.interrupted(interruption))?;
-        let units = text.dyn_ref::<JsString>().map_or(0, JsString::length);
-        response_within_limit(u64::from(units), status)
-            .map_err(|error| AttemptError::Failed(error, None))?;
+        text_within_limit(&text, attempt.max_bytes, status)?;
         return Ok(text);
     };
-    let reader = get_reader
-        .call0(&body)
-        .map_err(|cause| not_a_response("body.getReader() threw", Some(cause)))?;
-    let read = field(&reader, &names::READ)?
-        .dyn_into::<Function>()
-        .map_err(|_| not_a_response("its body reader has no read()", None))?;
     let chunks = Array::new();
     let mut total = 0u64;
     loop {
-        let pending = read
-            .call0(&reader)
-            .map_err(|cause| not_a_response("reading its body threw", Some(cause)))?;
-        if !is_thenable(&pending) {
-            return Err(not_a_response(
-                "its body reader did not return a promise",
-                None,
-            ));
-        }
-        let step = until_aborted(adopt(&pending), signal)
+        let step = until_aborted(reader.step()?, signal)
             .await
             .map_err(|interruption| attempt.interrupted(interruption))?;
-        if field(&step, &names::DONE)?.is_truthy() {
+        let Some(chunk) = BodyReader::chunk(&step)? else {
             break;
-        }
-        let chunk = field(&step, &names::VALUE)?
-            .dyn_into::<Uint8Array>()
-            .map_err(|_| not_a_response("a body chunk is not bytes", None))?;
+        };
         total += u64::from(chunk.length());
-        response_within_limit(total, status).map_err(|error| AttemptError::Failed(error, None))?;
+        within_limit(total, attempt.max_bytes, status)?;
         chunks.push(&chunk);
     }
     let bytes = Uint8Array::new_with_length(u32::try_from(total).unwrap_or(u32::MAX));
@@ -373,13 +424,93 @@ async fn read_body(
         .map_err(|cause| not_a_response("its body could not be decoded", Some(cause)))
 }
 
-/// Sends `spec` once with `auth` headers.
+/// A 2xx response whose body is left for its caller to read chunk by
+/// chunk (a streamed page): no whole-body limit applies, the reader does
+/// its own accounting.
+#[cfg(feature = "integrator")]
+pub(super) struct OpenBody {
+    response: JsValue,
+    reader: Option<BodyReader>,
+    controller: AbortController,
+    abort: Function,
+    status: u16,
+    /// What a body read whole (no stream to read it by) may weigh.
+    max_bytes: u64,
+    /// For a body without a stream, read whole by `text()`: whether it was.
+    read_whole: std::cell::Cell<bool>,
+}
+
+#[cfg(feature = "integrator")]
+impl OpenBody {
+    /// The answer's status.
+    pub(super) fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The next chunk, `None` at the end. Each wait is bounded by
+    /// `idle_ms` (a server that stalls mid-body is a timeout) and `signal`.
+    pub(super) async fn next_chunk(
+        &self,
+        spec: &RequestSpec,
+        idle_ms: u64,
+        signal: Option<&AbortSignal>,
+    ) -> Result<Option<Vec<u8>>, AttemptError> {
+        let timer = Timer::start(&self.abort, idle_ms as f64)
+            .map_err(|cause| failed(ErrorKind::Network, "setTimeout threw", Some(cause)))?;
+        let attempt = Attempt {
+            controller: self.controller.clone(),
+            _timer: timer,
+            timeout_ms: idle_ms,
+            max_bytes: self.max_bytes,
+            spec,
+        };
+        let interrupted = |interruption| attempt.interrupted(interruption);
+        match &self.reader {
+            Some(reader) => {
+                let step = until_aborted(reader.step()?, signal)
+                    .await
+                    .map_err(interrupted)?;
+                Ok(BodyReader::chunk(&step)?.map(|chunk| chunk.to_vec()))
+            }
+            None if self.read_whole.replace(true) => Ok(None),
+            None => {
+                let text = until_aborted(start_reading(&self.response)?, signal)
+                    .await
+                    .map_err(interrupted)?;
+                text_within_limit(&text, self.max_bytes, self.status)?;
+                Ok(Some(text.as_string().unwrap_or_default().into_bytes()))
+            }
+        }
+    }
+
+    /// Stops the body and closes its connection.
+    pub(super) fn cancel(&self) {
+        if let Some(reader) = &self.reader {
+            if let Ok(cancel) = field(&reader.reader, &names::CANCEL) {
+                if let Ok(cancel) = cancel.dyn_into::<Function>() {
+                    if let Ok(cancelling) = cancel.call0(&reader.reader) {
+                        // Its rejection (a body already errored) is of no interest.
+                        let cancelling = adopt(&cancelling);
+                        wasm_bindgen_futures::spawn_local(async move {
+                            let _ = wasm_bindgen_futures::JsFuture::from(cancelling).await;
+                        });
+                    }
+                }
+            }
+        }
+        self.controller.abort();
+    }
+}
+
+/// Sends `spec` once with `auth` headers, reading at most `max_bytes` of
+/// body. With `stream`, a 2xx answer's body is left unread, in `opened`.
 pub(super) async fn send(
     fetch: &Function,
     spec: &RequestSpec,
     auth: &[(&'static str, String)],
-    timeout_ms: u64,
+    (timeout_ms, max_bytes): (u64, u64),
     signal: Option<&AbortSignal>,
+    #[cfg_attr(not(feature = "integrator"), allow(unused_variables))] stream: bool,
     spare: &SpareController,
 ) -> Result<HttpResponse, AttemptError> {
     let no_controller = |cause| {
@@ -397,6 +528,7 @@ pub(super) async fn send(
         controller: lent.controller.clone(),
         _timer: timer,
         timeout_ms,
+        max_bytes,
         spec,
     };
 
@@ -430,9 +562,33 @@ pub(super) async fn send(
             body: JsValue::UNDEFINED,
             retry_after,
             raw: response,
+            #[cfg(feature = "integrator")]
+            opened: None,
         });
     }
-    declared_size_within_limit(&headers, status).inspect_err(|_| attempt.controller.abort())?;
+    #[cfg(feature = "integrator")]
+    if stream && (200..300).contains(&status) {
+        let reader = BodyReader::of(&response).inspect_err(|_| attempt.controller.abort())?;
+        let opened = OpenBody {
+            response,
+            reader,
+            controller: attempt.controller.clone(),
+            abort: lent.abort,
+            status,
+            max_bytes,
+            read_whole: std::cell::Cell::new(false),
+        };
+        return Ok(HttpResponse {
+            status,
+            body: JsValue::UNDEFINED,
+            retry_after,
+            // A stream's headers are read through `opened`.
+            raw: JsValue::UNDEFINED,
+            opened: Some(opened),
+        });
+    }
+    declared_size_within_limit(&headers, max_bytes, status)
+        .inspect_err(|_| attempt.controller.abort())?;
     let text = read_body(&response, status, &attempt, signal)
         .await
         .inspect_err(|_| attempt.controller.abort())?;
@@ -445,5 +601,7 @@ pub(super) async fn send(
         body,
         retry_after,
         raw: response,
+        #[cfg(feature = "integrator")]
+        opened: None,
     })
 }

@@ -22,5 +22,6 @@ export const ERROR_CLASSES: { readonly [C in HaloErrorCode]: new (message: strin
   HALO_WEBHOOK: HaloWebhookError,
   HALO_CLOSED: HaloError,
   HALO_NOT_INITIALISED: HaloError,
+  HALO_LOAD: HaloError,
   HALO_INTERNAL: HaloError,
 };

@@ -25,6 +25,7 @@ export type HaloErrorCode =
   | "HALO_WEBHOOK"
   | "HALO_CLOSED"
   | "HALO_NOT_INITIALISED"
+  | "HALO_LOAD"
   | "HALO_INTERNAL";
 
 /**
@@ -72,6 +73,9 @@ export interface HaloErrorDetails {
   reason?: WebhookRejectionReason;
 }
 
+/** Shared by every copy of the package: see `HaloError[Symbol.hasInstance]`. */
+const BRAND = Symbol.for("halo-device.error");
+
 /**
  * The base class of every error this package throws (an aborted call
  * rejects with the signal's reason instead, as `fetch` does).
@@ -91,6 +95,24 @@ export class HaloError extends Error {
     this.code = details.code;
     this.status = details.status;
     this.retryable = details.retryable;
+  }
+
+  /**
+   * `instanceof` also holds for an error from another copy of this package
+   * (the ESM and the CommonJS entry loaded in one process): it matches by
+   * the class's `name`, through a brand in the global symbol registry.
+   *
+   * @example
+   * // esm: import * as esm from "halo-device"; cjs: require("halo-device"), in one process
+   * try { new esm.HaloDeviceClient(options); }
+   * catch (error) { if (error instanceof cjs.HaloValidationError) console.error(`invalid ${error.field}`); }
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    const name: unknown = value instanceof Error ? Reflect.get(value, BRAND) : undefined;
+    if (typeof name !== "string") return false;
+    const own = Object.hasOwn(CLASSES, name) ? CLASSES[name] : HaloError;
+    return own === this || Object.prototype.isPrototypeOf.call(this.prototype, own.prototype);
   }
 }
 
@@ -259,3 +281,11 @@ export class HaloWebhookError extends HaloError {
     this.reason = details.reason ?? "payload";
   }
 }
+
+// The classes by their literal `name`, for `instanceof` across copies.
+const CLASSES: { readonly [name: string]: typeof HaloError } = { HaloValidationError, HaloAuthError, HaloForbiddenError, HaloNotFoundError, HaloGoneError, HaloRateLimitError, HaloUnavailableError, HaloQueryFailedError, HaloNetworkError, HaloTimeoutError, HaloWebhookError };
+Object.defineProperty(HaloError.prototype, BRAND, {
+  get(this: HaloError): string {
+    return this.name;
+  },
+});

@@ -321,6 +321,8 @@ export interface HaloDeviceClientOptions {
   tokenTimeoutMs?: number;
   /** Retries after the first attempt for retryable failures; default 3. */
   maxRetries?: number;
+  /** The largest response body read, in bytes (1 KiB to 256 MiB); default 48 MiB. */
+  maxResponseBytes?: number;
 }
 
 /**

@@ -145,6 +145,7 @@ fn render() -> String {
     }
     out.push_str("}\n\n");
 
+    out.push_str("/** Shared by every copy of the package: see `HaloError[Symbol.hasInstance]`. */\nconst BRAND = Symbol.for(\"halo-device.error\");\n\n");
     doc_block(
         &mut out,
         "",
@@ -156,8 +157,9 @@ fn render() -> String {
          catch (error) { if (error instanceof HaloError && error.retryable) scheduleRetry(); }",
     );
     out.push_str(
-        "export class HaloError extends Error {\n  override name: string = \"HaloError\";\n  readonly code: HaloErrorCode;\n  readonly status: number | undefined;\n  readonly retryable: boolean;\n\n  constructor(message: string, details: HaloErrorDetails) {\n    super(message, details.cause === undefined ? undefined : { cause: details.cause });\n    this.code = details.code;\n    this.status = details.status;\n    this.retryable = details.retryable;\n  }\n}\n",
+        "export class HaloError extends Error {\n  override name: string = \"HaloError\";\n  readonly code: HaloErrorCode;\n  readonly status: number | undefined;\n  readonly retryable: boolean;\n\n  constructor(message: string, details: HaloErrorDetails) {\n    super(message, details.cause === undefined ? undefined : { cause: details.cause });\n    this.code = details.code;\n    this.status = details.status;\n    this.retryable = details.retryable;\n  }\n",
     );
+    out.push_str(HAS_INSTANCE);
 
     let named: Vec<ErrorKind> = ErrorKind::ALL
         .iter()
@@ -196,8 +198,43 @@ fn render() -> String {
         out.push_str("}\n");
     }
 
+    let classes: Vec<&str> = named.iter().map(|k| k.class_name()).collect();
+    let _ = writeln!(
+        out,
+        "\n// The classes by their literal `name`, for `instanceof` across copies.\nconst CLASSES: {{ readonly [name: string]: typeof HaloError }} = {{ {} }};",
+        classes.join(", ")
+    );
+    out.push_str(
+        "Object.defineProperty(HaloError.prototype, BRAND, {\n  get(this: HaloError): string {\n    return this.name;\n  },\n});\n",
+    );
     out
 }
+
+/// `instanceof` across copies of the package: the ESM and the CommonJS
+/// entry loaded in one process each define their classes. Every error
+/// carries a brand shared through the global symbol registry, naming its
+/// class by its literal `name` (minifiers keep it); the check finds that
+/// name's class in this copy. One copy alone takes the ordinary path.
+const HAS_INSTANCE: &str = r#"
+  /**
+   * `instanceof` also holds for an error from another copy of this package
+   * (the ESM and the CommonJS entry loaded in one process): it matches by
+   * the class's `name`, through a brand in the global symbol registry.
+   *
+   * @example
+   * // esm: import * as esm from "halo-device"; cjs: require("halo-device"), in one process
+   * try { new esm.HaloDeviceClient(options); }
+   * catch (error) { if (error instanceof cjs.HaloValidationError) console.error(`invalid ${error.field}`); }
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    const name: unknown = value instanceof Error ? Reflect.get(value, BRAND) : undefined;
+    if (typeof name !== "string") return false;
+    const own = Object.hasOwn(CLASSES, name) ? CLASSES[name] : HaloError;
+    return own === this || Object.prototype.isPrototypeOf.call(this.prototype, own.prototype);
+  }
+}
+"#;
 
 fn render_map() -> String {
     let mut out = String::from(

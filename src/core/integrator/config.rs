@@ -4,6 +4,7 @@
 use super::subscription_key::subscription_key_header;
 use crate::core::config::{retry_policy, timeout, Endpoint, DEFAULT_ATTEMPT_TIMEOUT_MS};
 use crate::core::error::HaloError;
+use crate::core::limits::max_response_bytes;
 use crate::core::retry::RetryPolicy;
 use crate::core::secret::Secret;
 use serde::Deserialize;
@@ -23,6 +24,8 @@ pub struct IntegratorOptionsInput {
     pub attempt_timeout_ms: Option<f64>,
     /// Retries after the first attempt for retryable failures; default 3.
     pub max_retries: Option<f64>,
+    /// The largest response body read, in bytes (1 KiB to 256 MiB); default 48 MiB.
+    pub max_response_bytes: Option<f64>,
 }
 
 /// A validated integrator configuration.
@@ -36,6 +39,8 @@ pub struct IntegratorConfig {
     pub attempt_timeout_ms: u64,
     /// What may be retried, and how often.
     pub retry: RetryPolicy,
+    /// The largest response body read, in bytes.
+    pub max_response_bytes: u64,
 }
 
 impl IntegratorConfig {
@@ -58,6 +63,7 @@ impl IntegratorConfig {
                 DEFAULT_ATTEMPT_TIMEOUT_MS,
             )?,
             retry: retry_policy(input.max_retries)?,
+            max_response_bytes: max_response_bytes(input.max_response_bytes)?,
         })
     }
 }
@@ -80,6 +86,10 @@ mod tests {
             crate::core::config::STAGE_BASE_URL
         );
         assert_eq!(config.key_header.0, "Ocp-Apim-Subscription-Key");
+        assert_eq!(
+            config.max_response_bytes,
+            crate::core::limits::MAX_RESPONSE_BYTES
+        );
         assert!(!format!("{config:?}").contains(KEY), "Debug hides the key");
     }
 
@@ -89,18 +99,23 @@ mod tests {
             IntegratorConfig::from_input(IntegratorOptionsInput::default(), Secret::new(KEY))
                 .unwrap_err();
         assert_eq!(error.field.as_deref(), Some("environment"));
+        let refused = |input| {
+            IntegratorConfig::from_input(input, Secret::new(KEY))
+                .unwrap_err()
+                .field
+        };
         let input = IntegratorOptionsInput {
             base_url: Some("http://127.0.0.1:4010".into()),
             max_retries: Some(20.0),
             ..IntegratorOptionsInput::default()
         };
-        assert_eq!(
-            IntegratorConfig::from_input(input, Secret::new(KEY))
-                .unwrap_err()
-                .field
-                .as_deref(),
-            Some("maxRetries")
-        );
+        assert_eq!(refused(input).as_deref(), Some("maxRetries"));
+        let input = IntegratorOptionsInput {
+            environment: Some("stage".into()),
+            max_response_bytes: Some(0.5),
+            ..IntegratorOptionsInput::default()
+        };
+        assert_eq!(refused(input).as_deref(), Some("maxResponseBytes"));
         let spaced = "key with spaces in it";
         let input = IntegratorOptionsInput {
             environment: Some("stage".into()),

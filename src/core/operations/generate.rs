@@ -72,6 +72,11 @@ fn render() -> String {
     out.push_str(
         "/**\n * The device client's operations: the ones both doors offer.\n *\n * @example\n * type Started = DeviceOperations[\"startAsyncQuery\"][\"result\"]; // HaloQuery\n */\nexport type DeviceOperations = SiteOperations;\n",
     );
+    // The one generic signature of a door's `call`, for the glue's
+    // declarations and the facade alike.
+    out.push_str(
+        "\n/**\n * A door's one `call` over its operation table `Ops`: what the wasm object\n * exports and the facade calls, typed per operation.\n *\n * @example\n * type ImmediateCall = OperationCall<DeviceOperations>[\"call\"]<\"immediateQuery\">;\n */\nexport interface OperationCall<Ops extends Record<keyof Ops, { args: unknown[]; options: object; result: unknown }>> {\n  call<O extends keyof Ops>(operation: O, args: Ops[O][\"args\"], options: Omit<Ops[O][\"options\"], \"signal\">, signal?: AbortSignal): Promise<Ops[O][\"result\"]>;\n}\n",
+    );
     let outputs: Vec<String> = ParameterDirection::ALL
         .iter()
         .filter(|d| is_output(**d))
