@@ -409,13 +409,19 @@ async fn read_body(
         within_limit(total, attempt.max_bytes, status)?;
         chunks.push(&chunk);
     }
-    let bytes = Uint8Array::new_with_length(u32::try_from(total).unwrap_or(u32::MAX));
-    let mut offset = 0u32;
-    for chunk in chunks.iter() {
-        let chunk: Uint8Array = chunk.unchecked_into();
-        bytes.set(&chunk, offset);
-        offset += chunk.length();
-    }
+    // A small answer comes in one chunk: decoded as it is, without a copy.
+    let bytes = if chunks.length() == 1 {
+        chunks.get(0).unchecked_into()
+    } else {
+        let bytes = Uint8Array::new_with_length(u32::try_from(total).unwrap_or(u32::MAX));
+        let mut offset = 0u32;
+        for chunk in chunks.iter() {
+            let chunk: Uint8Array = chunk.unchecked_into();
+            bytes.set(&chunk, offset);
+            offset += chunk.length();
+        }
+        bytes
+    };
     let decoder = TextDecoder::new()
         .map_err(|cause| not_a_response("this runtime has no TextDecoder", Some(cause)))?;
     decoder
