@@ -36,8 +36,8 @@ export function protocolError(message: string, cause?: unknown): HaloError {
 function decodedLength(data: string): number {
   if (data.length % 4 !== 0) return -1;
   const padding = data.endsWith("==") ? 2 : data.endsWith("=") ? 1 : 0;
-  const firstPad = data.indexOf("=");
-  if (firstPad !== -1 && firstPad < data.length - padding) return -1;
+  // No scan for a "=" before the end: Node stops decoding at the first one
+  // and the browsers' decoders throw, so it too makes the length fall short.
   return (data.length / 4) * 3 - padding;
 }
 
