@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { startSimulator } from "../../simulator/index.mjs";
 import { DEVICE_ID, SUBSCRIPTION_KEY } from "../scenarios/support.mjs";
-import { ROOT, bin, consumerProject, run } from "./support.mjs";
+import { ROOT, TSC, consumerProject, run } from "./support.mjs";
 
 let simulator;
 let dir;
@@ -82,6 +82,6 @@ test("every code block of the npm README compiles on its own under strict TypeSc
     typeRoots: [join(ROOT, "node_modules", "@types")],
   };
   writeFileSync(join(dir, "tsconfig.readme.json"), JSON.stringify({ compilerOptions, files }));
-  const outcome = await run(bin("tsc"), ["-p", "tsconfig.readme.json"], { cwd: dir }).catch((error) => error);
+  const outcome = await run(TSC[5], ["-p", "tsconfig.readme.json"], { cwd: dir }).catch((error) => error);
   assert.equal(outcome.exitCode, undefined, `${outcome.stdout}${outcome.stderr}`);
 });
