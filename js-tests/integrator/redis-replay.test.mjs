@@ -8,13 +8,14 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
-import { createServer } from "node:net";
 import { createInterface } from "node:readline";
 import { join } from "node:path";
 import { HaloDeviceClient } from "halo-device";
 import { startSimulator } from "../../simulator/index.mjs";
 import { deviceClient, SUBSCRIPTION_KEY } from "../scenarios/support.mjs";
+import { freePort } from "../../scripts/free-port.mjs";
 import { ROOT } from "../packaging/support.mjs";
+import { startRecorder } from "./support.mjs";
 
 const SECRET = "redis-replay-webhook-secret";
 const REDIS_MISSING = spawnSync("redis-server", ["--version"]).error
@@ -25,15 +26,7 @@ const children = [];
 let simulator;
 let redis;
 let redisUrl;
-const deliveries = [];
-
-async function freePort() {
-  const server = createServer().listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+let recorder;
 
 /** A child process whose output lines are kept; resolves once a line matches `ready`. */
 async function startChild(command, args, env, ready) {
@@ -65,8 +58,8 @@ async function newDelivery() {
   const { client } = deviceClient({ HaloDeviceClient }, simulator.url);
   const started = await client.startAsyncQuery("SELECT 1 AS one");
   await client.waitForQuery(started.id, { pollIntervalMs: 10 });
-  for (let i = 0; i < 200 && !deliveries.some((d) => d.rawBody.includes(started.id)); i++) await new Promise((resolve) => setTimeout(resolve, 10));
-  const delivery = deliveries.find((d) => d.rawBody.includes(started.id));
+  for (let i = 0; i < 200 && !recorder.received.some((d) => d.rawBody.includes(started.id)); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  const delivery = recorder.received.find((d) => d.rawBody.includes(started.id));
   assert.ok(delivery, "the simulator delivered the webhook");
   return { ...delivery, queryId: started.id };
 }
@@ -85,24 +78,13 @@ async function logged(receiver, pattern) {
 }
 
 before(async () => {
-  if (REDIS_MISSING) return;
-  // The simulator's webhooks are only recorded here, then replayed by the test.
-  const recorder = (await import("node:http")).createServer((request, response) => {
-    const chunks = [];
-    request.on("data", (chunk) => chunks.push(chunk));
-    request.on("end", () => {
-      deliveries.push({ headers: request.headers, rawBody: Buffer.concat(chunks).toString("utf8") });
-      response.writeHead(204).end();
-    });
-  });
-  recorder.listen(0, "127.0.0.1");
-  await once(recorder, "listening");
-  recorder.unref();
-  const webhookUrl = `http://127.0.0.1:${recorder.address().port}/halo/{source}/{siteId}/{queryId}`;
+  // The simulator's webhooks are only recorded here, then delivered by the test.
+  recorder = await startRecorder();
+  const webhookUrl = `${recorder.url}/halo/{source}/{siteId}/{queryId}`;
   const port = await freePort();
   [simulator, redis] = await Promise.all([
     startSimulator({ subscriptionKey: SUBSCRIPTION_KEY, webhookUrl, webhookSecret: SECRET, asyncStepMs: 5 }),
-    startChild("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {}, /Ready to accept connections/),
+    REDIS_MISSING ? null : startChild("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {}, /Ready to accept connections/),
   ]);
   redisUrl = `redis://127.0.0.1:${port}`;
 });
@@ -111,6 +93,7 @@ after(async () => {
   for (const child of children) if (child.exitCode === null) child.kill();
   await Promise.all(children.map((child) => (child.exitCode === null ? once(child, "exit") : null)));
   await simulator?.close();
+  await recorder?.close();
 });
 
 test("a delivery accepted by one receiver is refused as a replay by another sharing Redis", { skip: REDIS_MISSING }, async () => {
@@ -128,7 +111,7 @@ test("a delivery accepted by one receiver is refused as a replay by another shar
   if (!ttl.error) assert.ok(Number(ttl.stdout) > 0, `PTTL ${ttl.stdout}`);
 });
 
-test("two in-memory receivers each accept the same delivery (why the shared store exists)", { skip: REDIS_MISSING }, async () => {
+test("two in-memory receivers each accept the same delivery (why the shared store exists)", async () => {
   const [first, second] = await Promise.all([startReceiver(), startReceiver()]);
   assert.match(first.lines[0], /\(replays remembered in memory\)$/);
   const delivery = await newDelivery();
