@@ -19,6 +19,9 @@ const build = join(root, "build");
 const pkg = join(build, "pkg");
 const stage = join(build, "stage");
 const bin = (name) => join(root, "node_modules", ".bin", name);
+// The package's own tsc: TypeScript 7 (the typescript7 alias, for the
+// packaging matrix) has a `tsc` bin too, so .bin/tsc may be either.
+const TSC = join(root, "node_modules", "typescript", "bin", "tsc");
 const run = (command, args, options = {}) =>
   execFileSync(command, args, { cwd: root, stdio: ["ignore", "inherit", "inherit"], ...options });
 
@@ -59,8 +62,8 @@ function bindgen(wasm, name, target, outDir) {
 // TypeDoc read them there).
 function tsc(module, outDir, declarationDir = outDir) {
   const common = ["-p", join(stage, "tsconfig.json"), "--module", module, "--moduleResolution", module === "commonjs" ? "node10" : "bundler"];
-  run(bin("tsc"), [...common, "--outDir", outDir, "--declaration", "false", "--removeComments"]);
-  run(bin("tsc"), [...common, "--outDir", declarationDir, "--emitDeclarationOnly"]);
+  run(TSC, [...common, "--outDir", outDir, "--declaration", "false", "--removeComments"]);
+  run(TSC, [...common, "--outDir", declarationDir, "--emitDeclarationOnly"]);
 }
 
 // What a browser loads is one minified module per entry (plus one chunk the

@@ -5,10 +5,10 @@
 // and the device app (examples/node/demo.mjs), whose exit code is ours.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { createServer } from "node:net";
 import { createInterface } from "node:readline";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { freePort } from "./free-port.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const children = [];
@@ -25,14 +25,6 @@ async function start(name, script, args = [], env = {}) {
   const url = first.match(/https?:\/\/\S+/)?.[0];
   if (!url) throw new Error(`${name} printed no URL: ${first}`);
   return url;
-}
-
-async function freePort() {
-  const server = createServer().listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 try {

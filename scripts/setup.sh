@@ -28,10 +28,16 @@ if [ "$(wasm-pack --version 2>/dev/null)" != "wasm-pack $WASM_PACK_VERSION" ]; t
   cargo install wasm-pack --version "=$WASM_PACK_VERSION" --locked --force
 fi
 
-step "chromium and chromedriver (Debian)"
-if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+step "Debian packages: chromium and chromedriver (browser tests), redis-server (the shared webhook replay store's test)"
+missing=()
+command -v chromium >/dev/null || missing+=(chromium)
+command -v chromedriver >/dev/null || missing+=(chromium-driver)
+# The test starts its own redis-server on a free port and stops it; the
+# package's service is not used.
+command -v redis-server >/dev/null || missing+=(redis-server)
+if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium chromium-driver
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
 step "npm dependencies (from the lockfile; binaryen gives wasm-opt)"

@@ -32,8 +32,11 @@ node scripts/pack-simulator.mjs
 npm install --no-save --no-audit --no-fund ./build/halo-device.tgz
 
 step "TypeScript: the facade (strict) and a strict consumer of the public types"
-npx tsc --noEmit -p build/stage/tsconfig.json
-npx tsc -p js-tests/types/tsconfig.json
+# The typescript package's own tsc: typescript7 (the packaging matrix's
+# TypeScript 7) has a `tsc` bin too, and npm links only one of them.
+tsc=node_modules/typescript/bin/tsc
+node "$tsc" --noEmit -p build/stage/tsconfig.json
+node "$tsc" -p js-tests/types/tsconfig.json
 
 step "simulator, and the packed package in Node and Chromium (node --test)"
 node --test simulator/test/ js-tests/

@@ -118,20 +118,29 @@ export interface DelayFault extends FaultMatch {
   executeBeforeFault?: false;
 }
 
-/** Acts on a streamed result page only: stalls it after some bytes, or cuts it short. */
-export interface StreamFault extends FaultMatch {
-  /** Send this many body bytes, then pause (for `stallMs`, else until `releaseStreams()` or the client leaves). */
-  stallAfterBytes?: number;
+/** Stalls a streamed result page (other answers ignore it) after some body bytes. */
+export interface StallFault extends FaultMatch {
+  stallAfterBytes: number;
+  /** How long to pause; without it, until `releaseStreams()` or the client leaves. */
   stallMs?: number;
-  /** End the body cleanly after this many bytes (mid-row when the byte falls inside one). */
-  cutAfterBytes?: number;
+  cutAfterBytes?: undefined;
+  status?: undefined;
+  drop?: false;
+  executeBeforeFault?: false;
+}
+
+/** Ends a streamed result page cleanly after this many body bytes (mid-row when the byte falls inside one). */
+export interface CutFault extends FaultMatch {
+  cutAfterBytes: number;
+  stallAfterBytes?: undefined;
+  stallMs?: undefined;
   status?: undefined;
   drop?: false;
   executeBeforeFault?: false;
 }
 
 /** What `fault()` takes (and `POST /_control/faults`): every fault kind the simulator knows. */
-export type FaultSpec = StatusFault | DropFault | DelayFault | StreamFault;
+export type FaultSpec = StatusFault | DropFault | DelayFault | StallFault | CutFault;
 
 /** A queued fault, as `faults()` lists it; `times` is what is left. */
 export interface Fault {

@@ -23,6 +23,9 @@ const { siteId, site } = await integrator.resolveSite(practice);
 // sparing Halo's token endpoint when a device restarts or asks twice. The
 // device's client says why it asks (getToken's `reason`): "rejected" means
 // Halo has just refused the token it holds, so the cached copy is skipped.
+// This cache is the broker's only state, per process and an optimisation
+// only: copies behind a load balancer need neither affinity nor a shared
+// cache (a copy that has no token for a device asks Halo for one).
 const cache = new Map(); // deviceId -> { token, freshUntil }
 
 async function deviceToken(deviceId, reason) {

@@ -2,31 +2,21 @@
 // verifyWebhook accepts it and refuses every kind of forgery.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createServer } from "node:http";
 import * as halo from "halo-device/integrator";
 import { HaloDeviceClient } from "halo-device";
 import { deviceClient, SITE_ID } from "../scenarios/support.mjs";
 import { withSimulator } from "../support/simulator.mjs";
-import { failure } from "./support.mjs";
+import { failure, startRecorder } from "./support.mjs";
 
 const SECRET = "js-tests-webhook-secret-7d1e";
 
 /** A receiver on loopback that keeps each request's raw body and headers. */
 async function withReceiver(body) {
-  const received = [];
-  const server = createServer((request, response) => {
-    const chunks = [];
-    request.on("data", (chunk) => chunks.push(chunk));
-    request.on("end", () => {
-      received.push({ url: request.url, headers: request.headers, rawBody: Buffer.concat(chunks).toString("utf8") });
-      response.writeHead(204).end();
-    });
-  });
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const recorder = await startRecorder();
   try {
-    return await body(`http://127.0.0.1:${server.address().port}`, received);
+    return await body(recorder.url, recorder.received);
   } finally {
-    await new Promise((resolve) => server.close(resolve));
+    await recorder.close();
   }
 }
 

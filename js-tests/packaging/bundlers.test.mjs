@@ -1,7 +1,10 @@
-// Vite and webpack 5 consumers: each bundles the packed package with
-// `init()` and no argument, must emit the .wasm the web glue references
-// (`new URL("halo_device_bg.wasm", import.meta.url)`), and the built app
-// must load it in headless Chromium and make a real call to the simulator.
+// Bundler consumers: Vite 7 and the current Vite 8 (npm alias `vite8`) and
+// webpack 5 bundle the packed package with `init()` and no argument, and
+// must emit the .wasm the web glue references (`new URL("…_bg.wasm",
+// import.meta.url)`); esbuild, which leaves that URL alone, bundles an app
+// that imports the .wasm with its `file` loader and passes the URL to
+// init(). Each built app must load the wasm in headless Chromium and make a
+// real call to the simulator.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { cpSync, readdirSync, readFileSync } from "node:fs";
@@ -29,10 +32,12 @@ after(async () => {
 
 const wasmFiles = (dir) => readdirSync(dir, { recursive: true }).filter((file) => String(file).endsWith(".wasm"));
 
-async function viteBuild(dir) {
-  const { build } = await import("vite");
+/** A Vite build with the given Vite package ("vite" is 7.x, "vite8" 8.x). */
+const viteBuild = (vitePackage) => async (dir) => {
+  const { build, version } = await import(vitePackage);
+  assert.equal(version.split(".")[0], vitePackage === "vite8" ? "8" : "7", `${vitePackage} is Vite ${version}`);
   await build({ root: dir, configFile: false, logLevel: "error", build: { outDir: join(dir, "dist") } });
-}
+};
 
 async function webpackBuild(dir) {
   const { default: webpack } = await import("webpack");
@@ -45,9 +50,32 @@ async function webpackBuild(dir) {
   cpSync(join(dir, "public"), join(dir, "dist"), { recursive: true });
 }
 
-for (const [name, bundle] of [["vite", viteBuild], ["webpack", webpackBuild]]) {
-  test(`a ${name} build emits the wasm and the built app queries the simulator in Chromium`, async () => {
-    const dir = await consumerProject(name, "web-app", name);
+async function esbuildBuild(dir) {
+  const esbuild = await import("esbuild");
+  const outdir = join(dir, "dist");
+  const { errors, warnings } = await esbuild.build({
+    entryPoints: [join(dir, "src", "esbuild-main.js")],
+    bundle: true,
+    minify: true,
+    platform: "browser",
+    loader: { ".wasm": "file" },
+    outdir,
+    logLevel: "silent",
+  });
+  assert.deepEqual([...errors, ...warnings].map((m) => m.text), [], "esbuild errors and warnings");
+  cpSync(join(dir, "public"), outdir, { recursive: true });
+}
+
+const BUNDLERS = [
+  ["vite 7", "vite", viteBuild("vite")],
+  ["vite 8", "vite", viteBuild("vite8")],
+  ["webpack 5", "webpack", webpackBuild],
+  ["esbuild", "esbuild", esbuildBuild],
+];
+
+for (const [name, fixture, bundle] of BUNDLERS) {
+  test(`${name}: the build emits the wasm and the built app queries the simulator in Chromium`, async () => {
+    const dir = await consumerProject(name.replace(" ", ""), "web-app", fixture);
     await bundle(dir);
     const dist = join(dir, "dist");
     const emitted = wasmFiles(dist);

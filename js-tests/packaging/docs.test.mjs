@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
-import { ROOT, bin, run } from "./support.mjs";
+import { ROOT, TSC, bin, run } from "./support.mjs";
 
 const GAPS_FILE = join(ROOT, "docs", "api-doc-gaps.json");
 const API_JSON = join(ROOT, "build", "docs", "api.json");
@@ -64,8 +64,9 @@ test("every public symbol has a summary and an @example, except the known gaps i
   assert.ok(docGaps({ children: [{ name: "m", children: [{ name: "f", kind: 64, signatures: [{}] }] }] }).includes("m.f: summary+example"));
 });
 
-test("the examples type-check (tsc --checkJs over examples/node/cli.mjs and examples/browser)", async () => {
-  const { stdout } = await run(bin("tsc"), ["-p", join("docs", "tsconfig.examples.json"), "--listFiles"], { cwd: ROOT });
+test("the examples type-check (tsc --checkJs over examples/node/cli.mjs, examples/browser and the Redis replay store)", async () => {
+  const { stdout } = await run(TSC[5], ["-p", join("docs", "tsconfig.examples.json"), "--listFiles"], { cwd: ROOT });
   assert.match(stdout, /examples\/node\/cli\.mjs/);
   assert.match(stdout, /examples\/browser\/app\.js/);
+  assert.match(stdout, /examples\/webhooks\/redis-seen-store\.mjs/);
 });

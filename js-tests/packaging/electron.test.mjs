@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { startSimulator } from "../../simulator/index.mjs";
 import { control, SITE_ID, SUBSCRIPTION_KEY } from "../scenarios/support.mjs";
-import { ROOT, bin, consumerProject, launchChromium, recordingPage, run, settled } from "./support.mjs";
+import { ROOT, TSC, consumerProject, launchChromium, recordingPage, run, settled } from "./support.mjs";
 
 const EXAMPLE = join(ROOT, "examples", "electron");
 let simulator;
@@ -154,7 +154,7 @@ test("rendererCors: Halo's own CORS headers are replaced and a refused preflight
 });
 
 test("the example type-checks against the installed package (tsc --checkJs, window.halo typed)", async () => {
-  const { stdout } = await run(bin("tsc"), ["-p", "tsconfig.json", "--listFiles"], { cwd: dir });
+  const { stdout } = await run(TSC[5], ["-p", "tsconfig.json", "--listFiles"], { cwd: dir });
   assert.match(stdout, /node_modules\/halo-device\/dist\/browser\/index\.d\.ts/);
   assert.match(stdout, /node_modules\/halo-device\/dist\/node\/index\.d\.ts/);
 });

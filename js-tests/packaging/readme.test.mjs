@@ -1,39 +1,64 @@
-// The READMEs' quick starts run as written: each ```js block of the named
-// section is saved as a module in a consumer project and run by Node after
-// fixtures/readme/wiring.mjs (your cloud's token route and the stage host,
-// all answered by the simulator), plus one line that prints `rows`. And
-// every block of the npm README, js or ts, compiles on its own under strict
-// TypeScript against the packed package: nothing it uses is left undeclared.
+// The READMEs' code runs as written against the simulator. The quick starts:
+// each ```js block of the named section is saved as a module in a consumer
+// project and run by Node after fixtures/readme/wiring.mjs (your cloud's
+// token route and the stage host, all answered by the simulator), plus one
+// line that prints `rows`. The npm README's other runnable blocks: its
+// simulator test runs under `node --test`; its token broker (TypeScript,
+// types stripped by esbuild) serves a token the simulator accepts; its
+// webhook receiver and error handling are imported and called. And every
+// block of the npm README, js or ts, compiles on its own under strict
+// TypeScript against the packed packages: nothing it uses is undeclared.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { createHmac } from "node:crypto";
+import { once } from "node:events";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
+import { HaloDeviceClient } from "halo-device";
 import { startSimulator } from "../../simulator/index.mjs";
-import { DEVICE_ID, SUBSCRIPTION_KEY } from "../scenarios/support.mjs";
-import { ROOT, bin, consumerProject, run } from "./support.mjs";
+import { DEVICE_ID, SITE_ID, SUBSCRIPTION_KEY, deviceClient } from "../scenarios/support.mjs";
+import { ROOT, SIMULATOR_TARBALL, TARBALL, TSC, consumerProjectWith, run } from "./support.mjs";
 
+const NPM_README = join(ROOT, "pkg-template", "README.md");
 let simulator;
 let dir;
 before(async () => {
-  [simulator, dir] = await Promise.all([startSimulator({ subscriptionKey: SUBSCRIPTION_KEY, asyncStepMs: 10 }), consumerProject("readme", "readme")]);
+  [simulator, dir] = await Promise.all([
+    startSimulator({ subscriptionKey: SUBSCRIPTION_KEY, asyncStepMs: 10 }),
+    consumerProjectWith([TARBALL, SIMULATOR_TARBALL], "readme", "readme"),
+  ]);
 });
 after(() => simulator?.close());
 
-/** The ```js blocks of a `## heading` section of a Markdown file. */
-function codeBlocks(markdownFile, heading) {
+/** The ```js (or `language`) blocks of a `## heading` section of a Markdown file. */
+function codeBlocks(markdownFile, heading, language = "js") {
   const text = readFileSync(markdownFile, "utf8");
   const start = text.indexOf(`\n## ${heading}\n`);
   assert.notEqual(start, -1, `no "## ${heading}" section in ${markdownFile}`);
   const end = text.indexOf("\n## ", start + 1);
   const section = text.slice(start, end === -1 ? undefined : end);
-  return [...section.matchAll(/\n```js\n([\s\S]*?)\n```/g)].map((match) => match[1]);
+  return [...section.matchAll(new RegExp(`\\n\`\`\`${language}\\n([\\s\\S]*?)\\n\`\`\``, "g"))].map((match) => match[1]);
 }
+
+/** The one ```ts block of an npm README section, types stripped, saved as <name>.mjs in the consumer project. */
+async function tsBlock(heading, name) {
+  const blocks = codeBlocks(NPM_README, heading, "ts");
+  assert.equal(blocks.length, 1, `one ts block in "${heading}"`);
+  const { transform } = await import("esbuild");
+  const { code } = await transform(blocks[0], { loader: "ts", format: "esm" });
+  const file = join(dir, `${name}.mjs`);
+  writeFileSync(file, code);
+  return file;
+}
+
+const wiringEnv = () => ({ ...process.env, HALO_SIM_URL: simulator.url, HALO_DEVICE_ID: DEVICE_ID, HALO_SUPPORT: pathToFileURL(join(ROOT, "js-tests", "scenarios", "support.mjs")).href });
 
 async function runBlock(name, code) {
   writeFileSync(join(dir, `${name}.mjs`), `${code}\nconsole.log(JSON.stringify(rows));\n`);
-  const env = { ...process.env, HALO_SIM_URL: simulator.url, HALO_DEVICE_ID: DEVICE_ID, HALO_SUPPORT: pathToFileURL(join(ROOT, "js-tests", "scenarios", "support.mjs")).href };
-  const { stdout, stderr } = await run(process.execPath, ["--import", "./wiring.mjs", `${name}.mjs`], { cwd: dir, env });
+  const { stdout, stderr } = await run(process.execPath, ["--import", "./wiring.mjs", `${name}.mjs`], { cwd: dir, env: wiringEnv() });
   const lines = stdout.trim().split("\n");
   return { rows: JSON.parse(lines.pop()), printed: lines, requests: stderr.split("\n").filter((line) => line.startsWith("fetch ")) };
 }
@@ -51,7 +76,7 @@ test('README.md "Quick start" runs as written against the simulator', async () =
 });
 
 test('the npm README\'s "Use" runs as written against the simulator', async () => {
-  const blocks = codeBlocks(join(ROOT, "pkg-template", "README.md"), "Use");
+  const blocks = codeBlocks(NPM_README, "Use");
   assert.equal(blocks.length, 1);
   const { rows, printed, requests } = await runBlock("use", blocks[0]);
   assert.deepEqual(rows, [{ InternalID: 1, Surname: "Smith" }]);
@@ -59,8 +84,81 @@ test('the npm README\'s "Use" runs as written against the simulator', async () =
   assert.ok(requests.some((line) => /POST https:\/\/api\.stage\.haloconnect\.io\/.*\/queries\/async$/.test(line)), requests.join("\n"));
 });
 
+test('the npm README\'s "Testing your app" runs as written under node --test, against the packed simulator', async () => {
+  const blocks = codeBlocks(NPM_README, "Testing your app: `halo-cloud-simulator`");
+  assert.equal(blocks.length, 1);
+  writeFileSync(join(dir, "simulator.test.mjs"), blocks[0]);
+  // Without NODE_TEST_CONTEXT (set by our own runner), the child reports as a user's `node --test` does.
+  const { NODE_TEST_CONTEXT: _, ...env } = process.env;
+  const { stdout } = await run(process.execPath, ["--test", "--test-reporter=tap", "simulator.test.mjs"], { cwd: dir, env });
+  assert.match(stdout, /^# pass 1$/m);
+  assert.match(stdout, /^# fail 0$/m);
+});
+
+test("the npm README's token broker runs as written: a device gets a token the simulator accepts", async () => {
+  const file = await tsBlock("Your cloud: `halo-device/integrator`", "broker");
+  const broker = spawn(process.execPath, ["--import", "./wiring.mjs", file], { cwd: dir, env: { ...wiringEnv(), HALO_SUBSCRIPTION_KEY: SUBSCRIPTION_KEY }, stdio: ["ignore", "ignore", "pipe"] });
+  try {
+    const lines = createInterface({ input: broker.stderr });
+    const [listening] = await once(lines, "line");
+    assert.match(listening, /^listening \d+$/);
+    const tokenUrl = `http://127.0.0.1:${listening.split(" ")[1]}/`;
+    const getToken = async ({ siteId, deviceId }) => (await fetch(tokenUrl, { method: "POST", body: JSON.stringify({ siteId, deviceId }) })).json();
+    const client = new HaloDeviceClient({ baseUrl: simulator.url, siteId: SITE_ID, deviceId: DEVICE_ID, getToken });
+    const { rows } = await client.immediateQuery("SELECT InternalID, Surname FROM Patients");
+    assert.equal(rows.length, 8);
+    assert.equal(client.tokenInfo().renewals, 1, "one token, from the broker");
+  } finally {
+    broker.kill();
+  }
+});
+
+test("the npm README's webhook receiver verifies a delivery once and refuses its replay, with SET NX PX", async () => {
+  const file = await tsBlock("Webhooks", "webhooks");
+  // The block declares `redis`; this stands in for node-redis's SET.
+  const keys = new Map();
+  const sent = [];
+  globalThis.redis = {
+    async set(key, value, options) {
+      sent.push(options);
+      const until = keys.get(key);
+      if (options.condition === "NX" && until !== undefined && until > Date.now()) return null;
+      keys.set(key, Date.now() + options.expiration.value);
+      return "OK";
+    },
+  };
+  process.env.HALO_WEBHOOK_SECRET = "readme-webhook-secret";
+  try {
+    const { receive } = await import(pathToFileURL(file).href);
+    const id = "6c0d7b19-1a2b-4c3d-8e4f-a0b1c2d3e4f5";
+    const rawBody = Buffer.from(JSON.stringify({ id, occurredAt: new Date().toISOString(), siteId: SITE_ID, queryId: "0b4c7e2a-1d3f-4a5b-8c9d-0e1f2a3b4c5d", webhookSource: "async" }));
+    const timestamp = new Date().toISOString();
+    const signature = createHmac("sha256", process.env.HALO_WEBHOOK_SECRET).update(`${rawBody}.${timestamp}`).digest("hex");
+    const headers = { "x-halo-id": id, "x-halo-timestamp": timestamp, "x-halo-signature-256": signature };
+    assert.equal((await receive(rawBody, headers)).id, id);
+    await assert.rejects(receive(rawBody, headers), { code: "HALO_WEBHOOK", reason: "replay" });
+    assert.deepEqual(sent.map((options) => [options.condition, options.expiration.type]), [["NX", "PX"], ["NX", "PX"]]);
+    assert.ok(sent[0].expiration.value > 0 && Number.isInteger(sent[0].expiration.value), `PX ${sent[0].expiration.value}`);
+  } finally {
+    delete globalThis.redis;
+    delete process.env.HALO_WEBHOOK_SECRET;
+  }
+});
+
+test("the npm README's error handling returns the rows, [] for an unavailable practice, and rethrows an auth failure", async () => {
+  const { patients } = await import(pathToFileURL(await tsBlock("Errors", "errors")).href);
+  const issued = deviceClient({ HaloDeviceClient }, simulator.url).client;
+  assert.equal((await patients(issued)).length, 8);
+  simulator.fault({ path: "/queries/immediate", status: 504 });
+  assert.deepEqual(await patients(issued), [], "a 504 is HaloUnavailableError");
+  const refused = new HaloDeviceClient({ baseUrl: simulator.url, siteId: SITE_ID, deviceId: DEVICE_ID, getToken: async () => ({ accessToken: "not-a-halo-token", expiresIn: 3600 }) });
+  const error = await patients(refused).catch((caught) => caught);
+  assert.equal(error.message, "check the token service");
+  assert.equal(error.cause?.code, "HALO_AUTH");
+});
+
 test("every code block of the npm README compiles on its own under strict TypeScript against the packed package", async () => {
-  const text = readFileSync(join(ROOT, "pkg-template", "README.md"), "utf8");
+  const text = readFileSync(NPM_README, "utf8");
   const blocks = [...text.matchAll(/\n```(?:js|ts)\n([\s\S]*?)\n```/g)].map((match) => match[1]);
   assert.ok(blocks.length >= 4, `${blocks.length} blocks`);
   const files = blocks.map((code, index) => {
@@ -82,6 +180,6 @@ test("every code block of the npm README compiles on its own under strict TypeSc
     typeRoots: [join(ROOT, "node_modules", "@types")],
   };
   writeFileSync(join(dir, "tsconfig.readme.json"), JSON.stringify({ compilerOptions, files }));
-  const outcome = await run(bin("tsc"), ["-p", "tsconfig.readme.json"], { cwd: dir }).catch((error) => error);
+  const outcome = await run(TSC[5], ["-p", "tsconfig.readme.json"], { cwd: dir }).catch((error) => error);
   assert.equal(outcome.exitCode, undefined, `${outcome.stdout}${outcome.stderr}`);
 });

@@ -10,7 +10,7 @@ import { once } from "node:events";
 import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
-import { ROOT, SIMULATOR_TARBALL, TARBALL, bin, consumerProjectWith, run } from "./support.mjs";
+import { ROOT, SIMULATOR_TARBALL, TARBALL, TSC, consumerProjectWith, run } from "./support.mjs";
 
 let dir;
 before(async () => {
@@ -81,6 +81,6 @@ test("npx halo-cloud-simulator starts the installed bin, prints its URL and serv
 });
 
 test("index.d.ts compiles in a strict TypeScript project, and refuses what the simulator refuses", async () => {
-  const { exitCode = 0, stdout } = await run(bin("tsc"), ["-p", "tsconfig.json"], { cwd: dir }).catch((error) => error);
+  const { exitCode = 0, stdout } = await run(TSC[5], ["-p", "tsconfig.json"], { cwd: dir }).catch((error) => error);
   assert.deepEqual({ exitCode, errors: stdout.split("\n").filter((line) => / error TS\d+/.test(line)) }, { exitCode: 0, errors: [] });
 });

@@ -15,6 +15,15 @@ export const TARBALL = process.env.HALO_DEVICE_TGZ ?? join(ROOT, "build", "halo-
 /** The packed simulator, as `scripts/pack-simulator.mjs` writes it. */
 export const SIMULATOR_TARBALL = join(ROOT, "build", "halo-cloud-simulator.tgz");
 export const bin = (name) => join(ROOT, "node_modules", ".bin", name);
+/**
+ * The TypeScript compilers, by major version: the workspace's own (5.x) and
+ * the current 7.x, installed as the npm alias `typescript7`. Both have a
+ * `tsc` bin and npm links only one of them, so each is named by package.
+ */
+export const TSC = {
+  5: join(ROOT, "node_modules", "typescript", "bin", "tsc"),
+  7: join(ROOT, "node_modules", "typescript7", "bin", "tsc"),
+};
 
 /** Runs a command; resolves with its output, rejects with it on failure. */
 export function run(command, args, options = {}) {

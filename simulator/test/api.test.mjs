@@ -72,7 +72,7 @@ test('fault() queues what POST /_control/faults queues; faults() and clearFaults
   sim.clearFaults();
   assert.deepEqual(sim.faults(), []);
   assert.equal((await client.call('POST', 'queries/immediate', { command: { text: COUNT } })).status, 200);
-  assert.throws(() => sim.fault({ path: 'x' }), { name: 'SimulatorError', status: 400, message: /needs status, drop or delayMs/ });
+  assert.throws(() => sim.fault({ path: 'x' }), { name: 'SimulatorError', status: 400, message: /needs status, drop, delayMs, stallAfterBytes or cutAfterBytes/ });
   assert.throws(() => sim.fault({ delayMs: 5, executeBeforeFault: true }), { status: 400 });
 });
 

@@ -26,6 +26,10 @@ pub const BACKOFF_FACTOR: f64 = 1.5;
 /// that started together do not poll together; never lengthened, so a wait
 /// never exceeds its step or the cap.
 pub const JITTER: f64 = 0.2;
+/// How long past the deadline the poll that starts at it may take: the
+/// last wait ends at the deadline, so that poll gets this long to answer;
+/// one that hangs longer is cut and the wait rejects.
+pub const FINAL_POLL_GRACE_MS: f64 = 1_000.0;
 /// The bounds of `pollIntervalMs` and `maxPollIntervalMs`.
 const INTERVAL_RANGE: (u64, u64) = (10, 600_000);
 
@@ -81,14 +85,14 @@ impl WaitPlan {
         })
     }
 
-    /// Milliseconds from `now_ms` to the deadline (at least 0): how long the
-    /// shell's timer lets the whole wait run, polls included.
+    /// How long from `now_ms` the shell's timer lets the whole wait run,
+    /// polls included: to the deadline plus [`FINAL_POLL_GRACE_MS`].
     pub fn time_left_ms(&self, now_ms: f64) -> f64 {
         let left = self.deadline_ms - now_ms;
         if left > 0.0 {
-            left
+            left + FINAL_POLL_GRACE_MS
         } else {
-            0.0
+            FINAL_POLL_GRACE_MS
         }
     }
 

@@ -184,7 +184,8 @@ impl<C: Credentials> SiteDoor<'_, C> {
             watch: StatusWatch::new(watched.count()),
         };
         // The wait's deadline bounds every poll and every sleep: a poll
-        // that hangs at the deadline is cut there, not at its own timeout.
+        // that hangs is cut there (the last one, which starts at the
+        // deadline, a little after), not at its own attempt timeout.
         live(signal.as_ref())?;
         let deadline = Deadline::start(signal.as_ref(), plan.time_left_ms(monotonic_ms()))?;
         let limits = Limits {
