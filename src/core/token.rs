@@ -530,6 +530,18 @@ mod tests {
         }
     }
 
+    /// t1 issued at 0 and rejected; the renewal that rejection starts at
+    /// once (at 1) brings t2 at 2.
+    fn renewed_after_a_rejection() -> TokenEngine {
+        let mut engine = TokenEngine::new(TokenPolicy::default());
+        let first = start_id(engine.acquire(1, 0.0).1);
+        engine.renewal_succeeded(first, issued("t1", 3600.0), 0.0);
+        engine.rejected(1);
+        let second = start_id(engine.acquire(2, 1.0).1);
+        engine.renewal_succeeded(second, issued("t2", 3600.0), 2.0);
+        engine
+    }
+
     #[test]
     fn concurrent_callers_share_one_renewal() {
         let mut engine = TokenEngine::new(TokenPolicy::default());
@@ -609,12 +621,7 @@ mod tests {
 
     #[test]
     fn a_401_on_an_old_generation_keeps_the_newer_token() {
-        let mut engine = TokenEngine::new(TokenPolicy::default());
-        let first = start_id(engine.acquire(1, 0.0).1);
-        engine.renewal_succeeded(first, issued("t1", 3600.0), 0.0);
-        engine.rejected(1);
-        let second = start_id(engine.acquire(2, 1.0).1);
-        engine.renewal_succeeded(second, issued("t2", 3600.0), 2.0);
+        let mut engine = renewed_after_a_rejection();
         engine.rejected(1);
         assert!(matches!(
             engine.acquire(3, 3.0),
@@ -624,12 +631,7 @@ mod tests {
 
     #[test]
     fn a_token_that_was_accepted_ends_the_rejection_streak() {
-        let mut engine = TokenEngine::new(TokenPolicy::default());
-        let first = start_id(engine.acquire(1, 0.0).1);
-        engine.renewal_succeeded(first, issued("t1", 3600.0), 0.0);
-        engine.rejected(1);
-        let second = start_id(engine.acquire(2, 1.0).1);
-        engine.renewal_succeeded(second, issued("t2", 3600.0), 2.0);
+        let mut engine = renewed_after_a_rejection();
         // t2 worked before Halo rejected it: an expiry, not a server that
         // rejects everything, so the next call renews at once.
         engine.accepted(2);
@@ -642,13 +644,7 @@ mod tests {
 
     #[test]
     fn after_a_renewed_token_is_rejected_renewals_wait_a_window() {
-        let mut engine = TokenEngine::new(TokenPolicy::default());
-        let first = start_id(engine.acquire(1, 0.0).1);
-        engine.renewal_succeeded(first, issued("t1", 3600.0), 0.0);
-        engine.rejected(1);
-        // The first rejection renews at once.
-        let second = start_id(engine.acquire(2, 1.0).1);
-        engine.renewal_succeeded(second, issued("t2", 3600.0), 2.0);
+        let mut engine = renewed_after_a_rejection();
         engine.rejected(2);
         engine.rejected(2);
         // The renewed token was rejected too: held for 250 ms from receipt.
