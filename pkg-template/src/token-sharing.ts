@@ -1,3 +1,4 @@
+import { ChannelElection, isElectionMessage, type ElectionMessage } from "./channel-election.js";
 import type { IssuedToken, TokenRequest } from "./types.js";
 
 type GetToken = (request: TokenRequest) => Promise<IssuedToken> | IssuedToken;
@@ -11,7 +12,7 @@ interface Shared {
   expiresAt: number;
 }
 
-type Message = { kind: "token"; token: Shared } | { kind: "ask" };
+type Message = { kind: "token"; token: Shared } | { kind: "ask" } | ElectionMessage;
 
 /**
  * How long the renewer waits for another client to answer "who has a newer
@@ -30,6 +31,7 @@ function isShared(value: unknown): value is Shared {
 }
 
 function isMessage(value: unknown): value is Message {
+  if (isElectionMessage(value)) return true;
   if (typeof value !== "object" || value === null) return false;
   const { kind, token } = value as Record<string, unknown>;
   return kind === "ask" || (kind === "token" && isShared(token));
@@ -54,13 +56,14 @@ export function sharingChannel(sharing: unknown): { channel: string } | { proble
  * Otherwise one client at a time (a Web Lock) asks the others for a newer
  * token, then calls `getToken` and broadcasts what it got. A tab closed
  * mid-renewal releases the lock, so the next waiting client renews.
- * Without Web Locks, clients still adopt each other's tokens but may renew
- * concurrently.
+ * Without Web Locks the clients elect the renewer over the channel itself
+ * (`ChannelElection`).
  */
 export class TokenSharing {
   readonly #getToken: GetToken;
   readonly #name: string;
   #bus: BroadcastChannel | undefined;
+  #election: ChannelElection | undefined;
   #latest: Shared | undefined;
   /** The id of the token this client's engine holds. */
   #held: string | undefined;
@@ -69,19 +72,23 @@ export class TokenSharing {
   constructor(getToken: GetToken, channel: string, siteId: string, deviceId: string) {
     this.#getToken = getToken;
     this.#name = `halo-device/${channel}/${siteId}/${deviceId}`;
+    // Joined at once, so the peers know each other before the first renewal.
+    this.#open();
   }
 
   /** The `getToken` the client's engine calls. */
   readonly getToken = async (request: TokenRequest): Promise<IssuedToken> => {
-    this.#open();
     // A token this client already holds is the one that is expiring or
     // that Halo refused: only another one answers the need.
     const usable = (token: Shared | undefined): token is Shared =>
       token !== undefined && token.expiresAt > Date.now() && token.id !== this.#held;
     if (usable(this.#latest)) return this.#hand(this.#latest);
     const locks = typeof navigator === "object" ? navigator.locks : undefined;
-    if (locks === undefined) return this.#renew(request);
     const signal = (request as { signal?: unknown }).signal;
+    if (locks === undefined) {
+      if (this.#election === undefined || !(signal instanceof AbortSignal)) return this.#renew(request);
+      return this.#election.run(signal, () => (usable(this.#latest) ? this.#hand(this.#latest) : undefined), () => this.#renew(request));
+    }
     return locks.request(this.#name, signal instanceof AbortSignal ? { signal } : {}, async () => {
       if (!usable(this.#latest)) await this.#ask();
       return usable(this.#latest) ? this.#hand(this.#latest) : this.#renew(request);
@@ -90,6 +97,8 @@ export class TokenSharing {
 
   /** Leaves the channel; `close()` of the client calls it. */
   close(): void {
+    this.#election?.close();
+    this.#election = undefined;
     this.#bus?.close();
     this.#bus = undefined;
     this.#latest = undefined;
@@ -97,20 +106,29 @@ export class TokenSharing {
 
   #open(): void {
     if (this.#bus !== undefined) return;
-    this.#bus = new BroadcastChannel(this.#name);
-    this.#bus.onmessage = (event: MessageEvent) => this.#receive(event.data);
+    const bus = new BroadcastChannel(this.#name);
+    bus.onmessage = (event: MessageEvent) => this.#receive(event.data);
+    // Node keeps a process alive while a channel is open; a client must not.
+    (bus as { unref?: () => void }).unref?.();
+    this.#bus = bus;
+    if (typeof navigator !== "object" || navigator.locks === undefined) this.#election = new ChannelElection((message) => this.#post(message));
   }
 
   #receive(message: unknown): void {
     if (!isMessage(message)) return;
-    if (message.kind === "ask") {
-      if (this.#latest !== undefined && this.#latest.expiresAt > Date.now()) this.#post({ kind: "token", token: this.#latest });
+    if (message.kind === "token") {
+      if (this.#latest === undefined || message.token.expiresAt > this.#latest.expiresAt) {
+        this.#latest = message.token;
+        for (const wake of [...this.#waiters]) wake();
+        this.#election?.reconsider();
+      }
       return;
     }
-    if (this.#latest === undefined || message.token.expiresAt > this.#latest.expiresAt) {
-      this.#latest = message.token;
-      for (const wake of [...this.#waiters]) wake();
+    // Whoever asks or claims may lack a token this client has: answering with it saves a renewal.
+    if ((message.kind === "ask" || message.kind === "claim") && this.#latest !== undefined && this.#latest.expiresAt > Date.now()) {
+      this.#post({ kind: "token", token: this.#latest });
     }
+    if (message.kind !== "ask") this.#election?.receive(message);
   }
 
   /** Asks the other clients for their token; resolves on a newer one or after the window. */
