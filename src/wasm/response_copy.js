@@ -9,6 +9,7 @@ const ENDED = 0;
 const OVER = 1;
 const THREW = 2;
 const STRAY = 3;
+const NO_STREAM = 4;
 
 let decoder;
 
@@ -26,12 +27,25 @@ export function copyHead(response) {
  * Reads a body through its stream reader until its end, or until more than
  * `limit` bytes came (the rest is left for Rust to cancel), or until the
  * reader breaks its contract. Resolves with `[how it stopped, the text (or
- * what was thrown, or the stray value), the bytes read]`; rejects only as a
- * read does (a network failure, an abort).
+ * what was thrown, or the stray value), the bytes read]`, or `[NO_STREAM]`
+ * when the response has no body stream to read; rejects only as a read
+ * does (a network failure, an abort).
  */
-export async function copyBody(reader, read, limit) {
+export async function copyBody(response, limit) {
   const chunks = [];
   let bytes = 0;
+  let reader;
+  let read;
+  try {
+    const body = response.body;
+    const getReader = body !== null && typeof body === "object" ? body.getReader : undefined;
+    if (typeof getReader !== "function") return [NO_STREAM];
+    reader = getReader.call(body);
+    read = reader.read;
+  } catch (thrown) {
+    return [THREW, thrown, bytes];
+  }
+  if (typeof read !== "function") return [STRAY, read, bytes];
   for (;;) {
     let step;
     let done;

@@ -44,12 +44,14 @@ extern "C" {
     /// `[how it stopped, text or what was thrown or the stray value, bytes]`;
     /// rejects only as a read of the body does.
     #[wasm_bindgen(js_name = copyBody)]
-    fn copy_body(reader: &JsValue, read: &Function, limit: f64) -> Promise;
+    fn copy_body(response: &JsValue, limit: f64) -> Promise;
 }
 
-/// How `copy_body` stopped (its `ENDED`, `THREW`; the rest are refused).
+/// How `copy_body` stopped (its `ENDED`, `THREW`, `NO_STREAM`; the rest
+/// are refused).
 const BODY_ENDED: f64 = 0.0;
 const BODY_THREW: f64 = 2.0;
+const BODY_NO_STREAM: f64 = 4.0;
 
 pub(super) struct HttpResponse {
     pub status: u16,
@@ -344,14 +346,17 @@ impl Attempt<'_> {
 
 /// A response body's own stream reader: what `body.getReader()` returned
 /// and its `read`, both the host's and called through bindings that catch.
+#[cfg(feature = "integrator")]
 pub(super) struct BodyReader {
     reader: JsValue,
     read: Function,
 }
 
+#[cfg(feature = "integrator")]
 impl BodyReader {
     /// The body's reader, or `None` when the response has no body stream
     /// (an injected `fetch` may resolve to an object with `text()` only).
+    #[cfg(feature = "integrator")]
     fn of(response: &JsValue) -> Result<Option<BodyReader>, AttemptError> {
         let body = field(response, &names::BODY)?;
         let get_reader = if body.is_object() {
@@ -421,23 +426,24 @@ async fn read_body(
     attempt: &Attempt<'_>,
     signal: Option<&AbortSignal>,
 ) -> Result<JsValue, AttemptError> {
-    let Some(reader) = BodyReader::of(response)? else {
+    // `copy_body` stops reading once past the limit (the caller aborts
+    // the rest): whether it was over is decided here, by the core.
+    let copying = copy_body(response, attempt.max_bytes as f64);
+    let copy: Array = until_aborted(copying, signal)
+        .await
+        .map_err(|interruption| attempt.interrupted(interruption))?
+        .unchecked_into();
+    let stopped = copy.get(0).as_f64();
+    if stopped == Some(BODY_NO_STREAM) {
         let text = until_aborted(start_reading(response)?, signal)
             .await
             .map_err(|interruption| attempt.interrupted(interruption))?;
         text_within_limit(&text, attempt.max_bytes, status)?;
         return Ok(text);
-    };
-    // `copy_body` stops reading once past the limit (the caller aborts
-    // the rest): whether it was over is decided here, by the core.
-    let copying = copy_body(&reader.reader, &reader.read, attempt.max_bytes as f64);
-    let copy: Array = until_aborted(copying, signal)
-        .await
-        .map_err(|interruption| attempt.interrupted(interruption))?
-        .unchecked_into();
+    }
     let bytes = copy.get(2).as_f64().unwrap_or(f64::INFINITY);
     within_limit(bytes as u64, attempt.max_bytes, status)?;
-    let (stopped, payload) = (copy.get(0).as_f64(), copy.get(1));
+    let payload = copy.get(1);
     match stopped {
         Some(BODY_ENDED) if payload.is_string() => Ok(payload),
         Some(BODY_THREW) => Err(not_a_response("reading its body threw", Some(payload))),
