@@ -10,7 +10,7 @@
 //      bundles and minifies the ESM into what a browser loads;
 //   5. package.json and README from pkg-template/, then `npm pack`.
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -101,6 +101,19 @@ async function bundleBrowser(from, outdir) {
   });
 }
 
+// The shell's JS snippets (src/wasm/*.js) are ES modules; the `nodejs`
+// glue `require`s them, from a folder the CommonJS build marks CommonJS.
+async function snippetsToCommonJs(dir) {
+  if (!existsSync(dir)) return;
+  const esbuild = await import("esbuild");
+  for (const entry of readdirSync(dir, { recursive: true })) {
+    const path = join(dir, String(entry));
+    if (!path.endsWith(".js")) continue;
+    const { code } = await esbuild.transform(readFileSync(path, "utf8"), { format: "cjs", target: "es2022", logLevel: "warning" });
+    writeFileSync(path, code);
+  }
+}
+
 rmSync(build, { recursive: true, force: true });
 mkdirSync(pkg, { recursive: true });
 
@@ -130,6 +143,7 @@ for (const { name } of ENTRIES) {
   renameSync(join(esm, "wasm", `${name}_bg.wasm`), join(browser, "wasm", `${name}_bg.wasm`));
 }
 cpSync(join(build, "nodejs-glue"), join(cjs, "wasm"), { recursive: true });
+await snippetsToCommonJs(join(cjs, "wasm", "snippets"));
 writeFileSync(join(cjs, "package.json"), JSON.stringify({ type: "commonjs" }) + "\n");
 // The glue's own declarations are wasm-bindgen's internals (with `any`):
 // the facade was compiled against them, and no public type refers to them.

@@ -18,10 +18,6 @@ extern "C" {
     #[wasm_bindgen(thread_local_v2, static_string)]
     pub(super) static REASON: JsString = "reason";
     #[wasm_bindgen(thread_local_v2, static_string)]
-    pub(super) static TYPE: JsString = "type";
-    #[wasm_bindgen(thread_local_v2, static_string)]
-    pub(super) static STATUS: JsString = "status";
-    #[wasm_bindgen(thread_local_v2, static_string)]
     pub(super) static HEADERS: JsString = "headers";
     #[wasm_bindgen(thread_local_v2, static_string)]
     pub(super) static GET: JsString = "get";
@@ -37,10 +33,6 @@ extern "C" {
     pub(super) static VALUE: JsString = "value";
     #[wasm_bindgen(thread_local_v2, static_string)]
     pub(super) static CANCEL: JsString = "cancel";
-    #[wasm_bindgen(thread_local_v2, static_string)]
-    pub(super) static RETRY_AFTER: JsString = "Retry-After";
-    #[wasm_bindgen(thread_local_v2, static_string)]
-    pub(super) static CONTENT_LENGTH: JsString = "Content-Length";
 }
 
 /// A name made once, and its Rust text for error messages.

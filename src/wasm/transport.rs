@@ -4,6 +4,10 @@
 //! What `fetch` hands back belongs to the host and is checked before use:
 //! each read goes through a binding that catches, so a test double of the
 //! wrong shape or a getter that throws fails the call with a typed error.
+//! A response's head and its whole body are copied by two small JS
+//! functions (`response_copy.js`) that decide nothing: every check is made
+//! here, on the copy. Field by field, with an awaited promise per body
+//! chunk, the same reads cost 34 more crossings a call (bench/README.md).
 //! Redirects are never followed: one could carry the token or the key to
 //! another host.
 
@@ -18,7 +22,7 @@ use crate::core::limits::response_within_limit;
 use crate::core::origin::origin;
 use crate::core::requests::RequestSpec;
 use crate::core::responses::redirect_refused;
-use js_sys::{Array, Function, JsString, Uint8Array};
+use js_sys::{Array, Function, JsString, Promise};
 use std::cell::Cell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -28,13 +32,25 @@ use web_sys::{AbortController, Headers, RequestInit, RequestRedirect, Response, 
 extern "C" {
     #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
     fn parse_json(text: &JsValue) -> Result<JsValue, JsValue>;
-
-    type TextDecoder;
-    #[wasm_bindgen(constructor, js_namespace = globalThis, catch)]
-    fn new() -> Result<TextDecoder, JsValue>;
-    #[wasm_bindgen(method, catch)]
-    fn decode(this: &TextDecoder, bytes: &Uint8Array) -> Result<JsString, JsValue>;
 }
+
+#[wasm_bindgen(module = "/src/wasm/response_copy.js")]
+extern "C" {
+    /// `[type, status, Retry-After, Content-Length]`, as the host gave them.
+    #[wasm_bindgen(js_name = copyHead, catch)]
+    fn copy_head(response: &JsValue) -> Result<Array, JsValue>;
+
+    /// `[how it stopped, text or what was thrown or the stray value, bytes]`;
+    /// rejects only as a read of the body does.
+    #[wasm_bindgen(js_name = copyBody)]
+    fn copy_body(response: &JsValue, limit: f64) -> Promise;
+}
+
+/// How `copy_body` stopped (its `ENDED`, `THREW`, `NO_STREAM`; the rest
+/// are refused).
+const BODY_ENDED: f64 = 0.0;
+const BODY_THREW: f64 = 2.0;
+const BODY_NO_STREAM: f64 = 4.0;
 
 pub(super) struct HttpResponse {
     pub status: u16,
@@ -143,13 +159,19 @@ impl ResponseHeaders {
             .get
             .call1(&self.headers, name)
             .map_err(|cause| not_a_response("headers.get threw", Some(cause)))?;
-        if value.is_null() || value.is_undefined() {
-            return Ok(None);
-        }
-        value.as_string().map(Some).ok_or_else(|| {
-            not_a_response("headers.get returned something other than a string", None)
-        })
+        header_text(value)
     }
+}
+
+/// What `headers.get` returned: absent, or a string.
+fn header_text(value: JsValue) -> Result<Option<String>, AttemptError> {
+    if value.is_null() || value.is_undefined() {
+        return Ok(None);
+    }
+    value
+        .as_string()
+        .map(Some)
+        .ok_or_else(|| not_a_response("headers.get returned something other than a string", None))
 }
 
 /// A response header, through the response's own `headers.get`.
@@ -159,13 +181,11 @@ pub(super) fn header(response: &JsValue, name: &str) -> Result<Option<String>, A
 
 /// A body its `Content-Length` says is too large is refused unread.
 fn declared_size_within_limit(
-    headers: &ResponseHeaders,
+    content_length: Option<&str>,
     limit: u64,
     status: u16,
 ) -> Result<(), AttemptError> {
-    let declared = names::CONTENT_LENGTH
-        .with(|name| headers.get(name))?
-        .and_then(|v| v.trim().parse::<u64>().ok());
+    let declared = content_length.and_then(|v| v.trim().parse::<u64>().ok());
     within_limit(declared.unwrap_or(0), limit, status)
 }
 
@@ -173,25 +193,35 @@ fn within_limit(bytes: u64, limit: u64, status: u16) -> Result<(), AttemptError>
     response_within_limit(bytes, limit, status).map_err(|error| AttemptError::Failed(error, None))
 }
 
-/// What the response says before its body is read: a redirect ends the
+/// What the response says before its body is read.
+struct Head {
+    status: u16,
+    retry_after: Option<String>,
+    content_length: Option<String>,
+}
+
+/// The response's head, copied in one crossing: a redirect ends the
 /// attempt here, the rest is checked for the shape of a `Response`.
-fn head(response: &JsValue) -> Result<(u16, Option<String>, ResponseHeaders), AttemptError> {
+fn head(response: &JsValue) -> Result<Head, AttemptError> {
     if !response.is_object() {
         return Err(not_a_response("it is not an object", None));
     }
+    let copy = copy_head(response)
+        .map_err(|cause| not_a_response("reading its fields threw", Some(cause)))?;
     // Browsers hide a manual redirect behind status 0 and this type.
-    if ResponseType::from_js_value(&field(response, &names::TYPE)?)
-        == Some(ResponseType::Opaqueredirect)
-    {
+    if ResponseType::from_js_value(&copy.get(0)) == Some(ResponseType::Opaqueredirect) {
         return Err(AttemptError::Failed(redirect_refused(None), None));
     }
-    let status = field(response, &names::STATUS)?
+    let status = copy
+        .get(1)
         .as_f64()
         .filter(|status| status.fract() == 0.0 && (100.0..600.0).contains(status))
         .ok_or_else(|| not_a_response("its status is not an HTTP status", None))?;
-    let headers = ResponseHeaders::of(response)?;
-    let retry_after = names::RETRY_AFTER.with(|name| headers.get(name))?;
-    Ok((status as u16, retry_after, headers))
+    Ok(Head {
+        status: status as u16,
+        retry_after: header_text(copy.get(2))?,
+        content_length: header_text(copy.get(3))?,
+    })
 }
 
 /// The promise of the body's text, from the response's own `text()`.
@@ -315,14 +345,17 @@ impl Attempt<'_> {
 
 /// A response body's own stream reader: what `body.getReader()` returned
 /// and its `read`, both the host's and called through bindings that catch.
+#[cfg(feature = "integrator")]
 pub(super) struct BodyReader {
     reader: JsValue,
     read: Function,
 }
 
+#[cfg(feature = "integrator")]
 impl BodyReader {
     /// The body's reader, or `None` when the response has no body stream
     /// (an injected `fetch` may resolve to an object with `text()` only).
+    #[cfg(feature = "integrator")]
     fn of(response: &JsValue) -> Result<Option<BodyReader>, AttemptError> {
         let body = field(response, &names::BODY)?;
         let get_reader = if body.is_object() {
@@ -346,6 +379,7 @@ impl BodyReader {
 
     /// The promise of the next step (`{ done, value }`). Not async, like
     /// `chunk`: awaited in place, they add no state machine of their own.
+    #[cfg(feature = "integrator")]
     fn step(&self) -> Result<js_sys::Promise, AttemptError> {
         let pending = self
             .read
@@ -361,12 +395,13 @@ impl BodyReader {
     }
 
     /// A step's bytes, `None` at the end of the body.
-    fn chunk(step: &JsValue) -> Result<Option<Uint8Array>, AttemptError> {
+    #[cfg(feature = "integrator")]
+    fn chunk(step: &JsValue) -> Result<Option<js_sys::Uint8Array>, AttemptError> {
         if field(step, &names::DONE)?.is_truthy() {
             return Ok(None);
         }
         field(step, &names::VALUE)?
-            .dyn_into::<Uint8Array>()
+            .dyn_into::<js_sys::Uint8Array>()
             .map(Some)
             .map_err(|_| not_a_response("a body chunk is not bytes", None))
     }
@@ -382,52 +417,40 @@ fn text_within_limit(text: &JsValue, limit: u64, status: u16) -> Result<(), Atte
 /// The body as text, read no further than the size limit: chunk by chunk
 /// through its stream when the response has one (a real `Response`), so a
 /// body that never says its length is cancelled at the limit instead of
-/// filling memory; through `text()` otherwise, checked once read.
+/// filling memory; through `text()` otherwise, checked once read. The
+/// chunks are read and decoded by `copy_body`, in one awaited promise.
 async fn read_body(
     response: &JsValue,
     status: u16,
     attempt: &Attempt<'_>,
     signal: Option<&AbortSignal>,
 ) -> Result<JsValue, AttemptError> {
-    let Some(reader) = BodyReader::of(response)? else {
+    // `copy_body` stops reading once past the limit (the caller aborts
+    // the rest): whether it was over is decided here, by the core.
+    let copying = copy_body(response, attempt.max_bytes as f64);
+    let copy: Array = until_aborted(copying, signal)
+        .await
+        .map_err(|interruption| attempt.interrupted(interruption))?
+        .unchecked_into();
+    let stopped = copy.get(0).as_f64();
+    if stopped == Some(BODY_NO_STREAM) {
         let text = until_aborted(start_reading(response)?, signal)
             .await
             .map_err(|interruption| attempt.interrupted(interruption))?;
         text_within_limit(&text, attempt.max_bytes, status)?;
         return Ok(text);
-    };
-    let chunks = Array::new();
-    let mut total = 0u64;
-    loop {
-        let step = until_aborted(reader.step()?, signal)
-            .await
-            .map_err(|interruption| attempt.interrupted(interruption))?;
-        let Some(chunk) = BodyReader::chunk(&step)? else {
-            break;
-        };
-        total += u64::from(chunk.length());
-        within_limit(total, attempt.max_bytes, status)?;
-        chunks.push(&chunk);
     }
-    // A small answer comes in one chunk: decoded as it is, without a copy.
-    let bytes = if chunks.length() == 1 {
-        chunks.get(0).unchecked_into()
-    } else {
-        let bytes = Uint8Array::new_with_length(u32::try_from(total).unwrap_or(u32::MAX));
-        let mut offset = 0u32;
-        for chunk in chunks.iter() {
-            let chunk: Uint8Array = chunk.unchecked_into();
-            bytes.set(&chunk, offset);
-            offset += chunk.length();
-        }
-        bytes
-    };
-    let decoder = TextDecoder::new()
-        .map_err(|cause| not_a_response("this runtime has no TextDecoder", Some(cause)))?;
-    decoder
-        .decode(&bytes)
-        .map(JsValue::from)
-        .map_err(|cause| not_a_response("its body could not be decoded", Some(cause)))
+    let bytes = copy.get(2).as_f64().unwrap_or(f64::INFINITY);
+    within_limit(bytes as u64, attempt.max_bytes, status)?;
+    let payload = copy.get(1);
+    match stopped {
+        Some(BODY_ENDED) if payload.is_string() => Ok(payload),
+        Some(BODY_THREW) => Err(not_a_response("reading its body threw", Some(payload))),
+        _ => Err(not_a_response(
+            "its body reader answered something other than bytes",
+            None,
+        )),
+    }
 }
 
 /// A 2xx response whose body is left for its caller to read chunk by
@@ -558,8 +581,11 @@ pub(super) async fn send(
         .await
         .map_err(|interruption| attempt.interrupted(interruption))?;
     // A response refused here is not read: free its connection.
-    let (status, retry_after, headers) =
-        head(&response).inspect_err(|_| attempt.controller.abort())?;
+    let Head {
+        status,
+        retry_after,
+        content_length,
+    } = head(&response).inspect_err(|_| attempt.controller.abort())?;
     if (300..400).contains(&status) {
         // Its body is of no use, and reading it would keep the connection.
         attempt.controller.abort();
@@ -593,7 +619,7 @@ pub(super) async fn send(
             opened: Some(opened),
         });
     }
-    declared_size_within_limit(&headers, max_bytes, status)
+    declared_size_within_limit(content_length.as_deref(), max_bytes, status)
         .inspect_err(|_| attempt.controller.abort())?;
     let text = read_body(&response, status, &attempt, signal)
         .await
