@@ -377,7 +377,7 @@ mod tests {
             || HaloError::new(ErrorKind::NotFound, "not found (HTTP 404)").with_status(404);
         let doubled = Endpoint::from_parts(None, Some("https://host/Desktop/"), None).unwrap();
         let path = "/desktop/sites/x/queries/immediate";
-        let message = doubled.explain(path, not_found()).message;
+        let message = doubled.explain(path, not_found()).message.clone();
         assert!(
             message.starts_with("not found (HTTP 404) (the URL repeats \"/desktop\""),
             "{message}"
@@ -388,7 +388,10 @@ mod tests {
         );
         // The integrator's fixed `/integrator` alike.
         let integrator = Endpoint::from_parts(None, Some("https://host/integrator"), None).unwrap();
-        let message = integrator.explain("/integrator/sites", not_found()).message;
+        let message = integrator
+            .explain("/integrator/sites", not_found())
+            .message
+            .clone();
         assert!(message.contains("repeats \"/integrator\""), "{message}");
         // Nothing to say: a well-formed base URL, or another failure.
         let plain = Endpoint::from_parts(None, Some("https://host/proxy"), None).unwrap();

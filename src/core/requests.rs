@@ -648,6 +648,7 @@ mod tests {
             Registration::new("x", command.clone(), f, d)
                 .unwrap_err()
                 .field
+                .clone()
         };
         assert_eq!(field(59.0, 100.0).as_deref(), Some("frequencySeconds"));
         assert_eq!(field(60.0, 86_401.0).as_deref(), Some("durationSeconds"));
@@ -670,7 +671,7 @@ mod tests {
             requests()
                 .fhir_search("Patient", &params, method)
                 .map(|_| ())
-                .map_err(|e| e.field.unwrap())
+                .map_err(|e| e.field.clone().unwrap())
         };
         let pair = |value: String| ("name".to_owned(), value);
         let many = vec![pair("x".into()); MAX_FHIR_SEARCH_PARAMS + 1];

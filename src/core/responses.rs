@@ -517,7 +517,7 @@ mod tests {
         );
         let error = classify_failure(500, None, Some(&failed), 0.0);
         assert_eq!(
-            error.query.unwrap().error_message.as_deref(),
+            error.query.clone().unwrap().error_message.as_deref(),
             Some("Invalid column")
         );
         assert!(
@@ -600,7 +600,7 @@ mod tests {
         );
         let error = classify_failure(500, None, Some(&body), 0.0);
         assert_eq!(error.kind, ErrorKind::QueryFailed);
-        let query = error.query.unwrap();
+        let query = error.query.clone().unwrap();
         assert_eq!(query.status, "executionFailed");
         assert_eq!(query.error_type.as_deref(), Some("mssql"));
         assert_eq!(query.error_code, Some(207));
@@ -618,7 +618,7 @@ mod tests {
             panic!("expected a failure");
         };
         assert_eq!(
-            error.query.unwrap().error_message.as_deref(),
+            error.query.clone().unwrap().error_message.as_deref(),
             Some("waited too long")
         );
         assert!(matches!(state("{}"), QueryState::Failed(e) if e.kind == ErrorKind::Protocol));
