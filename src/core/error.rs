@@ -438,6 +438,15 @@ mod generate;
 mod tests {
     use super::*;
 
+    /// Guards the size lever: every `Result<_, HaloError>` of the crate
+    /// carries one pointer, not the fields (bench/README.md, "Size levers").
+    #[test]
+    fn an_error_is_one_pointer() {
+        use std::mem::size_of;
+        assert_eq!(size_of::<HaloError>(), size_of::<usize>());
+        assert_eq!(size_of::<Result<(), HaloError>>(), size_of::<usize>());
+    }
+
     #[test]
     fn codes_and_class_names_are_unique_where_they_must_be() {
         let mut codes: Vec<_> = ErrorKind::ALL.iter().map(|k| k.code()).collect();
