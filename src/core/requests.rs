@@ -2,6 +2,7 @@
 //! description out, through either door (see `door.rs`). Nothing here
 //! performs I/O.
 
+use super::chars::is;
 use super::command::SqlCommand;
 use super::config::Endpoint;
 use super::door::{Door, INTEGRATOR_PATH_PREFIX};
@@ -91,7 +92,7 @@ pub struct RequestSpec {
 /// shows the URL without it.
 impl core::fmt::Debug for RequestSpec {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        let (without_query, _) = self.url.split_once('?').unwrap_or((&self.url, ""));
+        let (without_query, _) = self.url.split_once(is('?')).unwrap_or((&self.url, ""));
         f.debug_struct("RequestSpec")
             .field("method", &self.method)
             .field("url", &without_query)

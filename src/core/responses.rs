@@ -5,6 +5,7 @@
 //! ship) and hands us only the fields declared here, so large `data` blobs
 //! never cross into the core.
 
+use super::chars::is;
 use super::error::{ErrorKind, HaloError, QueryFailure};
 use super::http_date::retry_after_ms;
 use super::json_source::JsonSource;
@@ -275,7 +276,7 @@ pub fn server_text(raw: &str) -> String {
             continue;
         }
         if count == MAX_SERVER_TEXT_CHARS {
-            let cut = out.rfind(' ').unwrap_or(0);
+            let cut = out.rfind(is(' ')).unwrap_or(0);
             out.truncate(cut);
             out.push('…');
             return out;
