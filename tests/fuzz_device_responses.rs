@@ -159,7 +159,7 @@ proptest! {
         match failed_state(body.as_ref()).filter(|_| !redirect) {
             Some(state) => {
                 prop_assert_eq!(error.kind, ErrorKind::QueryFailed);
-                let query = error.query.expect("a failed query carries its details");
+                let query = error.query.clone().expect("a failed query carries its details");
                 prop_assert_eq!(query.status.as_str(), state);
                 prop_assert!(error.retry_after_ms.is_none());
             }
@@ -202,7 +202,7 @@ proptest! {
                     return Err(TestCaseError::fail(format!("{failed} must be a failure")));
                 };
                 prop_assert_eq!(error.kind, ErrorKind::QueryFailed);
-                prop_assert_eq!(error.query.map(|q| q.status), Some(failed.to_owned()));
+                prop_assert_eq!(error.query.clone().map(|q| q.status), Some(failed.to_owned()));
             }
             Some(_) => prop_assert_eq!(state, QueryState::Pending),
         }

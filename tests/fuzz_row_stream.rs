@@ -21,7 +21,7 @@ fn split(bytes: &[u8], cuts: &[usize]) -> (Vec<String>, Result<(), String>) {
     cuts.push(bytes.len());
     let message = |error: HaloError| {
         assert_eq!(error.kind, ErrorKind::Protocol);
-        error.message
+        error.message.clone()
     };
     for cut in cuts {
         if let Err(error) = splitter.feed(&bytes[from..cut], &mut rows) {

@@ -195,7 +195,7 @@ proptest! {
 
     #[test]
     fn genuine_deliveries_are_accepted(delivery in delivery()) {
-        let verified = delivery.verify().map_err(|e| TestCaseError::fail(e.message))?;
+        let verified = delivery.verify().map_err(|e| TestCaseError::fail(e.message.clone()))?;
         let payload: serde_json::Value = serde_json::from_slice(&delivery.body).unwrap();
         let lowercase = |field: &str| payload[field].as_str().map(str::to_ascii_lowercase);
         prop_assert_eq!(Some(verified.payload.id), lowercase("id"));

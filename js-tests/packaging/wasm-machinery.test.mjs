@@ -1,8 +1,10 @@
 // The size levers of bench/README.md ("Size levers") stay pulled: the device
 // wasm must not regain the panic machinery that one str slice or substring
 // search brings (the char formatting and Unicode tables behind
-// `str::slice_error_fail`, the two-way substring searcher), nor std's
-// dlmalloc in place of talc. A byte budget notices a regression only once it
+// `str::slice_error_fail`, the two-way substring searcher), the char
+// searcher of a `char` pattern (`split('/')`: the core splits with
+// `chars::is`), a `GenericShunt` copy per `collect::<Result<Vec<_>, _>>()`,
+// nor std's dlmalloc in place of talc. A byte budget notices a regression only once it
 // adds up past the next KiB; a name is caught the day it comes back.
 //
 // The names come from the linked wasm that scripts/build-package.mjs leaves
@@ -24,6 +26,8 @@ const REMOVED = {
   "str slicing's panic (char Debug, Unicode tables)": /slice_error_fail|printable/,
   "the substring searcher (str::replace, find, contains with a str)": /StrSearcher|TwoWaySearcher/,
   "std's allocator (dlmalloc; talc replaces it)": /dlmalloc/,
+  "a char pattern's searcher (split('/'), find(' '); use core::chars::is)": /CharSearcher/,
+  "collect::<Result<Vec<_>, _>>() (GenericShunt; read in a loop)": /GenericShunt/,
 };
 
 const ENTRIES = [

@@ -29,19 +29,25 @@ macro_rules! wire_enum {
 
             /// Exact, case-sensitive wire spelling only; otherwise a validation error on `field` listing the choices.
             pub fn parse(field: &str, value: &str) -> Result<Self, HaloError> {
-                match value {
-                    $($wire => Ok($name::$variant),)+
-                    _ => Err(HaloError::validation(
-                        field,
-                        format!(
-                            "{field} must be one of {}; got \"{value}\"",
-                            [$($wire),+].join(", "),
-                        ),
-                    )),
-                }
+                Self::ALL
+                    .iter()
+                    .copied()
+                    .find(|known| known.as_str() == value)
+                    .ok_or_else(|| not_one_of(field, value, &[$($wire),+]))
             }
         }
     };
+}
+
+/// The error of a wire enum's `parse`, listing the choices. One function
+/// for every enum, and a scan of `ALL` rather than a `match` on strings:
+/// both keep the wasm small (bench/README.md, "Size levers").
+fn not_one_of(field: &str, value: &str, choices: &[&str]) -> HaloError {
+    let choices = choices.join(", ");
+    HaloError::validation(
+        field,
+        format!("{field} must be one of {choices}; got \"{value}\""),
+    )
 }
 
 wire_enum!(
@@ -234,11 +240,13 @@ impl SqlCommand {
         };
         let parameters = object.parameters.unwrap_or_default();
         check_parameter_count(parameters.len())?;
-        let parameters = parameters
-            .into_iter()
-            .enumerate()
-            .map(|(index, parameter)| validate_parameter(index, parameter))
-            .collect::<Result<Vec<_>, _>>()?;
+        // Loops, not `collect::<Result<Vec<_>, _>>()`: each of those is its
+        // own copy of `GenericShunt` in the wasm (bench/README.md).
+        let mut checked = Vec::with_capacity(parameters.len());
+        for (index, parameter) in parameters.into_iter().enumerate() {
+            checked.push(validate_parameter(index, parameter)?);
+        }
+        let parameters = checked;
         let values: usize = parameters
             .iter()
             .filter_map(|p| p.value.as_ref().map(String::len))
@@ -301,10 +309,16 @@ impl CommandInput {
         if let Some(text) = source.as_text("command.text")? {
             return Ok(CommandInput::Text(text));
         }
-        let parameters = source
-            .objects("parameters", check_parameter_count)?
-            .map(|items| items.iter().map(ParameterInput::read).collect())
-            .transpose()?;
+        let parameters = match source.objects("parameters", check_parameter_count)? {
+            None => None,
+            Some(items) => {
+                let mut read = Vec::with_capacity(items.len());
+                for item in &items {
+                    read.push(ParameterInput::read(item)?);
+                }
+                Some(read)
+            }
+        };
         Ok(CommandInput::Object(CommandObjectInput {
             text: source.string("text")?,
             execution_mode: source.string("executionMode")?,

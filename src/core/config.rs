@@ -1,6 +1,7 @@
 //! Client configuration: where Halo Cloud is, which practice and device, and
 //! the timing knobs. Everything is validated once, at construction.
 
+use super::chars::is;
 use super::error::{ErrorKind, HaloError};
 use super::ids::{DeviceId, SiteId};
 use super::limits::max_response_bytes;
@@ -197,13 +198,13 @@ impl Endpoint {
     /// which no route matches, and "not found" alone would send the reader
     /// to check ids. Names the segment only, never the base URL.
     pub fn explain(&self, path: &str, mut error: HaloError) -> HaloError {
-        let segment = path.split('/').nth(1).unwrap_or_default();
+        let segment = path.split(is('/')).nth(1).unwrap_or_default();
         let repeated = error.kind == ErrorKind::NotFound
             && error.status == Some(404)
             && !segment.is_empty()
             && self
                 .base_url
-                .rsplit_once('/')
+                .rsplit_once(is('/'))
                 .is_some_and(|(_, last)| last.eq_ignore_ascii_case(segment));
         if repeated {
             // One text for both doors, pushed rather than formatted: every
@@ -222,8 +223,8 @@ fn validate_base_url(url: &str) -> Result<String, HaloError> {
     let rest = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"));
-    let trimmed = url.trim_end_matches('/');
-    let authority = rest.map(|rest| rest.split('/').next().unwrap_or_default());
+    let trimmed = url.trim_end_matches(is('/'));
+    let authority = rest.map(|rest| rest.split(is('/')).next().unwrap_or_default());
     if authority.is_some_and(|authority| authority.contains('@')) {
         // `fetch` refuses such URLs anyway, quoting them in its error; and
         // Halo authenticates by header, never by URL.
@@ -234,12 +235,12 @@ fn validate_base_url(url: &str) -> Result<String, HaloError> {
     }
     let valid = match rest {
         Some(rest) => {
-            let host = rest.split('/').next().unwrap_or_default();
+            let host = rest.split(is('/')).next().unwrap_or_default();
             !host.is_empty()
                 // URL parsers read `\` as `/` and drop dot segments: the
                 // URL must go where it reads.
                 && !rest.contains(['?', '#', ' ', '\\'])
-                && !rest.split('/').skip(1).any(is_dot_segment)
+                && !rest.split(is('/')).skip(1).any(is_dot_segment)
                 && rest.bytes().all(|b| b.is_ascii_graphic())
         }
         None => false,
@@ -272,10 +273,10 @@ fn is_dot_segment(segment: &str) -> bool {
 }
 
 fn validate_path_prefix(prefix: &str) -> Result<String, HaloError> {
-    let trimmed = prefix.trim_end_matches('/');
+    let trimmed = prefix.trim_end_matches(is('/'));
     let valid = trimmed.is_empty()
         || trimmed.strip_prefix('/').is_some_and(|rest| {
-            rest.split('/').all(|segment| {
+            rest.split(is('/')).all(|segment| {
                 !segment.is_empty()
                     && segment != ".."
                     && segment
@@ -377,7 +378,7 @@ mod tests {
             || HaloError::new(ErrorKind::NotFound, "not found (HTTP 404)").with_status(404);
         let doubled = Endpoint::from_parts(None, Some("https://host/Desktop/"), None).unwrap();
         let path = "/desktop/sites/x/queries/immediate";
-        let message = doubled.explain(path, not_found()).message;
+        let message = doubled.explain(path, not_found()).message.clone();
         assert!(
             message.starts_with("not found (HTTP 404) (the URL repeats \"/desktop\""),
             "{message}"
@@ -388,7 +389,10 @@ mod tests {
         );
         // The integrator's fixed `/integrator` alike.
         let integrator = Endpoint::from_parts(None, Some("https://host/integrator"), None).unwrap();
-        let message = integrator.explain("/integrator/sites", not_found()).message;
+        let message = integrator
+            .explain("/integrator/sites", not_found())
+            .message
+            .clone();
         assert!(message.contains("repeats \"/integrator\""), "{message}");
         // Nothing to say: a well-formed base URL, or another failure.
         let plain = Endpoint::from_parts(None, Some("https://host/proxy"), None).unwrap();

@@ -4,6 +4,7 @@
 //! cannot leave their place: no empty, dot or percent-encoded segment, no
 //! query, fragment or backslash, so URL parsers cannot rewrite it.
 
+use super::chars::is;
 use super::error::{ErrorKind, HaloError};
 use super::limits::MAX_FHIR_SEARCH_QUERY_BYTES;
 
@@ -41,12 +42,12 @@ fn is_operation(value: &str) -> bool {
 /// `metadata`, a resource type or an operation first, then ids (which
 /// include compartment types), operations or `_history`.
 pub fn is_path(path: &str) -> bool {
-    let mut segments = path.split('/');
+    let mut segments = path.split(is('/'));
     let first_ok = segments
         .next()
         .is_some_and(|first| first == "metadata" || is_resource_type(first) || is_operation(first));
     first_ok
-        && path.split('/').count() <= MAX_FHIR_PATH_SEGMENTS
+        && path.split(is('/')).count() <= MAX_FHIR_PATH_SEGMENTS
         && segments.all(|s| is_id(s) || is_operation(s) || s == "_history")
 }
 
@@ -90,7 +91,7 @@ pub fn next_link<'a>(fhir_base: &str, link: &'a str) -> Result<(&'a str, &'a str
         .ok_or_else(|| {
             refuse("the FHIR Bundle's next link was not followed: it leaves this site's FHIR base")
         })?;
-    let (tail, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let (tail, query) = rest.split_once(is('?')).unwrap_or((rest, ""));
     let below = tail.strip_prefix('/').unwrap_or(tail);
     if !(below.is_empty() || is_path(below)) {
         return Err(refuse(

@@ -1,5 +1,7 @@
 //! `Retry-After` values: delay-seconds or an HTTP date (RFC 9110 §10.2.3).
 
+use super::chars::is;
+
 const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
@@ -24,12 +26,12 @@ pub fn retry_after_ms(header: &str, wall_now_ms: f64) -> Option<u64> {
 /// Parses `Sun, 06 Nov 1994 08:49:37 GMT` into ms since the Unix epoch.
 pub fn parse_imf_fixdate(value: &str) -> Option<f64> {
     let rest = value.get(5..)?; // "Sun, "
-    let mut parts = rest.split(' ');
+    let mut parts = rest.split(is(' '));
     let day = digits(parts.next()?)?;
     let month_name = parts.next()?;
     let month = MONTHS.iter().position(|m| *m == month_name)? as i64 + 1;
     let year = digits(parts.next()?)?;
-    let mut clock = parts.next()?.split(':');
+    let mut clock = parts.next()?.split(is(':'));
     let hour = digits(clock.next()?)?;
     let minute = digits(clock.next()?)?;
     let second = digits(clock.next()?)?;

@@ -3,6 +3,7 @@
 #[cfg(test)]
 pub mod boundary;
 pub mod call;
+pub mod chars;
 pub mod command;
 pub mod config;
 pub mod door;

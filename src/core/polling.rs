@@ -341,6 +341,7 @@ mod tests {
             WaitPlan::new(interval, cap, timeout, 0.0)
                 .unwrap_err()
                 .field
+                .clone()
                 .unwrap()
         };
         assert_eq!(field(Some(5.0), None, None), "pollIntervalMs");
@@ -460,7 +461,7 @@ mod tests {
     fn batch_ids_are_checked() {
         let field = |ids: &[&str]| {
             let ids: Vec<String> = ids.iter().map(|id| (*id).to_owned()).collect();
-            BatchWait::new(&ids).unwrap_err().field.unwrap()
+            BatchWait::new(&ids).unwrap_err().field.clone().unwrap()
         };
         assert_eq!(field(&[]), "queryIds");
         assert_eq!(field(&[A, "nope"]), "queryIds[1]");

@@ -2,6 +2,7 @@
 //! description out, through either door (see `door.rs`). Nothing here
 //! performs I/O.
 
+use super::chars::is;
 use super::command::SqlCommand;
 use super::config::Endpoint;
 use super::door::{Door, INTEGRATOR_PATH_PREFIX};
@@ -91,7 +92,7 @@ pub struct RequestSpec {
 /// shows the URL without it.
 impl core::fmt::Debug for RequestSpec {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        let (without_query, _) = self.url.split_once('?').unwrap_or((&self.url, ""));
+        let (without_query, _) = self.url.split_once(is('?')).unwrap_or((&self.url, ""));
         f.debug_struct("RequestSpec")
             .field("method", &self.method)
             .field("url", &without_query)
@@ -648,6 +649,7 @@ mod tests {
             Registration::new("x", command.clone(), f, d)
                 .unwrap_err()
                 .field
+                .clone()
         };
         assert_eq!(field(59.0, 100.0).as_deref(), Some("frequencySeconds"));
         assert_eq!(field(60.0, 86_401.0).as_deref(), Some("durationSeconds"));
@@ -670,7 +672,7 @@ mod tests {
             requests()
                 .fhir_search("Patient", &params, method)
                 .map(|_| ())
-                .map_err(|e| e.field.unwrap())
+                .map_err(|e| e.field.clone().unwrap())
         };
         let pair = |value: String| ("name".to_owned(), value);
         let many = vec![pair("x".into()); MAX_FHIR_SEARCH_PARAMS + 1];

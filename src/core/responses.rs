@@ -5,6 +5,7 @@
 //! ship) and hands us only the fields declared here, so large `data` blobs
 //! never cross into the core.
 
+use super::chars::is;
 use super::error::{ErrorKind, HaloError, QueryFailure};
 use super::http_date::retry_after_ms;
 use super::json_source::JsonSource;
@@ -275,7 +276,7 @@ pub fn server_text(raw: &str) -> String {
             continue;
         }
         if count == MAX_SERVER_TEXT_CHARS {
-            let cut = out.rfind(' ').unwrap_or(0);
+            let cut = out.rfind(is(' ')).unwrap_or(0);
             out.truncate(cut);
             out.push('…');
             return out;
@@ -517,7 +518,7 @@ mod tests {
         );
         let error = classify_failure(500, None, Some(&failed), 0.0);
         assert_eq!(
-            error.query.unwrap().error_message.as_deref(),
+            error.query.clone().unwrap().error_message.as_deref(),
             Some("Invalid column")
         );
         assert!(
@@ -600,7 +601,7 @@ mod tests {
         );
         let error = classify_failure(500, None, Some(&body), 0.0);
         assert_eq!(error.kind, ErrorKind::QueryFailed);
-        let query = error.query.unwrap();
+        let query = error.query.clone().unwrap();
         assert_eq!(query.status, "executionFailed");
         assert_eq!(query.error_type.as_deref(), Some("mssql"));
         assert_eq!(query.error_code, Some(207));
@@ -618,7 +619,7 @@ mod tests {
             panic!("expected a failure");
         };
         assert_eq!(
-            error.query.unwrap().error_message.as_deref(),
+            error.query.clone().unwrap().error_message.as_deref(),
             Some("waited too long")
         );
         assert!(matches!(state("{}"), QueryState::Failed(e) if e.kind == ErrorKind::Protocol));

@@ -152,20 +152,20 @@ pub(super) fn search_pairs(params: JsValue) -> Result<Vec<(String, String)>, Hal
         || HaloError::validation("params", "params must be [name, value] pairs of strings");
     let params = params.dyn_into::<Array>().map_err(|_| invalid())?;
     check_search_count(params.length() as usize)?;
-    params
-        .iter()
-        .map(|pair| {
-            let pair = pair.dyn_into::<Array>().map_err(|_| invalid())?;
-            match (
-                pair.length(),
-                js_string("params", &pair.get(0))?,
-                js_string("params", &pair.get(1))?,
-            ) {
-                (2, Some(name), Some(value)) => Ok((name, value)),
-                _ => Err(invalid()),
-            }
-        })
-        .collect()
+    // A loop, not `collect::<Result<..>>()`: a copy of `GenericShunt` less.
+    let mut pairs = Vec::with_capacity(params.length() as usize);
+    for pair in params.iter() {
+        let pair = pair.dyn_into::<Array>().map_err(|_| invalid())?;
+        match (
+            pair.length(),
+            js_string("params", &pair.get(0))?,
+            js_string("params", &pair.get(1))?,
+        ) {
+            (2, Some(name), Some(value)) => pairs.push((name, value)),
+            _ => return Err(invalid()),
+        }
+    }
+    Ok(pairs)
 }
 
 /// Query ids as an array of strings, counted before they are read.
@@ -174,10 +174,11 @@ pub(super) fn query_ids(value: JsValue) -> Result<Vec<String>, HaloError> {
         .dyn_into::<Array>()
         .map_err(|_| HaloError::validation("queryIds", "queryIds must be an array of query ids"))?;
     check_query_id_count(ids.length() as usize)?;
-    ids.iter()
-        .enumerate()
-        .map(|(index, id)| string_arg(&format!("queryIds[{index}]"), id))
-        .collect()
+    let mut read = Vec::with_capacity(ids.length() as usize);
+    for (index, id) in ids.iter().enumerate() {
+        read.push(string_arg(&format!("queryIds[{index}]"), id)?);
+    }
+    Ok(read)
 }
 
 /// The arguments of `call` for an operation taking `arguments`, and the

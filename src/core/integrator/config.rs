@@ -103,6 +103,7 @@ mod tests {
             IntegratorConfig::from_input(input, Secret::new(KEY))
                 .unwrap_err()
                 .field
+                .clone()
         };
         let input = IntegratorOptionsInput {
             base_url: Some("http://127.0.0.1:4010".into()),
