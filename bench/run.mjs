@@ -73,8 +73,10 @@ log("sizes");
 const sizes = allEntrySizes(pkgRoot);
 const device = sizes.find((entry) => entry.name === "device");
 const entryPath = device.entry;
-const gluePath = device.files.find((file) => file.kind === "glue").path;
-const glueUrl = pathToFileURL(join(pkgRoot, gluePath)).href;
+// Wasm memory is read through the glue instance Node's entry initialises.
+// The browser download's glue is bundled into a chunk: another module
+// instance, never initialised in Node, which cannot say.
+const glueUrl = pathToFileURL(join(pkgRoot, "dist", "esm", "wasm", "halo_device.js")).href;
 
 let nodeInit, browserInit, browserDecode, nodeDecode, requests, storm, stream, cpuOverhead, memory;
 if (wanted("init")) {

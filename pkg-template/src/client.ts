@@ -6,6 +6,10 @@ import { SiteQueries, type HaloQueries } from "./queries.js";
 import { sharingChannel, TokenSharing } from "./token-sharing.js";
 import type { HaloDeviceClientOptions, TokenInfo } from "./types.js";
 
+// One runner for every client: each runner waits on the instance's trap,
+// and a wait per client would keep every client ever made alive.
+const core = guarded(deviceWasm);
+
 /**
  * A client of the Halo Cloud Device API for one practice (`siteId`) and one
  * device (`deviceId`). It asks `getToken` for a token on first use, renews
@@ -51,7 +55,7 @@ export class HaloDeviceClient extends SiteQueries implements HaloQueries {
     } catch (error) {
       throw fromCore(error);
     }
-    super(device, "HaloDeviceClient", guarded(deviceWasm));
+    super(device, "HaloDeviceClient", core);
     this.#device = device;
     this.#sharing = sharing;
   }
