@@ -24,6 +24,12 @@ export type ElectionMessage =
   | { kind: "hello" | "here" | "bye" | "working" | "release" | "claim"; from: string }
   | { kind: "grant" | "deny"; from: string; to: string };
 
+/** This client's claim: who granted it, and since when it waits. */
+interface Claim {
+  grants: Set<string>;
+  started: number;
+}
+
 const KINDS = new Set(["hello", "here", "bye", "working", "release", "claim", "grant", "deny"]);
 const isId = (value: unknown): value is string => typeof value === "string" && value.length > 0 && value.length <= 64;
 
@@ -51,7 +57,7 @@ export class ChannelElection {
   readonly #peers = new Map<string, number>();
   /** The peer this client waits for, and when it was last heard. */
   #renewer: { id: string; heard: number } | undefined;
-  #claim: { grants: Set<string>; started: number } | undefined;
+  #claim: Claim | undefined;
   #renewing = false;
   #heartbeat: ReturnType<typeof setInterval> | undefined;
   #wakers = new Set<() => void>();
@@ -138,8 +144,7 @@ export class ChannelElection {
         // A renewer that fell silent is gone: its grant is not awaited either.
         if (this.#renewer !== undefined) this.#peers.delete(this.#renewer.id);
         this.#renewer = undefined;
-        if (this.#claim === undefined) this.#start(now);
-        const wait = this.#untilWon(now);
+        const wait = this.#untilWon(this.#claim ?? this.#start(now), now);
         if (wait <= 0) return await this.#lead(renew);
         await this.#changed(wait, signal);
       }
@@ -159,16 +164,16 @@ export class ChannelElection {
     this.#post({ kind: "grant", from: this.#me, to: from });
   }
 
-  #start(now: number): void {
-    this.#claim = { grants: new Set(), started: now };
+  #start(now: number): Claim {
+    const claim = { grants: new Set<string>(), started: now };
+    this.#claim = claim;
     this.#post({ kind: "claim", from: this.#me });
     this.#startHeartbeat();
+    return claim;
   }
 
-  /** Ms until the claim wins: 0 once every known peer granted it (or fell silent). */
-  #untilWon(now: number): number {
-    const claim = this.#claim;
-    if (claim === undefined) return SILENT_PEER_MS;
+  /** Ms until `claim` wins: 0 once every known peer granted it (or fell silent). */
+  #untilWon(claim: Claim, now: number): number {
     const discovering = this.#openedAt + DISCOVERY_MS - now;
     if (now - claim.started >= SILENT_PEER_MS) {
       for (const peer of this.#peers.keys()) if (!claim.grants.has(peer)) this.#peers.delete(peer);

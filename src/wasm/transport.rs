@@ -355,7 +355,6 @@ pub(super) struct BodyReader {
 impl BodyReader {
     /// The body's reader, or `None` when the response has no body stream
     /// (an injected `fetch` may resolve to an object with `text()` only).
-    #[cfg(feature = "integrator")]
     fn of(response: &JsValue) -> Result<Option<BodyReader>, AttemptError> {
         let body = field(response, &names::BODY)?;
         let get_reader = if body.is_object() {
@@ -379,7 +378,6 @@ impl BodyReader {
 
     /// The promise of the next step (`{ done, value }`). Not async, like
     /// `chunk`: awaited in place, they add no state machine of their own.
-    #[cfg(feature = "integrator")]
     fn step(&self) -> Result<js_sys::Promise, AttemptError> {
         let pending = self
             .read
@@ -395,7 +393,6 @@ impl BodyReader {
     }
 
     /// A step's bytes, `None` at the end of the body.
-    #[cfg(feature = "integrator")]
     fn chunk(step: &JsValue) -> Result<Option<js_sys::Uint8Array>, AttemptError> {
         if field(step, &names::DONE)?.is_truthy() {
             return Ok(None);
