@@ -62,10 +62,15 @@ export interface SimulatorOptions {
   resultRetentionMs?: number;
   /** Multiplies registered-query `frequency`/`duration`; 0.001 makes 60 s take 60 ms. Default 1. */
   registeredTimeScale?: number;
-  /** Webhook URL template with `{siteId}`, `{queryId}`, `{source}`; no webhooks when absent. */
-  webhookUrl?: string;
+  /**
+   * Webhook URL template with `{siteId}`, `{queryId}`, `{source}` (http: or https: only), or several:
+   * successive notifications (each copy of a duplicate) go round-robin over them. No webhooks when absent.
+   */
+  webhookUrl?: string | readonly string[];
   /** HMAC key for `X-Halo-Signature-256`. Default `"sim-webhook-secret"`. */
   webhookSecret?: string;
+  /** How notifications are delivered: mode and faults. Default `{ mode: "once" }` with no faults. */
+  webhookDelivery?: WebhookDeliverySettings;
   /** Log requests, faults and webhook attempts (to stderr unless `log` is given). */
   verbose?: boolean;
   /** Receives the verbose log lines. */
@@ -74,6 +79,64 @@ export interface SimulatorOptions {
   sites?: readonly SiteSeed[];
   /** Extra tables in every site's database, keyed by table name. Validated like `sites`. */
   tables?: { readonly [name: string]: TableSeed };
+}
+
+/**
+ * Webhook delivery: Halo's getting-started guide says each webhook is sent once without retries, its
+ * webhooks page that failures are retried with backoff; `mode` picks one. The fault fields are
+ * fractions of notifications, chosen by a seeded generator: the n-th notification's fate depends only
+ * on `seed` and n (and restarts at `reset()` and whenever `delivery` is configured).
+ */
+export interface WebhookDeliverySettings {
+  /** `"once"` (default): one attempt per copy. `"retry"`: up to 4 attempts, 100/200/400 ms apart, on network errors, timeouts, 5xx, 408, 429. */
+  mode?: "once" | "retry";
+  /** 0..1: never sent (counted `dropped`). Default 0. */
+  drop?: number;
+  /** 0..1: sent twice, same id and body, each copy re-stamped and re-signed (counted `duplicated`). Default 0. */
+  duplicate?: number;
+  /** Each copy waits this long (ms), or a delay drawn from `[min, max]`, before it is sent. Default 0. */
+  delayMs?: number | readonly [min: number, max: number];
+  /** Notifications made within `reorderWindowMs` of the first are held and sent together in another order. Default false. */
+  reorder?: boolean;
+  /** The reorder window (ms). Default 50. */
+  reorderWindowMs?: number;
+  /** 0..1: sent before the result is readable; the query stays `uploading` (pages 404, a registered result unchanged) until `earlyByMs` after the first attempt was answered. Default 0. */
+  early?: number;
+  /** How long an `early` result stays unreadable after the notification was answered (ms). Default 250. */
+  earlyByMs?: number;
+  /** Seed of the pseudo-random choices (an integer). Default 1. */
+  seed?: number;
+}
+
+/** What `configureWebhooks` takes; absent fields stay as they are. */
+export interface WebhookConfigChange {
+  /** A template, several (round-robin), or `null` for no webhooks. */
+  url?: string | readonly string[] | null;
+  secret?: string;
+  /** Replaces the whole delivery setting (absent fields take their defaults). */
+  delivery?: WebhookDeliverySettings;
+}
+
+/** The webhook configuration now (the secret is never echoed). */
+export interface WebhookConfig {
+  urls: string[];
+  delivery: Required<Omit<WebhookDeliverySettings, "delayMs">> & { delayMs: number | [min: number, max: number] };
+}
+
+/** Webhook counters since start or `reset()`. */
+export interface WebhookCounters {
+  /** Notifications made (one per successful async query and per changed registered result, while a URL is set). */
+  notifications: number;
+  /** Copies handed to the network: a duplicated notification counts 2; retries of a copy do not count again. */
+  sent: number;
+  /** Notifications never sent. */
+  dropped: number;
+  /** Notifications sent twice. */
+  duplicated: number;
+  /** Copies a receiver answered with 2xx. */
+  delivered: number;
+  /** Copies that never got a 2xx (after their one attempt in `once` mode, their last in `retry` mode). */
+  failed: number;
 }
 
 /** What every fault spec may add: which requests it applies to, and how many times. */
@@ -181,9 +244,15 @@ export interface SimulatorStats {
   executionsBySql: Record<string, number>;
   /** POSTs to `queries/immediate`, `queries/async` and `queries/registered`. */
   createQueryPosts: number;
+  /** Webhook notifications and the fates of their copies. */
+  webhooks: WebhookCounters;
 }
 
 export interface WebhookAttempt {
+  /** 1, or 2 for a duplicate's second copy. */
+  copy: 1 | 2;
+  /** Where this copy went (round-robin). */
+  url: string;
   at: string;
   timestamp: string;
   signature: string;
@@ -192,12 +261,21 @@ export interface WebhookAttempt {
   error?: string;
 }
 
+/** One notification. */
 export interface WebhookDelivery {
   id: string;
-  url: string;
+  /** Where its first copy went; `null` while not yet sent, and for a dropped one. */
+  url: string | null;
   /** The raw JSON body that was signed. */
   body: string;
+  /** Some copy was answered with 2xx. */
   delivered: boolean;
+  /** Never sent (`drop`). */
+  dropped: boolean;
+  /** Sent twice (`duplicate`). */
+  duplicated: boolean;
+  /** Sent before its result was readable (`early`). */
+  early: boolean;
   attempts: WebhookAttempt[];
 }
 
@@ -251,8 +329,10 @@ export interface Simulator {
   issueToken(request: TokenRequest): TokenGrant;
   /** Gives a site a new Halo GUID (random unless given); old-GUID calls get 403. */
   changeSiteGuid(siteId: string, change?: { newSiteId?: string; practiceName?: string }): GuidChange;
-  /** The webhook deliveries so far. */
+  /** The webhook notifications so far, in the order they were made, with every attempt of every copy. */
   webhooks(): WebhookDelivery[];
+  /** Changes the webhook URL(s), secret or delivery from now on (e.g. a receiver on port 0 started after the simulator). */
+  configureWebhooks(change: WebhookConfigChange): WebhookConfig;
   /** A successful async query with one page of `rows` generated rows (about `rowBytes` JSON bytes each, default 200), made as it is read. */
   generateQuery(siteId: string, page: { rows: number; rowBytes?: number }): string;
   /** Every streamed answer so far. */

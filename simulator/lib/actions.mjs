@@ -6,6 +6,7 @@ import { describeFaults, parseFault } from './faults.mjs';
 import { resetState } from './state.mjs';
 import { createGeneratedQuery } from './streams.mjs';
 import { issueSiteToken } from './tokens.mjs';
+import { createDeliveryRuntime, resolveDelivery, resolveWebhookUrls } from './webhooks.mjs';
 
 /** A value exactly as /_control sends it (undefined fields dropped), detached from the live state. */
 const jsonView = (value) => JSON.parse(JSON.stringify(value));
@@ -15,6 +16,37 @@ function argumentObject(value, what) {
   if (value === undefined) return {};
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw apiError(400, `${what} must be an object.`);
   return value;
+}
+
+const badRequest = (message) => {
+  throw apiError(400, message);
+};
+
+/**
+ * Changes where and how notifications go from now on: `url` a template or an array of them
+ * (round-robin; null turns webhooks off), `secret`, `delivery` (replaces the whole setting; absent
+ * fields take their defaults, and the seeded choices and the round-robin start again). Each field is
+ * optional and validated before anything changes. Copies already scheduled use the new URLs and secret.
+ */
+export function configureWebhooks(state, change) {
+  const { url, secret, delivery } = argumentObject(change, 'The webhook configuration');
+  for (const key of Object.keys(change ?? {})) {
+    if (!['url', 'secret', 'delivery'].includes(key)) badRequest(`${key} is not a webhook setting (known: url, secret, delivery).`);
+  }
+  const next = { ...state.webhookDelivery.config };
+  if (url !== undefined) next.urls = url === null ? [] : resolveWebhookUrls(url, 'url', badRequest);
+  if (secret !== undefined && (typeof secret !== 'string' || secret === '')) badRequest('secret must be a non-empty string.');
+  if (secret !== undefined) next.secret = secret;
+  if (delivery !== undefined) next.delivery = resolveDelivery(delivery, 'delivery', badRequest);
+  state.webhookDelivery.config = next;
+  if (delivery !== undefined) state.webhookDelivery.runtime = createDeliveryRuntime(next.delivery);
+  return describeWebhookConfig(state);
+}
+
+/** The webhook configuration without its secret. */
+function describeWebhookConfig(state) {
+  const { urls, delivery } = state.webhookDelivery.config;
+  return jsonView({ urls, delivery });
 }
 
 /** Fresh sites (with the seed), data, tokens, queries, faults, counters and webhook log; timers cancelled. */

@@ -42,6 +42,7 @@ export function simulatorApi(state) {
     issueToken: inProcess(actions.issueToken),
     changeSiteGuid: inProcess(actions.changeSiteGuid),
     webhooks: inProcess(actions.listWebhooks),
+    configureWebhooks: inProcess(actions.configureWebhooks),
     generateQuery: inProcess(actions.generateQuery),
     streams: inProcess(actions.listStreams),
     releaseStreams: inProcess(actions.releaseStreams),

@@ -5,6 +5,7 @@ import {
   addFault,
   changeSiteGuid,
   clearFaults,
+  configureWebhooks,
   expireTokens,
   generateQuery,
   issueToken,
@@ -89,5 +90,10 @@ export const CONTROL_ROUTES = [
     method: 'GET',
     path: '/_control/webhooks',
     handler: (ctx) => jsonResponse(200, { webhooks: listWebhooks(ctx.state) }),
+  },
+  {
+    method: 'POST',
+    path: '/_control/webhooks/config',
+    handler: (ctx) => jsonResponse(200, configureWebhooks(ctx.state, optionalJson(ctx.rawBody))),
   },
 ];

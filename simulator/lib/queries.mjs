@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { apiError, isGuid, jsonResponse, parseJsonBody } from './http.mjs';
 import { encodeRows, inlineResult, paginate, prepareCommand, runCommand, validateCatalogue, validateMaxTimeInQueue } from './commands.mjs';
-import { sendWebhook } from './webhooks.mjs';
+import { notifyCompletion } from './webhooks.mjs';
 
 /** The integrator that owns the simulator's subscription key; reported as `integratorId`. */
 export const INTEGRATOR_ID = '9b2d6c4e-1f3a-4e5b-8c7d-0a1b2c3d4e5f';
@@ -152,27 +152,29 @@ function runAsyncLifecycle(state, site, record, prepared) {
 
 function completeAsyncQuery(state, site, record, outcome, pageRows) {
   const { query } = record;
-  const at = now();
   // A nonQuery result has one page without data; its page answers {parameters}.
-  record.pages =
+  const pages =
     outcome.rows === undefined
       ? [{ pageNumber: 1, rangeStart: 0, rangeEnd: 0, count: 0, size: 0 }]
       : paginate(outcome.rows, pageRows);
-  const size = record.pages.reduce((total, page) => total + page.size, 0);
-  const pages = record.pages.map((page) => ({
+  const size = pages.reduce((total, page) => total + page.size, 0);
+  const pageViews = pages.map((page) => ({
     pageNumber: page.pageNumber,
     status: 'cached',
     size: page.size,
     rows: { count: page.count, rangeStart: page.rangeStart, rangeEnd: page.rangeEnd },
   }));
-  enterStatus(query, 'successful', at);
-  query.result =
-    outcome.rows === undefined
-      ? { rowsAffected: outcome.rowsAffected, size, pages }
-      : { rows: outcome.rows.length, size, pages };
-  query.resultSize = size;
-  query.completedAt = at;
-  sendWebhook(state, { siteId: site.id, queryId: query.id, source: 'async' });
+  // Until published (at once, or after an `early` notification) the query stays `uploading`.
+  const publish = () => {
+    const at = now();
+    record.pages = pages;
+    enterStatus(query, 'successful', at);
+    query.result =
+      outcome.rows === undefined ? { rowsAffected: outcome.rowsAffected, size, pages: pageViews } : { rows: outcome.rows.length, size, pages: pageViews };
+    query.resultSize = size;
+    query.completedAt = at;
+  };
+  notifyCompletion(state, { siteId: site.id, queryId: query.id, source: 'async' }, publish);
 }
 
 function findQueryRecord(ctx, queryId) {
