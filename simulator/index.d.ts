@@ -71,9 +71,18 @@ export interface SimulatorOptions {
   webhookSecret?: string;
   /** How notifications are delivered: mode and faults. Default `{ mode: "once" }` with no faults. */
   webhookDelivery?: WebhookDeliverySettings;
+  /** Skews the simulator's clock by this much (ms): the `Date` header, token `iat`/`exp` claims, webhook timestamps. Default 0. */
+  clockOffsetMs?: number;
+  /** Sent as `Retry-After` (seconds) on the simulator's own 503s: an offline site, and 503 faults without their own `retryAfter`. Default none. */
+  retryAfterSeconds?: number;
+  /**
+   * The expired-token 401's body: `"guide"` (default) `{"error":{"statusCode":401,"message":"Invalid token"}}` as
+   * Halo's getting-started guide shows it, or `"openapi"` `{"error":{"status":401,"statusText":"Unauthorized","message":"Invalid token"}}`.
+   */
+  unauthorizedBody?: "guide" | "openapi";
   /** Log requests, faults and webhook attempts (to stderr unless `log` is given). */
   verbose?: boolean;
-  /** Receives the verbose log lines. */
+  /** Receives the verbose log lines. A sink that throws loses that line; the simulator carries on. */
   log?: (line: string) => void;
   /** Extra sites, besides the seeded ones. Validated: `startSimulator` rejects with an error naming the field. */
   sites?: readonly SiteSeed[];
@@ -143,8 +152,11 @@ export interface WebhookCounters {
 export interface FaultMatch {
   /** Only requests with this method (any case). */
   method?: string;
-  /** Only request paths containing this text, or matching it as a regular expression. */
-  path?: string;
+  /**
+   * Only request paths containing this text (a plain substring, never compiled as a pattern), or, in
+   * process only, matching this `RegExp` (its `g`/`y` flags are dropped). Over `/_control` it is a string.
+   */
+  path?: string | RegExp;
   /** How many matching requests it applies to. Default 1. */
   times?: number;
 }
@@ -154,8 +166,10 @@ export interface StatusFault extends FaultMatch {
   status: number;
   /** A string is sent as text/plain, anything else as JSON. */
   body?: JsonValue;
-  /** Sent as the `Retry-After` header. */
+  /** Sent as the `Retry-After` header (a 503 without it gets option `retryAfterSeconds`, when set). */
   retryAfter?: number | string;
+  /** Answer the status's reason phrase as `text/plain` (e.g. `Internal Server Error`), as a gateway would, instead of a Halo body. Not with `body`. */
+  generic?: boolean;
   /** Wait this long first. */
   delayMs?: number;
   /** Run the real request first (the query is created and executed), then answer with the fault. */
@@ -208,9 +222,11 @@ export type FaultSpec = StatusFault | DropFault | DelayFault | StallFault | CutF
 /** A queued fault, as `faults()` lists it; `times` is what is left. */
 export interface Fault {
   method?: string;
+  /** The substring, or a RegExp's `String()` form (e.g. `"/^\\/integrator\\/sites\\/[^/]+$/"`). */
   path?: string;
   status?: number;
   body?: JsonValue;
+  generic: boolean;
   retryAfter?: string;
   delayMs?: number;
   drop: boolean;
@@ -219,6 +235,31 @@ export interface Fault {
   stallAfterBytes?: number;
   stallMs?: number;
   cutAfterBytes?: number;
+}
+
+/** The async states a planned failure can end a query in (the OpenAPI's names). */
+export type AsyncFailureState =
+  | "initialisationFailedCacheError"
+  | "initialisationFailedSiteOffline"
+  | "initialisationFailedSiteUnreachable"
+  | "uploadFailed";
+
+/**
+ * A planned failure: the next `times` queries of that mode created (at `siteId`, or at any site) end in
+ * `status` instead of running normally. `initialisationFailed*` end after `initialising` (the SQL never
+ * runs); `uploadFailed` after `uploading` (the SQL ran); a registered query in
+ * `initialisationFailedCacheError` is created (`{id}`) but never runs. None sends a webhook.
+ */
+export type QueryFailureSpec =
+  | { mode?: "async"; status: AsyncFailureState; siteId?: string; times?: number }
+  | { mode: "registered"; status: "initialisationFailedCacheError"; siteId?: string; times?: number };
+
+/** A planned failure as `queryFailures()` lists it; `times` is what is left. */
+export interface QueryFailure {
+  mode: "async" | "registered";
+  status: AsyncFailureState;
+  siteId?: string;
+  times: number;
 }
 
 /** A streamed answer, as `streams()` lists it. */
@@ -327,6 +368,19 @@ export interface Simulator {
   expireTokens(deviceId?: string): { expired: number };
   /** A token for (site, device), with the token endpoint's site checks. */
   issueToken(request: TokenRequest): TokenGrant;
+  /**
+   * Takes a site's practice offline (or back): new queries (immediate, async, registered) and FHIR calls
+   * answer 503 (with `Retry-After` when `retryAfterSeconds` is set), `getSite` reports `availability:
+   * "offline"` with its last heartbeat, async queries still initialising there end in
+   * `initialisationFailedSiteOffline`. Status reads, result pages, registered-query reads and tokens keep working.
+   */
+  setSiteOffline(siteId: string, offline: boolean): { siteId: string; offline: boolean };
+  /** Skews the simulator's clock from now on (see option `clockOffsetMs`); `reset()` restores the option's value. */
+  setClockOffset(offsetMs: number): { offsetMs: number };
+  /** Plans a query failure state (see `QueryFailureSpec`) → the plan as listed. */
+  failQueries(spec: QueryFailureSpec): QueryFailure;
+  /** The planned failures still queued. */
+  queryFailures(): QueryFailure[];
   /** Gives a site a new Halo GUID (random unless given); old-GUID calls get 403. */
   changeSiteGuid(siteId: string, change?: { newSiteId?: string; practiceName?: string }): GuidChange;
   /** The webhook notifications so far, in the order they were made, with every attempt of every copy. */

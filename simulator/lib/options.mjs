@@ -18,6 +18,8 @@ const DEFAULT_OPTIONS = Object.freeze({
   webhookSecret: 'sim-webhook-secret',
   webhookDelivery: undefined, // lib/webhooks.mjs DELIVERY_DEFAULTS: mode "once", no faults
   clockOffsetMs: 0, // skews the Date header, token and webhook timestamps
+  retryAfterSeconds: undefined, // sent as Retry-After on the simulator's own 503s (an offline site, 503 faults without one)
+  unauthorizedBody: 'guide', // the device token 401's body: "guide" {error:{statusCode,message}} or "openapi" {error:{status,statusText,message}}
   verbose: false,
   log: undefined, // function(line) receiving verbose log lines; defaults to stderr when verbose
   sites: undefined, // extra sites (lib/seed.mjs)
@@ -39,6 +41,9 @@ const FLAG_TO_OPTION = {
   '--webhook-secret': ['webhookSecret', 'string', `HMAC key for X-Halo-Signature-256 (default ${DEFAULT_OPTIONS.webhookSecret})`],
   '--webhook-mode': ['webhookDelivery.mode', 'string', 'webhook delivery: "once" (default; no retries) or "retry" (retries with backoff)'],
   '--seed': ['seed', 'seed-file', 'JSON file { "sites": [...], "tables": {...} } with extra sites and tables'],
+  '--clock-offset-ms': ['clockOffsetMs', 'integer', 'skew the Date header, token and webhook timestamps by this much (default 0)'],
+  '--retry-after-seconds': ['retryAfterSeconds', 'integer', 'Retry-After on 503s from an offline site (none by default)'],
+  '--unauthorized-body': ['unauthorizedBody', 'string', 'device token 401 body: guide {statusCode, message} (default) or openapi {status, statusText, message}'],
   '--verbose': ['verbose', 'boolean', 'log requests, faults and webhook attempts to stderr'],
 };
 
@@ -108,6 +113,10 @@ export function resolveOptions(userOptions = {}) {
   if (typeof options.webhookSecret !== 'string' || options.webhookSecret === '') fail('Option webhookSecret must be a non-empty string');
   options.webhookDelivery = resolveDelivery(options.webhookDelivery, 'Option webhookDelivery', fail);
   if (!Number.isInteger(options.clockOffsetMs)) fail('Option clockOffsetMs must be an integer (ms)');
+  if (options.retryAfterSeconds !== undefined && (!Number.isInteger(options.retryAfterSeconds) || options.retryAfterSeconds < 0)) {
+    fail('Option retryAfterSeconds must be a non-negative integer (seconds)');
+  }
+  if (!['guide', 'openapi'].includes(options.unauthorizedBody)) fail('Option unauthorizedBody must be "guide" or "openapi"');
   if (options.log !== undefined && typeof options.log !== 'function') fail('Option log must be a function(line)');
   options.log = guardedLog(options.log ?? (options.verbose ? (line) => process.stderr.write(`${line}\n`) : undefined));
   return options;

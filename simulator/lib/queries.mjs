@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { apiError, isGuid, jsonResponse, parseJsonBody } from './http.mjs';
 import { encodeRows, inlineResult, paginate, prepareCommand, runCommand, validateCatalogue, validateMaxTimeInQueue } from './commands.mjs';
 import { notifyCompletion } from './webhooks.mjs';
+import { takeQueryFailure } from './outcomes.mjs';
 
 /** The integrator that owns the simulator's subscription key; reported as `integratorId`. */
 export const INTEGRATOR_ID = '9b2d6c4e-1f3a-4e5b-8c7d-0a1b2c3d4e5f';
@@ -100,7 +101,7 @@ export function createAsyncQuery(ctx) {
   const record = newQueryRecord(ctx, 'async', input);
   // A snapshot: the lifecycle timers mutate the stored query object from here on.
   const response = jsonResponse(201, structuredClone(record.query));
-  runAsyncLifecycle(ctx.state, ctx.site, record, input.prepared);
+  runAsyncLifecycle(ctx.state, ctx.site, record, input.prepared, takeQueryFailure(ctx.state, 'async', ctx.site));
   return response;
 }
 
@@ -113,23 +114,37 @@ function enterStatus(query, status, at) {
   if (['queued', 'executing', 'uploading'].includes(status)) query.statusTiming[status] = { startTime: at };
 }
 
+/** Ends a query in a terminal state without a result. */
+function endWithoutResult(query, status) {
+  const at = now();
+  enterStatus(query, status, at);
+  query.completedAt = at;
+}
+
 /**
  * initialising -> queued -> executing -> uploading -> successful, each state lasting asyncStepMs.
  * A query whose maxTimeInQueue is shorter than its time in the queue ends in expiredInQueue; a SQL
- * error ends in executionFailed. The SQL runs once, on entering `executing`.
+ * error ends in executionFailed. The SQL runs once, on entering `executing`. A planned `failure`
+ * (lib/outcomes.mjs) ends an initialisationFailed* query after initialising, an uploadFailed one after
+ * uploading (its SQL ran); a query still initialising when its site goes offline ends in
+ * initialisationFailedSiteOffline. None of these sends a webhook.
  */
-function runAsyncLifecycle(state, site, record, prepared) {
+function runAsyncLifecycle(state, site, record, prepared, failure) {
   const { asyncStepMs, pageRows } = state.options;
   const { query } = record;
   const step = (task) => state.scheduler.after(asyncStepMs, task, state.options.log);
 
   step(() => {
+    const initialisationFailure = failure?.startsWith('initialisationFailed') ? failure : site.offlineSince && 'initialisationFailedSiteOffline';
+    if (initialisationFailure) {
+      endWithoutResult(query, initialisationFailure);
+      return;
+    }
     enterStatus(query, 'queued', now());
     step(() => {
       const at = now();
       if (query.maxTimeInQueue < asyncStepMs) {
-        enterStatus(query, 'expiredInQueue', at);
-        query.completedAt = at;
+        endWithoutResult(query, 'expiredInQueue');
         return;
       }
       enterStatus(query, 'executing', at);
@@ -144,7 +159,7 @@ function runAsyncLifecycle(state, site, record, prepared) {
         }
         enterStatus(query, 'uploading', finishedAt);
         query.metrics = { sqlExecutionDuration: outcome.durationMs };
-        step(() => completeAsyncQuery(state, site, record, outcome, pageRows));
+        step(() => (failure === 'uploadFailed' ? endWithoutResult(query, 'uploadFailed') : completeAsyncQuery(state, site, record, outcome, pageRows)));
       });
     });
   });

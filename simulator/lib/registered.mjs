@@ -3,6 +3,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { apiError, emptyResponse, isGuid, jsonResponse, parseJsonBody } from './http.mjs';
 import { inlineResult, prepareCommand, runCommand } from './commands.mjs';
 import { notifyCompletion } from './webhooks.mjs';
+import { takeQueryFailure } from './outcomes.mjs';
 
 const MIN_FREQUENCY_SECONDS = 60;
 const MAX_DURATION_SECONDS = 86_400;
@@ -138,6 +139,12 @@ export function createRegisteredQuery(ctx, successStatus) {
     },
   };
   ctx.state.registeredQueries.set(record.view.id, record);
+  // A planned cache failure (lib/outcomes.mjs): registered, never run, never scheduled.
+  const failure = takeQueryFailure(ctx.state, 'registered', ctx.site);
+  if (failure) {
+    record.view.status = failure;
+    return jsonResponse(successStatus, { id: record.view.id });
+  }
   runOnce(ctx.state, ctx.site, record);
   scheduleRuns(ctx.state, ctx.site, record);
   return jsonResponse(successStatus, { id: record.view.id });

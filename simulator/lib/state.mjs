@@ -40,6 +40,7 @@ export function resetState(state) {
     queries: new Map(), // query id -> { siteKey, query, pages }
     registeredQueries: new Map(), // registered query id -> { siteKey, view, latest, timers, prepared }
     faults: [],
+    queryFailures: [], // planned failures of queries not yet created (lib/outcomes.mjs)
     stats: createStats(),
     webhooks: [], // deliveries, for GET /_control/webhooks
     streams: [], // streamed answers, for GET /_control/streams
