@@ -20,6 +20,7 @@ const DEFAULT_OPTIONS = Object.freeze({
   clockOffsetMs: 0, // skews the Date header, token and webhook timestamps
   retryAfterSeconds: undefined, // sent as Retry-After on the simulator's own 503s (an offline site, 503 faults without one)
   unauthorizedBody: 'guide', // the device token 401's body: "guide" {error:{statusCode,message}} or "openapi" {error:{status,statusText,message}}
+  controlOrigins: 'loopback', // browser origins allowed to call /_control: "loopback", "self", or a list of origins
   verbose: false,
   log: undefined, // function(line) receiving verbose log lines; defaults to stderr when verbose
   sites: undefined, // extra sites (lib/seed.mjs)
@@ -118,18 +119,39 @@ export function resolveOptions(userOptions = {}) {
   }
   if (!['guide', 'openapi'].includes(options.unauthorizedBody)) fail('Option unauthorizedBody must be "guide" or "openapi"');
   if (options.log !== undefined && typeof options.log !== 'function') fail('Option log must be a function(line)');
+  options.controlOrigins = resolveControlOrigins(options.controlOrigins);
   options.log = guardedLog(options.log ?? (options.verbose ? (line) => process.stderr.write(`${line}\n`) : undefined));
   return options;
 }
 
-/** A log sink that can never break the simulator: a sink that throws loses that line, nothing else. */
+/** A log sink that can never break the simulator: a sink that throws (or rejects) loses that line, nothing else. */
 function guardedLog(sink) {
   if (!sink) return () => {};
   return (line) => {
     try {
-      sink(line);
+      const result = sink(line);
+      // An async sink's rejection would otherwise be an unhandled rejection in the user's process.
+      if (typeof result?.then === 'function') result.then(undefined, () => {});
     } catch {
       // The sink is the test's; its failure must not fail a request or a timer.
     }
   };
+}
+
+/** `"loopback"`, `"self"`, or an array of exact origins (`scheme://host[:port]`), validated. */
+function resolveControlOrigins(value) {
+  if (value === 'loopback' || value === 'self') return value;
+  if (!Array.isArray(value) || !value.every((origin) => typeof origin === 'string')) {
+    fail('Option controlOrigins must be "loopback", "self" or an array of origins');
+  }
+  return value.map((origin, index) => {
+    let parsed;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      fail(`Option controlOrigins[${index}] is not an origin (scheme://host[:port])`);
+    }
+    if (parsed.origin !== origin) fail(`Option controlOrigins[${index}] must be exactly an origin, e.g. ${parsed.origin}`);
+    return origin;
+  });
 }
