@@ -38,7 +38,7 @@ const FLAG_TO_OPTION = {
   '--page-rows': ['pageRows', 'integer', `rows per async result page (default ${DEFAULT_OPTIONS.pageRows})`],
   '--result-retention-ms': ['resultRetentionMs', 'integer', 'after this, result pages answer 410 (default 24 h)'],
   '--registered-time-scale': ['registeredTimeScale', 'number', 'multiplies registered-query frequency/duration (default 1)'],
-  '--webhook-url': ['webhookUrl', 'string', 'webhook URL template with {siteId}, {queryId}, {source}; none by default'],
+  '--webhook-url': ['webhookUrl', 'string', 'webhook URL template with {siteId}, {queryId}, {source}; repeat for round-robin; none by default'],
   '--webhook-secret': ['webhookSecret', 'string', `HMAC key for X-Halo-Signature-256 (default ${DEFAULT_OPTIONS.webhookSecret})`],
   '--webhook-mode': ['webhookDelivery.mode', 'string', 'webhook delivery: "once" (default; no retries) or "retry" (retries with backoff)'],
   '--seed': ['seed', 'seed-file', 'JSON file { "sites": [...], "tables": {...} } with extra sites and tables'],
@@ -77,6 +77,8 @@ export function parseCliArgs(argv) {
     const value = kind === 'string' ? raw : Number(raw);
     if (kind === 'seed-file') Object.assign(options, readSeedFile(raw));
     else if (name.startsWith('webhookDelivery.')) options.webhookDelivery = { ...options.webhookDelivery, [name.slice(16)]: value };
+    // Repeated, it lists several receivers (round-robin).
+    else if (name === 'webhookUrl' && options.webhookUrl !== undefined) options.webhookUrl = [options.webhookUrl].flat().concat(value);
     else options[name] = value;
   }
   return options;

@@ -121,7 +121,8 @@ function expandUrl(template, values) {
 // Network errors, timeouts, 5xx, 408 and 429 are worth retrying; other answers are final.
 const isRetryable = (outcome) => outcome.error !== undefined || outcome.status >= 500 || [408, 429].includes(outcome.status);
 
-function post(url, body, headers) {
+/** One POST; `inflight` holds it until it settles, so close() can end it instead of waiting out its timeout. */
+function post(url, body, headers, inflight) {
   return new Promise((resolve) => {
     const target = new URL(url);
     const transport = target.protocol === 'https:' ? https : http;
@@ -134,10 +135,17 @@ function post(url, body, headers) {
         response.on('error', (error) => resolve({ error: error.message }));
       },
     );
+    inflight.add(request);
+    request.on('close', () => inflight.delete(request));
     request.on('timeout', () => request.destroy(new Error('timed out')));
     request.on('error', (error) => resolve({ error: error.message }));
     request.end(body);
   });
+}
+
+/** Ends every webhook request still in flight (close): a receiver that never answers must not hold the process. */
+export function abortWebhookRequests(state) {
+  for (const request of state.webhookDelivery.inflight) request.destroy(new Error('simulator closed'));
 }
 
 /** A delay drawn from `delayMs` (a fixed number or a [min, max] range). */
@@ -166,7 +174,7 @@ function sendCopy(state, delivery, event, copy, settled) {
     const timestamp = haloTimestamp(state.clock.date());
     const signature = signWebhook(delivery.body, timestamp, secret);
     const headers = { 'Content-Type': 'application/json', 'X-Halo-Id': delivery.id, 'X-Halo-Timestamp': timestamp, 'X-Halo-Signature-256': signature };
-    const outcome = await post(url, delivery.body, headers);
+    const outcome = await post(url, delivery.body, headers, state.webhookDelivery.inflight);
     delivery.attempts.push({ copy, url, at: new Date().toISOString(), timestamp, signature, ...outcome });
     log(`webhook ${delivery.id} copy ${copy} attempt ${attemptIndex + 1} -> ${outcome.status ?? outcome.error}`);
     if (attemptIndex === 0) settled();

@@ -2,6 +2,9 @@
 // round-robin over several receivers, the counters, and configureWebhooks after start.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import { once } from 'node:events';
+import { startSimulator } from '../index.mjs';
 import { control, delay, integratorCall, simulator, SITE, verifySignature, waitFor, webhookReceiver } from './helpers.mjs';
 
 const SECRET = 'delivery-test-secret';
@@ -142,7 +145,8 @@ test('early: the notification arrives while the query and its page still answer 
         seenAtArrival.push({ status: query.status, page: page.status });
       } else {
         const result = await integratorCall(sim, 'GET', `/integrator/sites/${SITE}/queries/registered/${queryId}/results`);
-        seenAtArrival.push({ registered: result.status });
+        const registered = await (await integratorCall(sim, 'GET', `/integrator/sites/${SITE}/queries/registered/${queryId}`)).json();
+        seenAtArrival.push({ registered: result.status, lastHash: registered.lastHash });
       }
     },
   });
@@ -163,11 +167,13 @@ test('early: the notification arrives while the query and its page still answer 
   });
   const { id: registeredId } = await created.json();
   await settledStats(sim, 2);
-  assert.deepEqual(seenAtArrival[1], { registered: 404 }, 'no result yet when the registered run was notified');
+  assert.deepEqual(seenAtArrival[1], { registered: 404, lastHash: undefined }, 'no result (nor its hash) yet when the registered run was notified');
   await waitFor(
     async () => (await integratorCall(sim, 'GET', `/integrator/sites/${SITE}/queries/registered/${registeredId}/results`)).status,
     (status) => status === 200,
   );
+  const published = await (await integratorCall(sim, 'GET', `/integrator/sites/${SITE}/queries/registered/${registeredId}`)).json();
+  assert.match(published.lastHash, /^[A-Za-z0-9+/]{43}=$/, 'published with its result');
 });
 
 test('configureWebhooks after start: URL, secret and delivery; the same over /_control/webhooks/config', async (t) => {
@@ -223,4 +229,24 @@ test('bad webhook settings are refused by name, before anything changes', async 
     assert.match((await answer.json()).error.message, message);
   }
   assert.deepEqual(sim.configureWebhooks({}), { urls: [], delivery: { mode: 'once', drop: 0, duplicate: 0, delayMs: 0, reorder: false, reorderWindowMs: 50, early: 0, earlyByMs: 250, seed: 1 } });
+});
+
+test('close() ends a webhook request a receiver never answers, instead of waiting out its 5 s timeout', async (t) => {
+  const hung = http.createServer(() => {}); // reads the request, never answers
+  await new Promise((resolve) => hung.listen(0, '127.0.0.1', resolve));
+  t.after(() => {
+    hung.closeAllConnections();
+    return new Promise((resolve) => hung.close(resolve));
+  });
+  const arrived = once(hung, 'request');
+  const sim = await startSimulator({ asyncStepMs: 5, webhookUrl: `http://127.0.0.1:${hung.address().port}/` });
+  await startQueries(sim, 1);
+  const [request] = await arrived;
+  const closedByPeer = once(request.socket, 'close');
+  await sim.close();
+  await closedByPeer;
+  // Ended by close, not by the attempt's own timeout ("timed out").
+  const [attempt] = (await waitFor(() => sim.webhooks()[0].attempts, (attempts) => attempts.length === 1)) ?? [];
+  assert.equal(attempt.error, 'simulator closed');
+  assert.equal(sim.stats().webhooks.failed, 1);
 });
