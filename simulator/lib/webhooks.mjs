@@ -158,10 +158,11 @@ function drawDelay(delayMs, random) {
 
 /**
  * Sends one copy of a notification to the next URL in the rotation: one attempt in `once` mode, up to
- * four in `retry` mode. Calls `settled()` after its first attempt has an outcome.
+ * four in `retry` mode, with `config` as it was when the notification was made. Calls `settled()`
+ * after its first attempt has an outcome.
  */
-function sendCopy(state, delivery, event, copy, settled) {
-  const { config, runtime } = state.webhookDelivery;
+function sendCopy(state, config, delivery, event, copy, settled) {
+  const { runtime } = state.webhookDelivery;
   const { log } = state.options;
   const counters = state.stats.webhookCounters;
   const url = expandUrl(config.urls[runtime.nextUrl++ % config.urls.length], event);
@@ -174,7 +175,13 @@ function sendCopy(state, delivery, event, copy, settled) {
     const timestamp = haloTimestamp(state.clock.date());
     const signature = signWebhook(delivery.body, timestamp, secret);
     const headers = { 'Content-Type': 'application/json', 'X-Halo-Id': delivery.id, 'X-Halo-Timestamp': timestamp, 'X-Halo-Signature-256': signature };
-    const outcome = await post(url, delivery.body, headers, state.webhookDelivery.inflight);
+    let outcome;
+    try {
+      outcome = await post(url, delivery.body, headers, state.webhookDelivery.inflight);
+    } catch (error) {
+      // Never expected (the URL was validated); still an outcome, so an early result is published.
+      outcome = { error: String(error?.message ?? error) };
+    }
     delivery.attempts.push({ copy, url, at: new Date().toISOString(), timestamp, signature, ...outcome });
     log(`webhook ${delivery.id} copy ${copy} attempt ${attemptIndex + 1} -> ${outcome.status ?? outcome.error}`);
     if (attemptIndex === 0) settled();
@@ -190,9 +197,11 @@ function sendCopy(state, delivery, event, copy, settled) {
   return attempt(0);
 }
 
-/** Sends every penned notification in a seeded shuffle that never keeps the arrival order (2 or more). */
-function flushPen(state) {
-  const { runtime } = state.webhookDelivery;
+/**
+ * Sends every notification in `runtime`'s pen (the one it was penned in, even if configureWebhooks has
+ * started a new run since) in a seeded shuffle that never keeps the arrival order (2 or more).
+ */
+function flushPen(runtime) {
   const penned = runtime.pen.splice(0);
   const order = penned.map((send, index) => ({ send, key: runtime.shuffle(), index })).sort((a, b) => a.key - b.key);
   if (order.length > 1 && order.every((entry, position) => entry.index === position)) order.reverse();
@@ -249,7 +258,7 @@ export function notifyCompletion(state, event, publish) {
   const send = () => {
     const copies = duplicated ? [1, 2] : [1];
     for (const copy of copies) {
-      state.scheduler.after(delays[copy - 1], () => sendCopy(state, delivery, event, copy, copy === 1 ? firstSettled : () => {}), log);
+      state.scheduler.after(delays[copy - 1], () => sendCopy(state, config, delivery, event, copy, copy === 1 ? firstSettled : () => {}), log);
     }
   };
   if (!settings.reorder) {
@@ -257,5 +266,5 @@ export function notifyCompletion(state, event, publish) {
     return;
   }
   runtime.pen.push(send);
-  if (runtime.pen.length === 1) state.scheduler.after(settings.reorderWindowMs, () => flushPen(state), log);
+  if (runtime.pen.length === 1) state.scheduler.after(settings.reorderWindowMs, () => flushPen(runtime), log);
 }

@@ -250,3 +250,21 @@ test('close() ends a webhook request a receiver never answers, instead of waitin
   assert.equal(attempt.error, 'simulator closed');
   assert.equal(sim.stats().webhooks.failed, 1);
 });
+
+test('a notification keeps the configuration it was made with: reconfiguring mid-delay or mid-pen loses nothing', async (t) => {
+  const [before, after] = await Promise.all([webhookReceiver(t), webhookReceiver(t)]);
+  const sim = await simulator(t, { asyncStepMs: 5, webhookUrl: before.url, webhookSecret: SECRET, webhookDelivery: { delayMs: 300 } });
+  await startQueries(sim, 1);
+  await waitFor(() => sim.stats().webhooks.notifications, (count) => count === 1);
+  sim.configureWebhooks({ url: null }); // while the copy waits its 300 ms
+  await waitFor(() => sim.webhooks()[0].delivered, (delivered) => delivered === true);
+  assert.equal(before.received.length, 1, 'sent where and as it was made');
+
+  sim.configureWebhooks({ url: after.url, delivery: { reorder: true, reorderWindowMs: 300 } });
+  await startQueries(sim, 2);
+  await waitFor(() => sim.stats().webhooks.notifications, (count) => count === 3);
+  sim.configureWebhooks({ delivery: {} }); // a new run of choices while two notifications are penned
+  await settledStats(sim, 3);
+  assert.equal(after.received.length, 2, 'the penned notifications were still sent');
+  assert.ok(after.received.every((entry) => verifySignature(entry, SECRET)));
+});
