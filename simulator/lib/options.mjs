@@ -74,9 +74,12 @@ export function parseCliArgs(argv) {
     }
     const raw = inlineValue ?? argv[++i];
     if (raw === undefined) throw new Error(`Flag ${flag} needs a value`);
+    if (kind === 'seed-file') {
+      Object.assign(options, readSeedFile(raw));
+      continue;
+    }
     const value = kind === 'string' ? raw : Number(raw);
-    if (kind === 'seed-file') Object.assign(options, readSeedFile(raw));
-    else if (name.startsWith('webhookDelivery.')) options.webhookDelivery = { ...options.webhookDelivery, [name.slice(16)]: value };
+    if (name.startsWith('webhookDelivery.')) options.webhookDelivery = { ...options.webhookDelivery, [name.slice(16)]: value };
     // Repeated, it lists several receivers (round-robin).
     else if (name === 'webhookUrl' && options.webhookUrl !== undefined) options.webhookUrl = [options.webhookUrl].flat().concat(value);
     else options[name] = value;
@@ -96,21 +99,15 @@ export function resolveOptions(userOptions = {}) {
     if (!Object.hasOwn(DEFAULT_OPTIONS, key)) fail(`Unknown option ${key} (known: ${Object.keys(DEFAULT_OPTIONS).join(', ')})`);
     if (value !== undefined) options[key] = value;
   }
-  if (options.host !== '127.0.0.1') {
-    throw new Error('The simulator only listens on 127.0.0.1');
-  }
+  if (options.host !== '127.0.0.1') fail('The simulator only listens on 127.0.0.1');
+  if (typeof options.subscriptionKey !== 'string' || options.subscriptionKey === '') fail('Option subscriptionKey must be a non-empty string');
   const nonNegativeIntegers = ['port', 'tokenLifetime', 'asyncStepMs', 'resultRetentionMs'];
   for (const key of nonNegativeIntegers) {
-    if (!Number.isInteger(options[key]) || options[key] < 0) {
-      throw new Error(`Option ${key} must be a non-negative integer`);
-    }
+    if (!Number.isInteger(options[key]) || options[key] < 0) fail(`Option ${key} must be a non-negative integer`);
   }
-  if (!Number.isInteger(options.pageRows) || options.pageRows < 1) {
-    throw new Error('Option pageRows must be a positive integer');
-  }
-  if (!(options.registeredTimeScale > 0)) {
-    throw new Error('Option registeredTimeScale must be a positive number');
-  }
+  if (!Number.isInteger(options.pageRows) || options.pageRows < 1) fail('Option pageRows must be a positive integer');
+  if (!(typeof options.registeredTimeScale === 'number' && options.registeredTimeScale > 0)) fail('Option registeredTimeScale must be a positive number');
+  if (typeof options.verbose !== 'boolean') fail('Option verbose must be a boolean');
   options.seed = resolveSeed({ sites: options.sites, tables: options.tables });
   options.webhookUrls = options.webhookUrl === undefined ? [] : resolveWebhookUrls(options.webhookUrl, 'Option webhookUrl', fail);
   if (typeof options.webhookSecret !== 'string' || options.webhookSecret === '') fail('Option webhookSecret must be a non-empty string');

@@ -49,6 +49,8 @@ test('bad options are refused by name', async () => {
     [{ clockOffsetMs: '5s' }, /Option clockOffsetMs must be an integer/],
     [{ retryAfterSeconds: -1 }, /Option retryAfterSeconds must be a non-negative integer/],
     [{ log: 'stderr' }, /Option log must be a function/],
+    [{ subscriptionKey: 42 }, /Option subscriptionKey must be a non-empty string/],
+    [{ verbose: 'yes' }, /Option verbose must be a boolean/],
     [{ controlOrigins: 'anyone' }, /Option controlOrigins must be "loopback", "self" or an array of origins/],
     [{ controlOrigins: ['http://example.com/path'] }, /Option controlOrigins\[0\] must be exactly an origin, e\.g\. http:\/\/example\.com/],
   ];
