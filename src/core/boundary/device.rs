@@ -33,7 +33,8 @@ pub struct TokenRequest {
     /// `"rejected"`: Halo refused the current token, so a cached token must not come back.
     pub reason: crate::core::token::RenewalReason,
     /// Aborts when every call waiting for this token was aborted or passed
-    /// its deadline; the renewal's outcome is then ignored.
+    /// its deadline, or when `getToken` has not settled within
+    /// `tokenTimeoutMs`; the renewal's outcome is then ignored.
     #[ts(type = "AbortSignal")]
     pub signal: (),
 }
