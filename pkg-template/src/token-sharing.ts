@@ -193,7 +193,8 @@ export class TokenSharing {
   readonly getToken = async (request: TokenRequest): Promise<IssuedToken> => {
     const hub = this.#hub;
     // A token this client already holds is the one that is expiring or
-    // that Halo refused: only another one answers the need.
+    // that Halo refused: only another one answers the need. A token it
+    // gives is then held: ask once, use the answer.
     const ready = () => {
       const token = hub?.latest;
       return token !== undefined && token.expiresAt > Date.now() && token.id !== this.#held ? this.#hand(token) : undefined;
@@ -208,7 +209,9 @@ export class TokenSharing {
       if (turn !== undefined) return turn;
       if (hub.election !== undefined) return await hub.election.run(signal, this.#held, ready, () => this.#renew(request));
       return await navigator.locks.request(hub.name, { signal }, async () => {
-        if (ready() === undefined) await hub.ask();
+        const held = ready();
+        if (held !== undefined) return held;
+        await hub.ask();
         // The signal aborts at `tokenTimeoutMs`: a hung `getToken` gives the lock up there.
         return ready() ?? (await untilAborted(this.#renew(request), signal));
       });
