@@ -28,35 +28,22 @@ const DISCOVERY_MS = 50;
 /** Peers and askers remembered at most; one device does not run more contexts than this. */
 const MAX_PEERS = 256;
 
-/** The protocol's messages; every one names its sender, directed ones their addressee. */
-export type ElectionMessage =
-  | { kind: "hello" | "here"; from: string; rank: number }
-  | { kind: "bye" | "working"; from: string }
-  | { kind: "grant" | "release"; from: string; to: string }
+/** The protocol's messages; every one names its sender and its rank, directed ones their addressee. */
+export type ElectionMessage = { from: string; rank: number } & (
+  | { kind: "hello" | "here" | "bye" | "working" }
+  | { kind: "grant" | "release"; to: string }
   /** `held`: the id of the token the asker holds, so the leader can answer with a newer one instead. */
-  | { kind: "need"; from: string; to: string; held?: string };
+  | { kind: "need"; to: string; held?: string }
+);
 
 const isId = (value: unknown): value is string => typeof value === "string" && value.length > 0 && value.length <= 64;
 
 export function isElectionMessage(value: unknown): value is ElectionMessage {
   if (typeof value !== "object" || value === null) return false;
   const { kind, from, to, rank, held } = value as Record<string, unknown>;
-  if (!isId(from)) return false;
-  switch (kind) {
-    case "hello":
-    case "here":
-      return typeof rank === "number" && Number.isFinite(rank) && to === undefined;
-    case "bye":
-    case "working":
-      return to === undefined;
-    case "need":
-      return isId(to) && (held === undefined || isId(held));
-    case "grant":
-    case "release":
-      return isId(to);
-    default:
-      return false;
-  }
+  const directed = kind === "need" || kind === "grant" || kind === "release";
+  const known = directed || kind === "hello" || kind === "here" || kind === "bye" || kind === "working";
+  return known && isId(from) && Number.isFinite(rank) && (directed ? isId(to) : to === undefined) && (held === undefined || isId(held));
 }
 
 /** Runs `then` once the messages already queued for this context have been delivered. */
@@ -71,23 +58,16 @@ function afterQueuedMessages(then: () => void): void {
 /** Settles as `promise` does, or rejects with `signal.reason` once it aborts; `promise` may then never settle. */
 export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   promise.catch(() => undefined);
-  return new Promise<T>((resolve, reject) => {
-    const abort = () => reject(signal.reason);
-    if (signal.aborted) return abort();
-    signal.addEventListener("abort", abort, { once: true });
-    const done = () => signal.removeEventListener("abort", abort);
-    promise.then(
-      (value) => (done(), resolve(value)),
-      (error: unknown) => (done(), reject(error)),
-    );
+  const aborted = new Promise<never>((_, reject) => {
+    signal.throwIfAborted();
+    signal.addEventListener("abort", () => reject(signal.reason), { once: true });
   });
+  return Promise.race([promise, aborted]);
 }
 
 interface Peer {
   rank: number;
   heard: number;
-  /** Presumed gone after a silence; any message from it brings it back. */
-  gone: boolean;
 }
 
 export class ChannelElection {
@@ -110,7 +90,7 @@ export class ChannelElection {
   constructor(post: (message: ElectionMessage) => void, offer: (held: string | undefined) => boolean) {
     this.#post = post;
     this.#offer = offer;
-    post({ kind: "hello", from: this.#me, rank: this.#rank });
+    this.#send("hello");
   }
 
   /**
@@ -136,7 +116,7 @@ export class ChannelElection {
           this.#withdraw();
           this.#asked = { leader, at: now };
           if (leader === this.#me) this.#queue(this.#me);
-          else this.#post({ kind: "need", from: this.#me, to: leader, ...(held === undefined ? {} : { held }) });
+          else this.#send("need", leader, held);
           continue;
         }
         if (leader === this.#me) {
@@ -146,7 +126,7 @@ export class ChannelElection {
         // Asked, and waiting: a leader silent since well after the ask is gone.
         const silentAt = Math.max(this.#asked.at, this.#peers.get(leader)?.heard ?? 0) + SILENT_PEER_MS;
         if (now >= silentAt) {
-          this.#presumeGone(leader);
+          this.#peers.delete(leader);
           continue;
         }
         await this.#changed(silentAt - now, signal);
@@ -160,12 +140,9 @@ export class ChannelElection {
     const { from } = message;
     if (from === this.#me) return;
     const now = Date.now();
-    const known = this.#peers.get(from);
-    if (known !== undefined) Object.assign(known, { heard: now, gone: false });
-    if (message.kind === "hello" || message.kind === "here") {
-      if (known !== undefined || this.#peers.size < MAX_PEERS) this.#peers.set(from, { rank: message.rank, heard: now, gone: false });
-      if (message.kind === "hello") this.#post({ kind: "here", from: this.#me, rank: this.#rank });
-    }
+    // Any message says its sender is there, a peer presumed gone included.
+    if (this.#peers.has(from) || this.#peers.size < MAX_PEERS) this.#peers.set(from, { rank: message.rank, heard: now });
+    if (message.kind === "hello") this.#send("here");
     if (this.#holder?.id === from) this.#holder.heard = now;
     switch (message.kind) {
       case "bye":
@@ -184,7 +161,7 @@ export class ChannelElection {
         if (message.to !== this.#me) break;
         if (this.#asked?.leader === from) this.#granted = true;
         // A lease this context no longer waits for goes straight back.
-        else this.#post({ kind: "release", from: this.#me, to: from });
+        else this.#send("release", from);
         break;
     }
     this.#wake();
@@ -200,7 +177,7 @@ export class ChannelElection {
 
   /** Leaves the election; a run under way finishes alone. */
   close(): void {
-    this.#post({ kind: "bye", from: this.#me });
+    this.#send("bye");
     this.#askers = [];
     this.#holder = undefined;
     this.#pump();
@@ -211,8 +188,7 @@ export class ChannelElection {
   /** The oldest context this one knows, itself included. */
   #leader(): string {
     let best = { id: this.#me, rank: this.#rank };
-    for (const [id, { rank, gone }] of this.#peers) {
-      if (gone) continue;
+    for (const [id, { rank }] of this.#peers) {
       if (rank < best.rank || (rank === best.rank && id < best.id)) best = { id, rank };
     }
     return best.id;
@@ -220,9 +196,8 @@ export class ChannelElection {
 
   async #lead<T>(renew: () => Promise<T>, signal: AbortSignal): Promise<T> {
     this.#granted = false;
-    // A leader holding its own lease says so in its leader's heartbeat.
-    const beat = this.#asked?.leader === this.#me ? undefined : setInterval(() => this.#post({ kind: "working", from: this.#me }), HEARTBEAT_MS);
-    (beat as { unref?: () => void } | undefined)?.unref?.();
+    const beat = setInterval(() => this.#send("working"), HEARTBEAT_MS);
+    (beat as { unref?: () => void }).unref?.();
     try {
       // The signal aborts at the client's `tokenTimeoutMs`: a hung `getToken` loses the lease there.
       return await untilAborted(renew(), signal);
@@ -238,7 +213,7 @@ export class ChannelElection {
     this.#granted = false;
     if (asked === undefined) return;
     if (asked.leader === this.#me) this.#release(this.#me);
-    else this.#post({ kind: "release", from: this.#me, to: asked.leader });
+    else this.#send("release", asked.leader);
   }
 
   // The leader's side.
@@ -258,7 +233,7 @@ export class ChannelElection {
   #pump(): void {
     const now = Date.now();
     if (this.#holder !== undefined && this.#holder.id !== this.#me && now - this.#holder.heard >= SILENT_PEER_MS) {
-      this.#presumeGone(this.#holder.id);
+      this.#peers.delete(this.#holder.id);
       this.#holder = undefined;
     }
     const next = this.#holder === undefined ? this.#askers.shift() : undefined;
@@ -267,12 +242,12 @@ export class ChannelElection {
       if (next === this.#me) {
         this.#granted = true;
         this.#wake();
-      } else this.#post({ kind: "grant", from: this.#me, to: next });
+      } else this.#send("grant", next);
     }
     const busy = this.#holder !== undefined || this.#askers.length > 0;
     if (busy && this.#leaderBeat === undefined) {
       this.#leaderBeat = setInterval(() => {
-        this.#post({ kind: "working", from: this.#me });
+        this.#send("working");
         this.#pump();
       }, HEARTBEAT_MS);
       (this.#leaderBeat as { unref?: () => void }).unref?.();
@@ -282,9 +257,8 @@ export class ChannelElection {
     }
   }
 
-  #presumeGone(id: string): void {
-    const peer = this.#peers.get(id);
-    if (peer !== undefined) peer.gone = true;
+  #send(kind: ElectionMessage["kind"], to?: string, held?: string): void {
+    this.#post({ kind, from: this.#me, rank: this.#rank, to, held } as ElectionMessage);
   }
 
   #wake(): void {

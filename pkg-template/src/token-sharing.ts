@@ -48,38 +48,6 @@ export function sharingChannel(sharing: unknown): { channel: string } | { proble
   return { channel };
 }
 
-/** An abortable turn: one call at a time per context runs the cross-context protocol. */
-class Turns {
-  #busy = false;
-  #waiting: Array<() => void> = [];
-
-  /** Resolves with the function that ends the turn, or rejects when `signal` aborts first. */
-  take(signal: AbortSignal): Promise<() => void> {
-    signal.throwIfAborted();
-    const done = () => {
-      const next = this.#waiting.shift();
-      if (next === undefined) this.#busy = false;
-      else next();
-    };
-    if (!this.#busy) {
-      this.#busy = true;
-      return Promise.resolve(done);
-    }
-    return new Promise((resolve, reject) => {
-      const go = () => {
-        signal.removeEventListener("abort", abort);
-        resolve(done);
-      };
-      const abort = () => {
-        this.#waiting = this.#waiting.filter((waiter) => waiter !== go);
-        reject(signal.reason);
-      };
-      this.#waiting.push(go);
-      signal.addEventListener("abort", abort, { once: true });
-    });
-  }
-}
-
 /**
  * What the clients of one context share for one channel, site and device:
  * the newest token, one `BroadcastChannel`, one place in the election, and
@@ -89,7 +57,12 @@ class Turns {
 class Hub {
   readonly name: string;
   latest: Shared | undefined;
-  readonly turns = new Turns();
+  /**
+   * The calls of this context, one at a time. A turn begins only after
+   * the one before it ended, and each ends by its own signal at the
+   * latest, so a waiting call is bounded too.
+   */
+  turns: Promise<unknown> = Promise.resolve();
   readonly bus: BroadcastChannel;
   readonly election: ChannelElection | undefined;
   users = 0;
@@ -166,7 +139,7 @@ const hubs = new Map<string, Hub>();
  * them. The engine inside each client still decides when it needs a token
  * (first use, expiry, a 401); this answers that need from an unexpired token
  * another client renewed, when there is one this client does not hold yet.
- * Otherwise one client at a time renews: one per context takes its turn,
+ * Otherwise one client at a time renews: one call per context at a time,
  * and across contexts one holds a Web Lock, which it asks the others for a
  * newer token under, or, without Web Locks, the lease of `ChannelElection`.
  * The holder's `getToken` is abandoned when its signal aborts (at
@@ -203,21 +176,21 @@ export class TokenSharing {
     if (now !== undefined) return now;
     const signal = (request as { signal?: unknown }).signal;
     if (hub === undefined || !(signal instanceof AbortSignal)) return this.#renew(request);
-    const endTurn = await hub.turns.take(signal);
-    try {
-      const turn = ready();
-      if (turn !== undefined) return turn;
-      if (hub.election !== undefined) return await hub.election.run(signal, this.#held, ready, () => this.#renew(request));
-      return await navigator.locks.request(hub.name, { signal }, async () => {
+    const turn = hub.turns.then(async () => {
+      signal.throwIfAborted();
+      const first = ready();
+      if (first !== undefined) return first;
+      if (hub.election !== undefined) return hub.election.run(signal, this.#held, ready, () => this.#renew(request));
+      return navigator.locks.request(hub.name, { signal }, async () => {
         const held = ready();
         if (held !== undefined) return held;
         await hub.ask();
         // The signal aborts at `tokenTimeoutMs`: a hung `getToken` gives the lock up there.
         return ready() ?? (await untilAborted(this.#renew(request), signal));
       });
-    } finally {
-      endTurn();
-    }
+    });
+    hub.turns = turn.catch(() => undefined);
+    return turn;
   };
 
   /** Leaves the channel (the context's last client to leave closes it); `close()` of the client calls it. */
@@ -235,7 +208,10 @@ export class TokenSharing {
     const hub = this.#hub;
     if (hub !== undefined && typeof accessToken === "string" && typeof expiresIn === "number" && Number.isFinite(expiresIn) && expiresIn > 0) {
       const token = { id: crypto.randomUUID(), accessToken, expiresAt: Date.now() + expiresIn * 1000 };
-      this.#held = token.id;
+      // A renewal the engine gave up (its signal aborted) gives the engine
+      // nothing: the token is shared, and this client takes it next time.
+      const signal = (request as { signal?: unknown }).signal;
+      if (!(signal instanceof AbortSignal && signal.aborted)) this.#held = token.id;
       hub.adopt(token);
       hub.post({ kind: "token", token });
     }
