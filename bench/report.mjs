@@ -130,6 +130,23 @@ function stormRows(storm, size) {
   return rows;
 }
 
+function sharingRows(sharing) {
+  const rows = [];
+  for (const [shape, label] of [
+    ["clients", "sharing clients in one context"],
+    ["workers", "worker threads (BroadcastChannel election)"],
+  ]) {
+    const r = sharing[shape];
+    const exact = r.tokenRequests.every((n) => n === 1) && r.failures === 0;
+    const failures = r.failures === 0 ? "" : `; ${r.failures} calls failed`;
+    rows.push(
+      ["8", `token sharing, ${r.size} ${label}, token refused at Halo: token requests per round`, r.tokenRequests.join(", "), `${r.baselineTokenRequests.join(", ")}: without tokenSharing`, "–", "exactly 1", met(exact, `${r.tokenRequests.join(", ")}${failures}`)],
+      ["8", `  wall time until every call settled (median of ${r.shared.length})`, ms(median(r.shared)), `${ms(median(r.alone))}: without tokenSharing`, ratio(median(r.shared), median(r.alone)), "", ""],
+    );
+  }
+  return rows;
+}
+
 function memoryRows(memory) {
   const rows = [];
   const n = (count) => count.toLocaleString("en-US");
@@ -178,6 +195,7 @@ export function table(results) {
     ...when(results.storm, (storm) => stormRows(storm, results.stormSize)),
     ...when(results.memory, memoryRows),
     ...when(results.stream, streamRows),
+    ...when(results.sharing, sharingRows),
   ];
   const line = (cells) => `| ${cells.join(" | ")} |`;
   return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");

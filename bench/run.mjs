@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The bench: `node bench/run.mjs [--no-build] [--only=sizes,init,requests,cpu,decode,storm,stream,memory]`
+// The bench: `node bench/run.mjs [--no-build] [--only=sizes,init,requests,cpu,decode,storm,stream,memory,sharing]`
 // (npm run bench).
 // Builds and installs the release package as scripts/test.sh does (unless
 // --no-build: then it measures what node_modules/halo-device holds), runs
@@ -18,6 +18,7 @@ import { table } from "./report.mjs";
 import { measureRequests } from "./requests.mjs";
 import { allEntrySizes, packageRoot } from "./sizes.mjs";
 import { startSimulatorProcess } from "./simulator.mjs";
+import { measureSharing } from "./sharing.mjs";
 import { measureStorm } from "./storm.mjs";
 import { measureStream } from "./stream.mjs";
 
@@ -36,6 +37,10 @@ const MEMORY_CALLS = 100_000;
 // A ~200 MB streamed page: 1,000,000 rows of 200 bytes.
 const STREAM_ROWS = 1_000_000;
 const STREAM_ROW_BYTES = 200;
+// Issue 20's shapes for token sharing: clients in one context, worker threads.
+const SHARING_CLIENTS = 50;
+const SHARING_WORKERS = 40;
+const SHARING_ROUNDS = 5;
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const log = (message) => process.stderr.write(`[bench] ${message}\n`);
@@ -78,7 +83,7 @@ const entryPath = device.entry;
 // instance, never initialised in Node, which cannot say.
 const glueUrl = pathToFileURL(join(pkgRoot, "dist", "esm", "wasm", "halo_device.js")).href;
 
-let nodeInit, browserInit, browserDecode, nodeDecode, requests, storm, stream, cpuOverhead, memory;
+let nodeInit, browserInit, browserDecode, nodeDecode, requests, storm, stream, cpuOverhead, memory, sharing;
 if (wanted("init")) {
   log("init in Node");
   nodeInit = measureNodeInit({ samples: NODE_INIT_SAMPLES });
@@ -103,7 +108,7 @@ if (wanted("decode")) {
   nodeDecode = measureNodeDecode({ data, glueUrl, samples: DECODE_NODE_SAMPLES });
 }
 
-if (wanted("requests") || wanted("storm") || wanted("stream")) {
+if (wanted("requests") || wanted("storm") || wanted("stream") || wanted("sharing")) {
   const simulator = await startSimulatorProcess();
   try {
     if (wanted("requests")) {
@@ -117,6 +122,10 @@ if (wanted("requests") || wanted("storm") || wanted("stream")) {
     if (wanted("stream")) {
       log(`streaming a page of ${STREAM_ROWS} rows`);
       stream = await measureStream({ baseUrl: simulator.url, rows: STREAM_ROWS, rowBytes: STREAM_ROW_BYTES });
+    }
+    if (wanted("sharing")) {
+      log(`token sharing (${SHARING_CLIENTS} clients in one context, ${SHARING_WORKERS} worker threads, ${SHARING_ROUNDS} rounds)`);
+      sharing = await measureSharing({ halo, baseUrl: simulator.url, clients: SHARING_CLIENTS, workers: SHARING_WORKERS, rounds: SHARING_ROUNDS });
     }
   } finally {
     await simulator.close();
@@ -147,6 +156,7 @@ console.log(
     stormSize: STORM_SIZE,
     memory,
     stream,
+    sharing,
   }),
 );
 const budgets = sizes

@@ -20,27 +20,34 @@ after(() => browser?.close());
  * Opens `count` pages of one context, each with a client (shared or not)
  * whose `getToken` counts its calls and waits `delayMs` (page 0 only).
  */
-async function openClients(baseUrl, count, { sharing = true, delayMs = 0 } = {}) {
+async function openClients(baseUrl, count, { sharing = true, delayMs = 0, tokenTimeoutMs } = {}) {
   const context = await browser.newContext();
   const pages = [];
   for (let index = 0; index < count; index++) {
     const page = await context.newPage();
     await page.evaluate(
-      async ({ baseUrl, sharing, delayMs }) => {
+      async ({ baseUrl, sharing, delayMs, tokenTimeoutMs }) => {
         const halo = await import("/pkg/dist/browser/index.js");
         const { SITE_ID, DEVICE_ID, tokenIssuer } = await import("/scenarios/support.mjs");
         await halo.init();
         const issue = tokenIssuer(baseUrl);
         window.getTokenCalls = 0;
+        // Set by a test: the next getToken never settles and ignores its signal.
+        window.hangNext = false;
         window.client = new halo.HaloDeviceClient({
           baseUrl,
           siteId: SITE_ID,
           deviceId: DEVICE_ID,
           getToken: async (request) => {
             window.getTokenCalls += 1;
+            if (window.hangNext) {
+              window.hangNext = false;
+              return new Promise(() => {});
+            }
             await new Promise((resolve) => setTimeout(resolve, delayMs));
             return issue(request);
           },
+          ...(tokenTimeoutMs === undefined ? {} : { tokenTimeoutMs }),
           ...(sharing ? { tokenSharing: { channel: "js-tests" } } : {}),
         });
         window.run = async (calls) => {
@@ -50,7 +57,7 @@ async function openClients(baseUrl, count, { sharing = true, delayMs = 0 } = {})
           return outcomes.filter((outcome) => outcome.status === "rejected").map((outcome) => `${outcome.reason?.code}: ${outcome.reason?.message}`);
         };
       },
-      { baseUrl, sharing, delayMs: index === 0 ? delayMs : 0 },
+      { baseUrl, sharing, delayMs: index === 0 ? delayMs : 0, tokenTimeoutMs },
     );
     pages.push(page);
   }
@@ -112,6 +119,35 @@ test("a page closed mid-renewal hands over: every other page still gets a token"
       await context.close();
     }
   }));
+
+// A stuck renewer under Web Locks: its lock callback gives the lock up when
+// the client gives its getToken up (tokenTimeoutMs); the next page renews
+// and every page recovers on its next call.
+for (const count of [2, 3]) {
+  test(`${count} pages, a getToken that hangs once (ignoring its signal): the lock passes on at tokenTimeoutMs, every page recovers on its next call`, () =>
+    withSimulator({}, async (simulator) => {
+      const { context, pages, getTokenCalls } = await openClients(simulator.url, count, { tokenTimeoutMs: 1_000 });
+      try {
+        const [hung, ...others] = pages;
+        await hung.evaluate(() => {
+          window.hangNext = true;
+        });
+        const hungCall = hung.evaluate(() => window.run(3));
+        await hung.waitForFunction(() => window.getTokenCalls === 1);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        const otherCalls = runEverywhere(others, 3);
+        const hungFailures = await hungCall;
+        assert.equal(hungFailures.length, 3);
+        for (const failure of hungFailures) assert.match(failure, /^HALO_TIMEOUT: .*getToken did not settle within 1000 ms/);
+        for (const failure of (await otherCalls).flat()) assert.match(failure, /^HALO_TIMEOUT: /);
+        assert.deepEqual((await runEverywhere(pages, 5)).flat(), []);
+        assert.equal(await getTokenCalls(), 2, "the stuck getToken, then one renewal");
+        assert.equal((await control(simulator.url, "GET", "stats")).tokenRequests, 1);
+      } finally {
+        await context.close();
+      }
+    }));
+}
 
 test("a malformed tokenSharing option is a HaloValidationError naming the field", async () => {
   const page = await browser.newPage();

@@ -5,8 +5,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { once } from "node:events";
 import { Worker } from "node:worker_threads";
+import { HaloDeviceClient } from "halo-device";
 import { withSimulator } from "../support/simulator.mjs";
-import { control, DEVICE_ID, SITE_ID, sleep } from "../scenarios/support.mjs";
+import { control, DEVICE_ID, SITE_ID, sleep, tokenIssuer } from "../scenarios/support.mjs";
 
 const TABS = 3;
 // 900 sockets at once would overflow the in-process server's accept queue; a
@@ -33,9 +34,10 @@ async function openTab(baseUrl, options = {}) {
   return tab;
 }
 
-async function openTabs(baseUrl, count, options) {
+/** `first` goes to the first tab only, `every` to all of them. */
+async function openTabs(baseUrl, count, first = {}, every = {}) {
   const tabs = [];
-  for (let index = 0; index < count; index++) tabs.push(await openTab(baseUrl, index === 0 ? options : {}));
+  for (let index = 0; index < count; index++) tabs.push(await openTab(baseUrl, index === 0 ? { ...every, ...first } : every));
   return tabs;
 }
 
@@ -124,5 +126,86 @@ test("garbage on the channel changes nothing", () =>
     } finally {
       intruder.close();
       await closeAll(tabs);
+    }
+  }));
+
+// A stuck renewer: its getToken never settles and ignores its signal. The
+// client gives it up at tokenTimeoutMs, and so does the sharing: the lease
+// passes on, the others renew, and the stuck context recovers on its next
+// call. It is the oldest context (the election's leader) or the newest.
+const BOUND_MS = 1_000;
+for (const contexts of [2, 3]) {
+  for (const stuck of ["the leader", "another context"]) {
+    test(`${contexts} contexts, a getToken that hangs once in ${stuck}: given up at tokenTimeoutMs, every context recovers on its next call`, { timeout: 30_000 }, () =>
+      withSimulator({}, async (simulator) => {
+        const tabs = await openTabs(simulator.url, contexts, {}, { tokenTimeoutMs: BOUND_MS });
+        const hung = stuck === "the leader" ? tabs[0] : tabs.at(-1);
+        const others = tabs.filter((tab) => tab !== hung);
+        await hung.ask("hangNext");
+        try {
+          const hungCall = hung.ask("run", { calls: 3 });
+          while (hung.renewing === 0) await sleep(10);
+          await sleep(200);
+          const otherCalls = runEverywhere(others, 3);
+          const hungFailures = await hungCall;
+          assert.equal(hungFailures.length, 3);
+          for (const failure of hungFailures) assert.match(failure, /^HALO_TIMEOUT: .*getToken did not settle within 1000 ms/);
+          // The others wait for the lease, which passes on at the bound:
+          // they settle, most likely with the token one of them renewed.
+          for (const failure of (await otherCalls).flat()) assert.match(failure, /^HALO_TIMEOUT: /);
+          // Every context's next call gets a token, with one renewal between them.
+          assert.deepEqual((await runEverywhere(tabs, 5)).flat(), []);
+          assert.equal(await getTokenCalls(tabs), 2, "the stuck getToken, then one renewal");
+          assert.equal((await control(simulator.url, "GET", "stats")).tokenRequests, 1);
+        } finally {
+          await closeAll(tabs);
+        }
+      }));
+  }
+}
+
+// Scale: the election costs O(contexts) messages a renewal, and the clients
+// of one context join as one peer. Timings are in the bench (bench/sharing.mjs).
+const WORKERS = 40;
+test(`${WORKERS} worker threads of one device, cold and on a refused token: every call settles, one renewal each time`, { timeout: 120_000 }, () =>
+  withSimulator({}, async (simulator) => {
+    const tabs = await openTabs(simulator.url, WORKERS);
+    try {
+      assert.deepEqual((await runEverywhere(tabs, 2)).flat(), []);
+      assert.equal(await getTokenCalls(tabs), 1);
+      await control(simulator.url, "POST", "tokens/expire", { deviceId: DEVICE_ID });
+      assert.deepEqual((await runEverywhere(tabs, 2)).flat(), []);
+      assert.equal(await getTokenCalls(tabs), 2);
+      assert.equal((await control(simulator.url, "GET", "stats")).tokenRequests, 2);
+    } finally {
+      await closeAll(tabs);
+    }
+  }));
+
+const CLIENTS = 50;
+test(`${CLIENTS} sharing clients in one context, cold and on a refused token: every call settles, one renewal each time`, { timeout: 60_000 }, () =>
+  withSimulator({}, async (simulator) => {
+    const issue = tokenIssuer(simulator.url);
+    const clients = Array.from(
+      { length: CLIENTS },
+      () => new HaloDeviceClient({ baseUrl: simulator.url, siteId: SITE_ID, deviceId: DEVICE_ID, getToken: issue, tokenSharing: { channel: "js-tests-one-context" } }),
+    );
+    const runAll = async () => {
+      const outcomes = await Promise.allSettled(clients.flatMap((client) => [1, 2].map(() => client.immediateQuery("SELECT TOP 1 InternalID FROM Patients"))));
+      return outcomes.filter((outcome) => outcome.status === "rejected").map((outcome) => `${outcome.reason?.code}: ${outcome.reason?.message}`);
+    };
+    try {
+      assert.deepEqual(await runAll(), []);
+      assert.equal(issue.calls, 1);
+      await control(simulator.url, "POST", "tokens/expire", { deviceId: DEVICE_ID });
+      assert.deepEqual(await runAll(), []);
+      assert.equal(issue.calls, 2);
+      // A client that leaves does not take the others' channel with it.
+      clients.shift().close();
+      await control(simulator.url, "POST", "tokens/expire", { deviceId: DEVICE_ID });
+      assert.deepEqual(await runAll(), []);
+      assert.equal(issue.calls, 3);
+    } finally {
+      for (const client of clients) client.close();
     }
   }));

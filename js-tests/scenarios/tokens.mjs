@@ -73,11 +73,16 @@ export const scenarios = [
     },
   },
   {
-    name: "a getToken that never settles is bounded by tokenTimeoutMs",
+    name: "a getToken that never settles is bounded by tokenTimeoutMs, and its signal aborts there",
     async run({ halo, baseUrl }) {
-      const { client } = deviceClient(halo, baseUrl, { getToken: () => new Promise(() => {}), tokenTimeoutMs: 100 });
+      const signals = [];
+      const getToken = ({ signal }) => (signals.push(signal), new Promise(() => {}));
+      const { client } = deviceClient(halo, baseUrl, { getToken, tokenTimeoutMs: 100 });
       const error = await rejects(client.immediateQuery("SELECT 1"), (e) => e instanceof halo.HaloTimeoutError);
       check(error.message.includes("getToken"), "says what timed out");
+      // A getToken (or tokenSharing's renewer) that listens stops at the bound.
+      equal(signals.length, 1, "asked once");
+      equal(signals[0].aborted, true, "its signal aborted at the bound");
       equal((await stats(baseUrl)).createQueryPosts, 0, "nothing sent");
     },
   },

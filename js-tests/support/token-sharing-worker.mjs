@@ -5,7 +5,8 @@ import { parentPort, workerData } from "node:worker_threads";
 import { HaloDeviceClient } from "halo-device";
 import { DEVICE_ID, SITE_ID, tokenIssuer } from "../scenarios/support.mjs";
 
-const { baseUrl, delayMs = 0 } = workerData;
+const { baseUrl, delayMs = 0, tokenTimeoutMs, sharing = true } = workerData;
+let hangOnce = false;
 const issue = tokenIssuer(baseUrl);
 let getTokenCalls = 0;
 const client = new HaloDeviceClient({
@@ -15,10 +16,15 @@ const client = new HaloDeviceClient({
   getToken: async (request) => {
     getTokenCalls += 1;
     parentPort.postMessage({ type: "getToken" });
+    if (hangOnce) {
+      hangOnce = false;
+      return new Promise(() => {});
+    }
     await new Promise((resolve) => setTimeout(resolve, delayMs));
     return issue(request);
   },
-  tokenSharing: { channel: "js-tests" },
+  ...(tokenTimeoutMs === undefined ? {} : { tokenTimeoutMs }),
+  ...(sharing ? { tokenSharing: { channel: "js-tests" } } : {}),
 });
 
 const handlers = {
@@ -27,6 +33,11 @@ const handlers = {
     return outcomes.filter((outcome) => outcome.status === "rejected").map((outcome) => `${outcome.reason?.code}: ${outcome.reason?.message}`);
   },
   calls: () => getTokenCalls,
+  // The next getToken never settles and ignores its signal (a stuck token
+  // service behind a wrapper that drops the signal).
+  hangNext: () => {
+    hangOnce = true;
+  },
   close: () => client.close(),
 };
 

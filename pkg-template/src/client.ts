@@ -53,6 +53,7 @@ export class HaloDeviceClient extends SiteQueries implements HaloQueries {
       // The core reads only the plain-data options it knows, as own properties.
       device = new DeviceClient(options, sharing?.getToken ?? getToken, own(options, "fetch"), own(options, "onEvent"));
     } catch (error) {
+      sharing?.close();
       throw fromCore(error);
     }
     super(device, "HaloDeviceClient", core);

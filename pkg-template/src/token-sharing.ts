@@ -1,4 +1,4 @@
-import { ChannelElection, isElectionMessage, type ElectionMessage } from "./channel-election.js";
+import { ChannelElection, isElectionMessage, untilAborted, type ElectionMessage } from "./channel-election.js";
 import type { IssuedToken, TokenRequest } from "./types.js";
 
 type GetToken = (request: TokenRequest) => Promise<IssuedToken> | IssuedToken;
@@ -49,90 +49,60 @@ export function sharingChannel(sharing: unknown): { channel: string } | { proble
 }
 
 /**
- * Wraps `getToken` so that the clients on one channel renew once between
- * them. The engine inside each client still decides when it needs a token
- * (first use, expiry, a 401); this answers that need from an unexpired token
- * another client renewed, when there is one this client does not hold yet.
- * Otherwise one client at a time (a Web Lock) asks the others for a newer
- * token, then calls `getToken` and broadcasts what it got. A tab closed
- * mid-renewal releases the lock, so the next waiting client renews.
- * Without Web Locks the clients elect the renewer over the channel itself
- * (`ChannelElection`).
+ * What the clients of one context share for one channel, site and device:
+ * the newest token, one `BroadcastChannel`, one place in the election, and
+ * the turn. However many clients a context makes, the other contexts see
+ * one peer, and the context renews at most once at a time.
  */
-export class TokenSharing {
-  readonly #getToken: GetToken;
-  readonly #name: string;
-  #bus: BroadcastChannel | undefined;
-  #election: ChannelElection | undefined;
-  #latest: Shared | undefined;
-  /** The id of the token this client's engine holds. */
-  #held: string | undefined;
+class Hub {
+  readonly name: string;
+  latest: Shared | undefined;
+  /**
+   * The calls of this context, one at a time. A turn begins only after
+   * the one before it ended, and each ends by its own signal at the
+   * latest, so a waiting call is bounded too.
+   */
+  turns: Promise<unknown> = Promise.resolve();
+  readonly bus: BroadcastChannel;
+  readonly election: ChannelElection | undefined;
+  users = 0;
   #waiters: Array<() => void> = [];
 
-  constructor(getToken: GetToken, channel: string, siteId: string, deviceId: string) {
-    this.#getToken = getToken;
-    this.#name = `halo-device/${channel}/${siteId}/${deviceId}`;
-    // Joined at once, so the peers know each other before the first renewal.
-    this.#open();
-  }
-
-  /** The `getToken` the client's engine calls. */
-  readonly getToken = async (request: TokenRequest): Promise<IssuedToken> => {
-    // A token this client already holds is the one that is expiring or
-    // that Halo refused: only another one answers the need.
-    const usable = (token: Shared | undefined): token is Shared =>
-      token !== undefined && token.expiresAt > Date.now() && token.id !== this.#held;
-    if (usable(this.#latest)) return this.#hand(this.#latest);
-    const locks = typeof navigator === "object" ? navigator.locks : undefined;
-    const signal = (request as { signal?: unknown }).signal;
-    if (locks === undefined) {
-      if (this.#election === undefined || !(signal instanceof AbortSignal)) return this.#renew(request);
-      return this.#election.run(signal, () => (usable(this.#latest) ? this.#hand(this.#latest) : undefined), () => this.#renew(request));
-    }
-    return locks.request(this.#name, signal instanceof AbortSignal ? { signal } : {}, async () => {
-      if (!usable(this.#latest)) await this.#ask();
-      return usable(this.#latest) ? this.#hand(this.#latest) : this.#renew(request);
-    });
-  };
-
-  /** Leaves the channel; `close()` of the client calls it. */
-  close(): void {
-    this.#election?.close();
-    this.#election = undefined;
-    this.#bus?.close();
-    this.#bus = undefined;
-    this.#latest = undefined;
-  }
-
-  #open(): void {
-    if (this.#bus !== undefined) return;
-    const bus = new BroadcastChannel(this.#name);
-    bus.onmessage = (event: MessageEvent) => this.#receive(event.data);
+  constructor(name: string) {
+    this.name = name;
+    this.bus = new BroadcastChannel(name);
+    this.bus.onmessage = (event: MessageEvent) => this.#receive(event.data);
     // Node keeps a process alive while a channel is open; a client must not.
-    (bus as { unref?: () => void }).unref?.();
-    this.#bus = bus;
-    if (typeof navigator !== "object" || navigator.locks === undefined) this.#election = new ChannelElection((message) => this.#post(message));
+    (this.bus as { unref?: () => void }).unref?.();
+    if (typeof navigator !== "object" || navigator.locks === undefined) {
+      this.election = new ChannelElection((message) => this.post(message), (held) => this.#offer(held));
+    }
   }
 
-  #receive(message: unknown): void {
-    if (!isMessage(message)) return;
-    if (message.kind === "token") {
-      if (this.#latest === undefined || message.token.expiresAt > this.#latest.expiresAt) {
-        this.#latest = message.token;
-        for (const wake of [...this.#waiters]) wake();
-        this.#election?.reconsider();
-      }
-      return;
-    }
-    // Whoever asks or claims may lack a token this client has: answering with it saves a renewal.
-    if ((message.kind === "ask" || message.kind === "claim") && this.#latest !== undefined && this.#latest.expiresAt > Date.now()) {
-      this.#post({ kind: "token", token: this.#latest });
-    }
-    if (message.kind !== "ask") this.#election?.receive(message);
+  close(): void {
+    this.election?.close();
+    this.bus.close();
+    hubs.delete(this.name);
   }
 
-  /** Asks the other clients for their token; resolves on a newer one or after the window. */
-  #ask(): Promise<void> {
+  post(message: Message): void {
+    try {
+      this.bus.postMessage(message);
+    } catch {
+      // A closed channel: the other contexts renew on their own.
+    }
+  }
+
+  /** Took a token this context renewed, or one another broadcast. */
+  adopt(token: Shared): void {
+    if (this.latest !== undefined && token.expiresAt <= this.latest.expiresAt) return;
+    this.latest = token;
+    for (const wake of [...this.#waiters]) wake();
+    this.election?.reconsider();
+  }
+
+  /** Asks the other contexts for their token; resolves on a newer one or after the window. */
+  ask(): Promise<void> {
     return new Promise((resolve) => {
       const wake = () => {
         clearTimeout(timer);
@@ -141,8 +111,93 @@ export class TokenSharing {
       };
       const timer = setTimeout(wake, ASK_WINDOW_MS);
       this.#waiters.push(wake);
-      this.#post({ kind: "ask" });
+      this.post({ kind: "ask" });
     });
+  }
+
+  /** Broadcasts the newest token if it is unexpired and not `held`; true if it did. */
+  #offer(held: string | undefined): boolean {
+    const latest = this.latest;
+    if (latest === undefined || latest.expiresAt <= Date.now() || latest.id === held) return false;
+    this.post({ kind: "token", token: latest });
+    return true;
+  }
+
+  #receive(message: unknown): void {
+    if (!isMessage(message)) return;
+    if (message.kind === "token") this.adopt(message.token);
+    else if (message.kind === "ask") this.#offer(undefined);
+    else this.election?.receive(message);
+  }
+}
+
+/** Channel name → this context's hub for it. */
+const hubs = new Map<string, Hub>();
+
+/**
+ * Wraps `getToken` so that the clients on one channel renew once between
+ * them. The engine inside each client still decides when it needs a token
+ * (first use, expiry, a 401); this answers that need from an unexpired token
+ * another client renewed, when there is one this client does not hold yet.
+ * Otherwise one client at a time renews: one call per context at a time,
+ * and across contexts one holds a Web Lock, which it asks the others for a
+ * newer token under, or, without Web Locks, the lease of `ChannelElection`.
+ * The holder's `getToken` is abandoned when its signal aborts (at
+ * `tokenTimeoutMs`), so a hung one passes the turn on, and a tab closed
+ * mid-renewal releases the lock, so the next waiting client renews.
+ */
+export class TokenSharing {
+  readonly #getToken: GetToken;
+  #hub: Hub | undefined;
+  /** The id of the token this client's engine holds. */
+  #held: string | undefined;
+
+  constructor(getToken: GetToken, channel: string, siteId: string, deviceId: string) {
+    this.#getToken = getToken;
+    const name = `halo-device/${channel}/${siteId}/${deviceId}`;
+    // Joined at once, so the peers know each other before the first renewal.
+    const hub = hubs.get(name) ?? new Hub(name);
+    hubs.set(name, hub);
+    hub.users += 1;
+    this.#hub = hub;
+  }
+
+  /** The `getToken` the client's engine calls. */
+  readonly getToken = async (request: TokenRequest): Promise<IssuedToken> => {
+    const hub = this.#hub;
+    // A token this client already holds is the one that is expiring or
+    // that Halo refused: only another one answers the need. A token it
+    // gives is then held: ask once, use the answer.
+    const ready = () => {
+      const token = hub?.latest;
+      return token !== undefined && token.expiresAt > Date.now() && token.id !== this.#held ? this.#hand(token) : undefined;
+    };
+    const now = ready();
+    if (now !== undefined) return now;
+    const signal = (request as { signal?: unknown }).signal;
+    if (hub === undefined || !(signal instanceof AbortSignal)) return this.#renew(request);
+    const turn = hub.turns.then(async () => {
+      signal.throwIfAborted();
+      const first = ready();
+      if (first !== undefined) return first;
+      if (hub.election !== undefined) return hub.election.run(signal, this.#held, ready, () => this.#renew(request));
+      return navigator.locks.request(hub.name, { signal }, async () => {
+        const held = ready();
+        if (held !== undefined) return held;
+        await hub.ask();
+        // The signal aborts at `tokenTimeoutMs`: a hung `getToken` gives the lock up there.
+        return ready() ?? (await untilAborted(this.#renew(request), signal));
+      });
+    });
+    hub.turns = turn.catch(() => undefined);
+    return turn;
+  };
+
+  /** Leaves the channel (the context's last client to leave closes it); `close()` of the client calls it. */
+  close(): void {
+    const hub = this.#hub;
+    this.#hub = undefined;
+    if (hub !== undefined && --hub.users === 0) hub.close();
   }
 
   async #renew(request: TokenRequest): Promise<IssuedToken> {
@@ -150,11 +205,15 @@ export class TokenSharing {
     // The engine validates what `getToken` returned; a token that it will
     // refuse is not shared either.
     const { accessToken, expiresIn } = (issued ?? {}) as Partial<IssuedToken>;
-    if (typeof accessToken === "string" && typeof expiresIn === "number" && Number.isFinite(expiresIn) && expiresIn > 0) {
+    const hub = this.#hub;
+    if (hub !== undefined && typeof accessToken === "string" && typeof expiresIn === "number" && Number.isFinite(expiresIn) && expiresIn > 0) {
       const token = { id: crypto.randomUUID(), accessToken, expiresAt: Date.now() + expiresIn * 1000 };
-      this.#latest = token;
-      this.#held = token.id;
-      this.#post({ kind: "token", token });
+      // A renewal the engine gave up (its signal aborted) gives the engine
+      // nothing: the token is shared, and this client takes it next time.
+      const signal = (request as { signal?: unknown }).signal;
+      if (!(signal instanceof AbortSignal && signal.aborted)) this.#held = token.id;
+      hub.adopt(token);
+      hub.post({ kind: "token", token });
     }
     return issued;
   }
@@ -162,13 +221,5 @@ export class TokenSharing {
   #hand(token: Shared): IssuedToken {
     this.#held = token.id;
     return { accessToken: token.accessToken, expiresIn: Math.max(1, Math.floor((token.expiresAt - Date.now()) / 1000)) };
-  }
-
-  #post(message: Message): void {
-    try {
-      this.#bus?.postMessage(message);
-    } catch {
-      // A closed channel: the other clients renew on their own.
-    }
   }
 }

@@ -169,6 +169,13 @@ impl TokenDriver {
         if given_up() {
             return;
         }
+        // A `getToken` past its bound is given up: its signal tells it, and
+        // a `tokenSharing` renewer holding the lease for it, to stop.
+        if let (Err((error, _)), Some(abandon)) = (&outcome, &abandon) {
+            if error.kind == ErrorKind::Timeout {
+                abandon.abort();
+            }
+        }
         let now = monotonic_ms();
         let actions = match outcome {
             Ok(issued) => {

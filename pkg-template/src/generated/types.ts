@@ -151,7 +151,8 @@ export interface TokenRequest {
   reason: TokenReason;
   /**
    * Aborts when every call waiting for this token was aborted or passed
-   * its deadline; the renewal's outcome is then ignored.
+   * its deadline, or when `getToken` has not settled within
+   * `tokenTimeoutMs`; the renewal's outcome is then ignored.
    */
   signal: AbortSignal;
 }
@@ -328,8 +329,10 @@ export interface HaloDeviceClientOptions {
 /**
  * `tokenSharing`: clients of one origin, site and device — in other tabs,
  * windows or frames — share one device token instead of each renewing its
- * own. One of them renews (a Web Lock elects it) and the others adopt its
- * token over a `BroadcastChannel`; the token never goes to storage.
+ * own. One of them renews (it holds a Web Lock, or without Web Locks a
+ * lease from the oldest context) and the others adopt its token over a
+ * `BroadcastChannel`; the token never goes to storage. It does not span
+ * processes: Electron's main process and its renderers each renew their own.
  *
  * @example
  * const client = new HaloDeviceClient({ environment: "stage", siteId, deviceId, getToken, tokenSharing: { channel: "my-app" } });
