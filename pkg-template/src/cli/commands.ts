@@ -74,12 +74,13 @@ export async function query(integrator: HaloIntegratorClient, siteId: string, sq
 }
 
 /**
- * A registered query's first result: registered for the shortest run Halo
- * allows, polled until it has run, then cancelled so it stops billing.
+ * A registered query's first result: registered at the shortest frequency
+ * Halo allows (its first run may come a frequency after creation, so the
+ * duration spans two), polled until it has run, then cancelled.
  */
 async function registeredResult(integrator: HaloIntegratorClient, siteId: string, sql: string, timeoutMs: number, out: Out): Promise<Row[]> {
   const site = integrator.site(siteId);
-  const { id } = await site.createRegisteredQuery({ name: "halo-cli", command: sql, frequencySeconds: 60, durationSeconds: 60 });
+  const { id } = await site.createRegisteredQuery({ name: "halo-cli", command: sql, frequencySeconds: 60, durationSeconds: 120 });
   const deadline = Date.now() + timeoutMs;
   try {
     for (;;) {

@@ -130,7 +130,8 @@ function siteProblem(site: HaloSite): Outcome | undefined {
 }
 
 function forbiddenSite(error: HaloError, siteId: string): Outcome {
-  if (/no longer valid|changed/i.test(error.message)) {
+  // Halo's own text for a retired GUID; the client's hint after it names every cause.
+  if (/no longer valid/i.test(error.message)) {
     return fail(`the Halo GUID ${siteId} changed (403)`, "re-resolve it from the practice's PMS ID: halo sites --pms-id ID --pms-name NAME (integrator.recoverFromGuidChange)");
   }
   return fail(`site not paired: Halo refuses ${siteId} to your integrator (403)`, NOT_PAIRED_FIX);
