@@ -2,7 +2,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { apiError, emptyResponse, isGuid, jsonResponse, parseJsonBody } from './http.mjs';
 import { inlineResult, prepareCommand, runCommand } from './commands.mjs';
-import { sendWebhook } from './webhooks.mjs';
+import { notifyCompletion } from './webhooks.mjs';
+import { takeQueryFailure } from './outcomes.mjs';
 
 const MIN_FREQUENCY_SECONDS = 60;
 const MAX_DURATION_SECONDS = 86_400;
@@ -70,8 +71,14 @@ function runOnce(state, site, record) {
   if (hash === view.lastHash) return;
   view.lastHash = hash;
   view.metrics.resultSizeSum += latest.size;
-  record.latest = latest;
-  sendWebhook(state, { siteId: site.id, queryId: view.id, source: 'registered' });
+  // Published at once, or after an `early` notification; a later run's result is never replaced by an older one.
+  const run = ++record.runs;
+  const publish = () => {
+    if (run < record.publishedRun) return;
+    record.publishedRun = run;
+    record.latest = latest;
+  };
+  notifyCompletion(state, { siteId: site.id, queryId: view.id, source: 'registered' }, publish);
 }
 
 function finish(state, record, status) {
@@ -114,6 +121,8 @@ export function createRegisteredQuery(ctx, successStatus) {
     prepared,
     timers: new Set(),
     latest: undefined,
+    runs: 0, // successful runs whose result changed
+    publishedRun: 0, // the run `latest` is from
     view: {
       id: randomUUID(),
       name: body.name,
@@ -130,6 +139,12 @@ export function createRegisteredQuery(ctx, successStatus) {
     },
   };
   ctx.state.registeredQueries.set(record.view.id, record);
+  // A planned cache failure (lib/outcomes.mjs): registered, never run, never scheduled.
+  const failure = takeQueryFailure(ctx.state, 'registered', ctx.site);
+  if (failure) {
+    record.view.status = failure;
+    return jsonResponse(successStatus, { id: record.view.id });
+  }
   runOnce(ctx.state, ctx.site, record);
   scheduleRuns(ctx.state, ctx.site, record);
   return jsonResponse(successStatus, { id: record.view.id });

@@ -8,7 +8,7 @@ import { API_ROUTES } from './routes.mjs';
 import { CONTROL_ROUTES } from './control.mjs';
 import { faultResponse, takeFault } from './faults.mjs';
 import { refuseDeviceHeaders, requireDeviceToken, requireSubscriptionKey } from './auth.mjs';
-import { requireQueryableSite } from './sites.mjs';
+import { requireOnlineSite, requireQueryableSite } from './sites.mjs';
 import { pipeStream } from './streams.mjs';
 
 const matchApiRoute = createRouter(API_ROUTES);
@@ -33,6 +33,8 @@ function authenticate(ctx, route) {
     default:
       break; // the token endpoint checks its own key, after counting the request
   }
+  // Authenticated first: an offline practice is the backend's answer, after the gateway's checks.
+  if (route.reachesPractice) requireOnlineSite(ctx.state, ctx.site);
 }
 
 async function runHandler(ctx, route, log) {
@@ -54,9 +56,12 @@ function recordArrival(state, route, method, rawBody) {
   }
 }
 
-function send(request, response, { status, headers, body }) {
+/** Headers on every answer: CORS, and `Date` from the simulator's clock (which `clockOffsetMs` skews). */
+const commonHeaders = (state, request) => ({ ...corsHeaders(request), Date: state.clock.date().toUTCString() });
+
+function send(state, request, response, { status, headers, body }) {
   const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-  response.writeHead(status, { ...corsHeaders(request), ...headers });
+  response.writeHead(status, { ...commonHeaders(state, request), ...headers });
   response.end(payload);
 }
 
@@ -72,7 +77,7 @@ async function handleApiRequest(ctx, log) {
     await runHandler({ ...ctx, params: matched.params }, matched.route, log);
   }
   if (fault?.drop) return 'drop';
-  if (fault?.status) return faultResponse(fault);
+  if (fault?.status) return faultResponse(fault, matched?.route, state.options);
 
   if (!matched) return jsonResponse(404, errorEnvelope(404, NOT_FOUND_MESSAGE));
   const outcome = await runHandler({ ...ctx, params: matched.params }, matched.route, log);
@@ -103,13 +108,13 @@ export function createHttpServer(state) {
         return;
       }
       log(`${request.method} ${url.pathname}${url.search} -> ${outcome.status}`);
-      if (outcome.stream) await pipeStream(state, request, response, outcome, corsHeaders(request));
-      else send(request, response, outcome);
+      if (outcome.stream) await pipeStream(state, request, response, outcome, commonHeaders(state, request));
+      else send(state, request, response, outcome);
     } catch (error) {
       if (!(error instanceof HttpError)) log(`internal error: ${error.stack ?? error}`);
       if (response.headersSent) return;
       const answer = error instanceof HttpError ? error.response : jsonResponse(500, errorEnvelope(500, 'Internal server error.'));
-      send(request, response, answer);
+      send(state, request, response, answer);
     }
   });
 }

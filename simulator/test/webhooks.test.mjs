@@ -1,32 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import http from 'node:http';
-import { control, deviceClient, simulator, SITE, waitFor } from './helpers.mjs';
+import { control, deviceClient, simulator, SITE, verifySignature as verifiedWith, waitFor, webhookReceiver } from './helpers.mjs';
 
 const SECRET = 'test-secret';
-
-/** A webhook receiver answering with `statuses` in turn (200 once they run out). */
-async function receiver(t, statuses = []) {
-  const received = [];
-  const server = http.createServer((request, response) => {
-    const chunks = [];
-    request.on('data', (chunk) => chunks.push(chunk));
-    request.on('end', () => {
-      received.push({ url: request.url, headers: request.headers, rawBody: Buffer.concat(chunks).toString('utf8') });
-      response.writeHead(statuses.shift() ?? 200).end();
-    });
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise((resolve) => server.close(resolve)));
-  return { received, url: `http://127.0.0.1:${server.address().port}` };
-}
-
-function verifySignature({ headers, rawBody }) {
-  const expected = createHmac('sha256', SECRET).update(`${rawBody}.${headers['x-halo-timestamp']}`).digest();
-  const given = Buffer.from(headers['x-halo-signature-256'], 'hex');
-  return given.length === expected.length && timingSafeEqual(given, expected);
-}
+const verifySignature = (delivery) => verifiedWith(delivery, SECRET);
+const receiver = (t, statuses) => webhookReceiver(t, { statuses });
 
 test('a successful async query sends one signed webhook to the expanded URL', async (t) => {
   const hooks = await receiver(t);
@@ -58,9 +36,9 @@ test('a successful async query sends one signed webhook to the expanded URL', as
   assert.equal(webhooks[0].delivered, true);
 });
 
-test('a failed delivery is retried; a registered query notifies with source "registered"', async (t) => {
+test('in retry mode a failed delivery is retried; a registered query notifies with source "registered"', async (t) => {
   const hooks = await receiver(t, [500]);
-  const sim = await simulator(t, { webhookUrl: `${hooks.url}/{source}`, webhookSecret: SECRET });
+  const sim = await simulator(t, { webhookUrl: `${hooks.url}/{source}`, webhookSecret: SECRET, webhookDelivery: { mode: 'retry' } });
   const client = await deviceClient(sim);
   const { id } = await (
     await client.call('POST', 'queries/registered', {
