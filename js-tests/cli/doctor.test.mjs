@@ -113,6 +113,28 @@ test("offline site", async () => {
   assert.match(fix, /Halo Link running and online/);
 });
 
+test("a practice that stops answering mid-check: the test query's 503 is diagnosed as offline", async () => {
+  sim.fault({ path: "/queries/immediate", status: 503, retryAfter: 5 });
+  const { code, stdout } = await doctor(["--site", SITE]);
+  assert.equal(code, 1);
+  assert.equal(checkLines(stdout, "site").status, "PASS");
+  const { status, line, fix } = checkLines(stdout, "test query");
+  assert.equal(status, "FAIL");
+  assert.match(line, /site offline: the practice could not be contacted \(503\)/);
+  assert.match(fix, /Halo Link running/);
+});
+
+test("bad key with the OpenAPI's 401 body shape is the same diagnosis", async () => {
+  const openapi = await startSimulator({ subscriptionKey: KEY, unauthorizedBody: "openapi" });
+  try {
+    const { code, stdout } = await doctor([], envFor(openapi, { HALO_SUBSCRIPTION_KEY: WRONG_KEY }));
+    assert.equal(code, 1);
+    assert.match(checkLines(stdout, "subscription key").line, /bad subscription key: refused by/);
+  } finally {
+    await openapi.close();
+  }
+});
+
 test("clock skew against the server's Date header", async () => {
   sim.setClockOffset(120_000);
   const { code, stdout } = await doctor([]);

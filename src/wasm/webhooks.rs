@@ -66,6 +66,19 @@ fn parse_payload(raw_body: &[u8]) -> Option<WebhookPayloadInput> {
     })
 }
 
+/// The webhook secret argument, which must be a string.
+fn secret_arg(secret: JsValue) -> Result<Secret, JsValue> {
+    Ok(Secret::new(
+        string_arg("secret", secret).map_err(|error| to_js(Failure::from(error), &[]))?,
+    ))
+}
+
+/// Errors as JavaScript sees them, with the secret scrubbed from their
+/// messages should any part of one echo it.
+fn rejecter(secret: &Secret) -> impl Fn(HaloError) -> JsValue + Copy + '_ {
+    move |error| to_js(Failure::from(error), &[secret.expose()])
+}
+
 /// `X-Halo-Signature-256` for `rawBody` sent at `timestamp` (the
 /// `X-Halo-Timestamp` value), by the same rule `verifyWebhookRequest` checks:
 /// for test notifications (`halo webhook send`), never a second signer.
@@ -75,10 +88,8 @@ pub fn sign_webhook_request(
     #[wasm_bindgen(unchecked_param_type = "unknown")] timestamp: JsValue,
     #[wasm_bindgen(unchecked_param_type = "unknown")] secret: JsValue,
 ) -> Result<String, JsValue> {
-    let secret = Secret::new(
-        string_arg("secret", secret).map_err(|error| to_js(Failure::from(error), &[]))?,
-    );
-    let reject = |error: HaloError| to_js(Failure::from(error), &[secret.expose()]);
+    let secret = secret_arg(secret)?;
+    let reject = rejecter(&secret);
     let raw_body = raw_body_bytes(&raw_body).map_err(reject)?;
     let timestamp = string_arg("timestamp", timestamp).map_err(reject)?;
     sign_webhook(&raw_body, &timestamp, &secret).map_err(reject)
@@ -96,10 +107,8 @@ pub fn verify_webhook_request(
     #[wasm_bindgen(unchecked_param_type = "unknown")] secret: JsValue,
     #[wasm_bindgen(unchecked_param_type = "unknown")] tolerance_s: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let secret = Secret::new(
-        string_arg("secret", secret).map_err(|error| to_js(Failure::from(error), &[]))?,
-    );
-    let reject = |error: HaloError| to_js(Failure::from(error), &[secret.expose()]);
+    let secret = secret_arg(secret)?;
+    let reject = rejecter(&secret);
     let tolerance_s = if tolerance_s.is_undefined() {
         None
     } else {

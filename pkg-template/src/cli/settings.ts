@@ -46,13 +46,7 @@ export function resolveSettings(flags: { stage?: boolean; env?: string; "base-ur
   // URL from the environment would silently override that, so a flag wins.
   const fromFlag = flags.stage === true || flags.env !== undefined;
   const baseUrlText = flags["base-url"] ?? (fromFlag ? ENVIRONMENTS[requested ?? "production"] : (explicit ?? ENVIRONMENTS[requested ?? "production"]));
-  let parsed: URL;
-  try {
-    parsed = new URL(baseUrlText);
-  } catch {
-    throw new UsageError(`the base URL is not a URL: ${JSON.stringify(baseUrlText.slice(0, 80))}`);
-  }
-  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") throw new UsageError(`the base URL must be http(s), got ${parsed.protocol}`);
+  const parsed = httpUrl(baseUrlText, "the base URL");
   if (parsed.username !== "" || parsed.password !== "") throw new UsageError("the base URL must not carry a user name or password");
   const baseUrl = parsed.href.replace(/\/+$/, "");
   const actual = environmentOf(baseUrl);
@@ -64,6 +58,18 @@ export function resolveSettings(flags: { stage?: boolean; env?: string; "base-ur
     ...(key === undefined || key === "" ? {} : { subscriptionKey: key }),
     label: actual === undefined ? baseUrl : `${actual} (${baseUrl})`,
   };
+}
+
+/** An http(s) URL from the user, or a UsageError naming `what`. */
+export function httpUrl(text: string, what: string): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`${what} is not a URL: ${JSON.stringify(text.slice(0, 80))}`);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") throw new UsageError(`${what} must be http(s), got ${url.protocol}`);
+  return url;
 }
 
 /** Whether a URL's host is this machine, where plain HTTP is harmless. */

@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { HaloWebhookError, createMemorySeenStore, signWebhook, verifyWebhook } from "halo-device/integrator";
 import { describeError } from "./client.js";
-import { UsageError } from "./settings.js";
+import { httpUrl, UsageError } from "./settings.js";
 
 export interface Notification {
   url: string;
@@ -34,20 +34,9 @@ export function networkCode(error: unknown): string | undefined {
   return undefined;
 }
 
-export function receiverUrl(text: string): URL {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new UsageError(`the webhook URL is not a URL: ${JSON.stringify(text.slice(0, 80))}`);
-  }
-  if (url.protocol !== "https:" && url.protocol !== "http:") throw new UsageError(`the webhook URL must be http(s), got ${url.protocol}`);
-  return url;
-}
-
 /** POSTs one notification shaped and signed as Halo sends them; never follows a redirect. */
 export async function sendNotification(notification: Notification): Promise<Delivery> {
-  const url = receiverUrl(notification.url);
+  const url = httpUrl(notification.url, "the webhook URL");
   const id = randomUUID();
   const body = JSON.stringify({
     id,
