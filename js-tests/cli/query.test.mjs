@@ -127,18 +127,18 @@ test("Halo's errors are typed, exit 1, and carry no key", async () => {
 });
 
 test("usage errors exit 2 with a message; --help for every command", async () => {
-  for (const args of [["query", "--site", SITE], ["query", "--json", "--csv", "--site", SITE, "SELECT 1"], ["sites", "--pms-id", "1", "--pms-name", "Medtech"], ["nope"], ["fhir", "--site", SITE, "Patient", "family"]]) {
-    const { code, stderr } = await run(args);
-    assert.equal(code, 2, args.join(" "));
+  const usage = [["query", "--site", SITE], ["query", "--json", "--csv", "--site", SITE, "SELECT 1"], ["sites", "--pms-id", "1", "--pms-name", "Medtech"], ["nope"], ["fhir", "--site", SITE, "Patient", "family"]];
+  for (const [i, { code, stderr }] of (await Promise.all(usage.map((args) => run(args)))).entries()) {
+    assert.equal(code, 2, usage[i].join(" "));
     assert.match(stderr, /^halo: /);
   }
   const missingKey = await halo(["site", SITE], { env: { HALO_BASE_URL: sim.url } });
   assert.equal(missingKey.code, 2);
   assert.match(missingKey.stderr, /HALO_SUBSCRIPTION_KEY is not set/);
-  for (const command of ["doctor", "sites", "site", "query", "fhir", "webhook"]) {
-    const { code, stdout } = await halo([command, "--help"]);
-    assert.equal(code, 0, command);
-    assert.match(stdout, new RegExp(`Usage: halo ${command}`));
+  const commands = ["doctor", "sites", "site", "query", "fhir", "webhook"];
+  for (const [i, { code, stdout }] of (await Promise.all(commands.map((command) => halo([command, "--help"])))).entries()) {
+    assert.equal(code, 0, commands[i]);
+    assert.match(stdout, new RegExp(`Usage: halo ${commands[i]}`));
   }
   const top = await halo(["--help"]);
   assert.match(top.stdout, /npx halo-device/);

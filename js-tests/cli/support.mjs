@@ -48,6 +48,20 @@ export function halo(args, { env = {}, tty = false, input } = {}) {
   });
 }
 
+/**
+ * One documented shell line, run by bash where `npx halo-device` is the
+ * installed bin (as npx would resolve it once the package is installed).
+ */
+export function shell(line, { env = {}, cwd } = {}) {
+  const script = `npx() { if [ "$1" = halo-device ]; then shift; fi; "$HALO_BIN" "$@"; }\n${line}`;
+  return new Promise((resolve) => {
+    execFile("bash", ["-c", script], { env: cleanEnv({ ...env, HALO_BIN: HALO }), cwd, timeout: 60_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      transcripts.push(stdout, stderr);
+      resolve({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, stdout, stderr });
+    });
+  });
+}
+
 /** Fails if any output of any run so far contains one of `secrets`. */
 export function assertNoSecretLeaked(secrets) {
   assert.ok(transcripts.length > 0, "no run was recorded");

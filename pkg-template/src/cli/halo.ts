@@ -158,7 +158,10 @@ async function run(argv: string[], out: Out, redactor: Redactor): Promise<number
       const secret = values["webhook-secret"] ?? process.env.HALO_WEBHOOK_SECRET;
       redactor.add(secret);
       if (values.site !== undefined && values["pms-id"] !== undefined) throw new UsageError("give --site or --pms-id, not both");
-      if ((values["webhook-url"] === undefined) !== (secret === undefined)) throw new UsageError("--webhook-url and --webhook-secret go together");
+      // HALO_WEBHOOK_SECRET alone is a standing setting; a URL or a --webhook-secret flag asks for the check.
+      if (values["webhook-url"] !== undefined ? secret === undefined : values["webhook-secret"] !== undefined) {
+        throw new UsageError("--webhook-url and --webhook-secret (or HALO_WEBHOOK_SECRET) go together");
+      }
       return doctor(
         settingsOf(values),
         {
