@@ -256,6 +256,12 @@ async function run(argv: string[], out: Out, redactor: Redactor): Promise<number
   }
 }
 
+// `halo query … | head` closes the pipe early: that is the reader's choice, not a failure.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") process.exit(0);
+  throw error;
+});
+
 const redactor = new Redactor();
 const out = createOut(redactor, process.stdout, process.stderr);
 try {

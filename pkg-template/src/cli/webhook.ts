@@ -80,7 +80,7 @@ export function unreachableText(delivery: Extract<Delivery, { kind: "unreachable
       fix: "start your webhook receiver, and check the URL's host, port and path",
     };
   }
-  if (delivery.code === "ABORT_ERR" || delivery.code === "23" || delivery.message.includes("timeout") || delivery.message.includes("aborted")) {
+  if (delivery.code === "ABORT_ERR" || /timeout|aborted/i.test(delivery.message)) {
     return { detail: `the receiver at ${url} did not answer within 10 s`, fix: "acknowledge first (verify, record, answer 2xx), then fetch the results" };
   }
   return { detail: `could not reach the receiver at ${url}: ${delivery.code ?? delivery.message}`, fix: "check the URL's host name, port and TLS certificate" };
