@@ -5,7 +5,7 @@
 // environment", which would send the key to a host the user did not name.
 
 import { randomUUID } from "node:crypto";
-import { HaloError, type HaloIntegratorClient, type HaloSite } from "halo-device/integrator";
+import { HaloError, type HaloIntegratorClient, type HaloSite, type PmsName } from "halo-device/integrator";
 import { createClient, describeError, type Exchange } from "./client.js";
 import type { Out } from "./output.js";
 import { ENVIRONMENTS, isLoopback, type Redactor, type Settings } from "./settings.js";
@@ -14,7 +14,7 @@ import { networkCode, sendNotification, unreachableText } from "./webhook.js";
 export interface DoctorOptions {
   site?: string;
   pmsId?: string;
-  pmsName?: string;
+  pmsName?: PmsName;
   webhookUrl?: string;
   webhookSecret?: string;
   testSql: string;
@@ -140,8 +140,7 @@ function forbiddenSite(error: HaloError, siteId: string): Outcome {
 async function siteCheck(settings: Settings, integrator: HaloIntegratorClient, options: DoctorOptions): Promise<{ outcome: Outcome; siteId?: string }> {
   let siteId = options.site;
   if (siteId === undefined) {
-    const pmsId = options.pmsId ?? "";
-    const pmsName = options.pmsName as "Best Practice";
+    const { pmsId = "", pmsName = "Best Practice" } = options;
     let sites: HaloSite[];
     try {
       sites = await integrator.findSites({ pmsId, pmsName });
