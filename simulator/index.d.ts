@@ -80,6 +80,14 @@ export interface SimulatorOptions {
    * Halo's getting-started guide shows it, or `"openapi"` `{"error":{"status":401,"statusText":"Unauthorized","message":"Invalid token"}}`.
    */
   unauthorizedBody?: "guide" | "openapi";
+  /**
+   * Browser origins allowed to call `/_control` (which has no authentication): `"loopback"` (default: its own
+   * and any http(s) origin on 127.0.0.1, localhost or [::1], e.g. a test page on another port), `"self"` (its
+   * own only), or a list of exact origins allowed besides its own. Requests without `Origin` (non-browser
+   * clients) are served unless marked `Sec-Fetch-Site: cross-site`; `Origin: null` is refused. The public API
+   * stays open to every origin.
+   */
+  controlOrigins?: "loopback" | "self" | readonly string[];
   /** Log requests, faults and webhook attempts (to stderr unless `log` is given). */
   verbose?: boolean;
   /** Receives the verbose log lines. A sink that throws loses that line; the simulator carries on. */
@@ -395,7 +403,7 @@ export interface Simulator {
   releaseStreams(): { released: number };
 }
 
-/** Starts a simulator on 127.0.0.1. Rejects with an `Error` naming the option when one is invalid. */
+/** Starts a simulator on 127.0.0.1. Rejects with an `Error` naming the option when one is unknown or invalid. */
 export function startSimulator(options?: SimulatorOptions): Promise<Simulator>;
 
 /** Thrown by a control method where `/_control` would answer 4xx. */

@@ -27,7 +27,8 @@ const badRequest = (message) => {
  * Changes where and how notifications go from now on: `url` a template or an array of them
  * (round-robin; null turns webhooks off), `secret`, `delivery` (replaces the whole setting; absent
  * fields take their defaults, and the seeded choices and the round-robin start again). Each field is
- * optional and validated before anything changes. Copies already scheduled use the new URLs and secret.
+ * optional and validated before anything changes. Notifications already made keep the URLs, secret and
+ * delivery they were made with.
  */
 export function configureWebhooks(state, change) {
   const { url, secret, delivery } = argumentObject(change, 'The webhook configuration');

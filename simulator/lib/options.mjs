@@ -20,6 +20,7 @@ const DEFAULT_OPTIONS = Object.freeze({
   clockOffsetMs: 0, // skews the Date header, token and webhook timestamps
   retryAfterSeconds: undefined, // sent as Retry-After on the simulator's own 503s (an offline site, 503 faults without one)
   unauthorizedBody: 'guide', // the device token 401's body: "guide" {error:{statusCode,message}} or "openapi" {error:{status,statusText,message}}
+  controlOrigins: 'loopback', // browser origins allowed to call /_control: "loopback", "self", or a list of origins
   verbose: false,
   log: undefined, // function(line) receiving verbose log lines; defaults to stderr when verbose
   sites: undefined, // extra sites (lib/seed.mjs)
@@ -37,7 +38,7 @@ const FLAG_TO_OPTION = {
   '--page-rows': ['pageRows', 'integer', `rows per async result page (default ${DEFAULT_OPTIONS.pageRows})`],
   '--result-retention-ms': ['resultRetentionMs', 'integer', 'after this, result pages answer 410 (default 24 h)'],
   '--registered-time-scale': ['registeredTimeScale', 'number', 'multiplies registered-query frequency/duration (default 1)'],
-  '--webhook-url': ['webhookUrl', 'string', 'webhook URL template with {siteId}, {queryId}, {source}; none by default'],
+  '--webhook-url': ['webhookUrl', 'string', 'webhook URL template with {siteId}, {queryId}, {source}; repeat for round-robin; none by default'],
   '--webhook-secret': ['webhookSecret', 'string', `HMAC key for X-Halo-Signature-256 (default ${DEFAULT_OPTIONS.webhookSecret})`],
   '--webhook-mode': ['webhookDelivery.mode', 'string', 'webhook delivery: "once" (default; no retries) or "retry" (retries with backoff)'],
   '--seed': ['seed', 'seed-file', 'JSON file { "sites": [...], "tables": {...} } with extra sites and tables'],
@@ -73,9 +74,14 @@ export function parseCliArgs(argv) {
     }
     const raw = inlineValue ?? argv[++i];
     if (raw === undefined) throw new Error(`Flag ${flag} needs a value`);
+    if (kind === 'seed-file') {
+      Object.assign(options, readSeedFile(raw));
+      continue;
+    }
     const value = kind === 'string' ? raw : Number(raw);
-    if (kind === 'seed-file') Object.assign(options, readSeedFile(raw));
-    else if (name.startsWith('webhookDelivery.')) options.webhookDelivery = { ...options.webhookDelivery, [name.slice(16)]: value };
+    if (name.startsWith('webhookDelivery.')) options.webhookDelivery = { ...options.webhookDelivery, [name.slice(16)]: value };
+    // Repeated, it lists several receivers (round-robin).
+    else if (name === 'webhookUrl' && options.webhookUrl !== undefined) options.webhookUrl = [options.webhookUrl].flat().concat(value);
     else options[name] = value;
   }
   return options;
@@ -93,21 +99,15 @@ export function resolveOptions(userOptions = {}) {
     if (!Object.hasOwn(DEFAULT_OPTIONS, key)) fail(`Unknown option ${key} (known: ${Object.keys(DEFAULT_OPTIONS).join(', ')})`);
     if (value !== undefined) options[key] = value;
   }
-  if (options.host !== '127.0.0.1') {
-    throw new Error('The simulator only listens on 127.0.0.1');
-  }
+  if (options.host !== '127.0.0.1') fail('The simulator only listens on 127.0.0.1');
+  if (typeof options.subscriptionKey !== 'string' || options.subscriptionKey === '') fail('Option subscriptionKey must be a non-empty string');
   const nonNegativeIntegers = ['port', 'tokenLifetime', 'asyncStepMs', 'resultRetentionMs'];
   for (const key of nonNegativeIntegers) {
-    if (!Number.isInteger(options[key]) || options[key] < 0) {
-      throw new Error(`Option ${key} must be a non-negative integer`);
-    }
+    if (!Number.isInteger(options[key]) || options[key] < 0) fail(`Option ${key} must be a non-negative integer`);
   }
-  if (!Number.isInteger(options.pageRows) || options.pageRows < 1) {
-    throw new Error('Option pageRows must be a positive integer');
-  }
-  if (!(options.registeredTimeScale > 0)) {
-    throw new Error('Option registeredTimeScale must be a positive number');
-  }
+  if (!Number.isInteger(options.pageRows) || options.pageRows < 1) fail('Option pageRows must be a positive integer');
+  if (!(typeof options.registeredTimeScale === 'number' && options.registeredTimeScale > 0)) fail('Option registeredTimeScale must be a positive number');
+  if (typeof options.verbose !== 'boolean') fail('Option verbose must be a boolean');
   options.seed = resolveSeed({ sites: options.sites, tables: options.tables });
   options.webhookUrls = options.webhookUrl === undefined ? [] : resolveWebhookUrls(options.webhookUrl, 'Option webhookUrl', fail);
   if (typeof options.webhookSecret !== 'string' || options.webhookSecret === '') fail('Option webhookSecret must be a non-empty string');
@@ -118,18 +118,39 @@ export function resolveOptions(userOptions = {}) {
   }
   if (!['guide', 'openapi'].includes(options.unauthorizedBody)) fail('Option unauthorizedBody must be "guide" or "openapi"');
   if (options.log !== undefined && typeof options.log !== 'function') fail('Option log must be a function(line)');
+  options.controlOrigins = resolveControlOrigins(options.controlOrigins);
   options.log = guardedLog(options.log ?? (options.verbose ? (line) => process.stderr.write(`${line}\n`) : undefined));
   return options;
 }
 
-/** A log sink that can never break the simulator: a sink that throws loses that line, nothing else. */
+/** A log sink that can never break the simulator: a sink that throws (or rejects) loses that line, nothing else. */
 function guardedLog(sink) {
   if (!sink) return () => {};
   return (line) => {
     try {
-      sink(line);
+      const result = sink(line);
+      // An async sink's rejection would otherwise be an unhandled rejection in the user's process.
+      if (typeof result?.then === 'function') result.then(undefined, () => {});
     } catch {
       // The sink is the test's; its failure must not fail a request or a timer.
     }
   };
+}
+
+/** `"loopback"`, `"self"`, or an array of exact origins (`scheme://host[:port]`), validated. */
+function resolveControlOrigins(value) {
+  if (value === 'loopback' || value === 'self') return value;
+  if (!Array.isArray(value) || !value.every((origin) => typeof origin === 'string')) {
+    fail('Option controlOrigins must be "loopback", "self" or an array of origins');
+  }
+  return value.map((origin, index) => {
+    let parsed;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      fail(`Option controlOrigins[${index}] is not an origin (scheme://host[:port])`);
+    }
+    if (parsed.origin !== origin) fail(`Option controlOrigins[${index}] must be exactly an origin, e.g. ${parsed.origin}`);
+    return origin;
+  });
 }

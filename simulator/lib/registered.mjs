@@ -68,15 +68,18 @@ function runOnce(state, site, record) {
     size: result.size,
   };
   const hash = createHash('sha256').update(JSON.stringify(result)).digest('base64');
-  if (hash === view.lastHash) return;
-  view.lastHash = hash;
+  // Compared with the last run's result, published or not, so an unchanged result is never notified twice.
+  if (hash === record.lastRunHash) return;
+  record.lastRunHash = hash;
   view.metrics.resultSizeSum += latest.size;
-  // Published at once, or after an `early` notification; a later run's result is never replaced by an older one.
+  // Published at once, or after an `early` notification (the result and lastHash together); a later
+  // run's result is never replaced by an older one.
   const run = ++record.runs;
   const publish = () => {
     if (run < record.publishedRun) return;
     record.publishedRun = run;
     record.latest = latest;
+    view.lastHash = hash;
   };
   notifyCompletion(state, { siteId: site.id, queryId: view.id, source: 'registered' }, publish);
 }
@@ -121,6 +124,7 @@ export function createRegisteredQuery(ctx, successStatus) {
     prepared,
     timers: new Set(),
     latest: undefined,
+    lastRunHash: undefined, // the last successful run's result hash (view.lastHash is the published one's)
     runs: 0, // successful runs whose result changed
     publishedRun: 0, // the run `latest` is from
     view: {

@@ -1,7 +1,7 @@
 // The HTTP pipeline: CORS preflight, body, routing, stats, faults, authentication, handler, response.
 import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { corsHeaders, preflightHeaders } from './cors.mjs';
+import { controlOriginAllowed, corsHeaders, preflightHeaders } from './cors.mjs';
 import { apiError, errorEnvelope, HttpError, jsonResponse, NOT_FOUND_MESSAGE, readBody } from './http.mjs';
 import { createRouter } from './router.mjs';
 import { API_ROUTES } from './routes.mjs';
@@ -91,18 +91,28 @@ function handleControlRequest(ctx) {
   return matched.route.handler({ ...ctx, params: matched.params });
 }
 
+const isControlPath = (path) => path.startsWith('/_control/');
+
 export function createHttpServer(state) {
   const { log } = state.options;
   return http.createServer(async (request, response) => {
     try {
+      // Refused before its body is read or anything acts, preflights included (without CORS headers,
+      // so the browser blocks the real request too).
+      const url = new URL(request.url, `http://${request.headers.host ?? '127.0.0.1'}`);
+      if (isControlPath(url.pathname) && !controlOriginAllowed(request, state.options.controlOrigins)) {
+        log(`${request.method} ${request.url} refused: control call from origin ${request.headers.origin ?? '(cross-site)'}`);
+        response.writeHead(403, { 'Content-Type': 'application/json; charset=utf-8', Date: state.clock.date().toUTCString() });
+        response.end(JSON.stringify(errorEnvelope(403, 'The control API does not accept calls from this browser origin.')));
+        return;
+      }
       if (request.method === 'OPTIONS') {
         response.writeHead(204, preflightHeaders(request));
         response.end();
         return;
       }
-      const url = new URL(request.url, `http://${request.headers.host ?? '127.0.0.1'}`);
       const ctx = { state, request, url, rawBody: await readBody(request), baseUrl: url.origin };
-      const outcome = url.pathname.startsWith('/_control/') ? handleControlRequest(ctx) : await handleApiRequest(ctx, log);
+      const outcome = isControlPath(url.pathname) ? handleControlRequest(ctx) : await handleApiRequest(ctx, log);
       if (outcome === 'drop') {
         request.socket.destroy();
         return;

@@ -21,7 +21,10 @@ export function createState(options) {
     options,
     scheduler: createScheduler(),
     // Settable after start (configureWebhooks); configuration, so reset keeps it.
-    webhookDelivery: { config: { urls: options.webhookUrls, secret: options.webhookSecret, delivery: options.webhookDelivery } },
+    webhookDelivery: {
+      config: { urls: options.webhookUrls, secret: options.webhookSecret, delivery: options.webhookDelivery },
+      inflight: new Set(), // webhook requests not yet settled, ended by close()
+    },
   };
   resetState(state);
   return state;

@@ -121,7 +121,8 @@ function expandUrl(template, values) {
 // Network errors, timeouts, 5xx, 408 and 429 are worth retrying; other answers are final.
 const isRetryable = (outcome) => outcome.error !== undefined || outcome.status >= 500 || [408, 429].includes(outcome.status);
 
-function post(url, body, headers) {
+/** One POST; `inflight` holds it until it settles, so close() can end it instead of waiting out its timeout. */
+function post(url, body, headers, inflight) {
   return new Promise((resolve) => {
     const target = new URL(url);
     const transport = target.protocol === 'https:' ? https : http;
@@ -134,10 +135,17 @@ function post(url, body, headers) {
         response.on('error', (error) => resolve({ error: error.message }));
       },
     );
+    inflight.add(request);
+    request.on('close', () => inflight.delete(request));
     request.on('timeout', () => request.destroy(new Error('timed out')));
     request.on('error', (error) => resolve({ error: error.message }));
     request.end(body);
   });
+}
+
+/** Ends every webhook request still in flight (close): a receiver that never answers must not hold the process. */
+export function abortWebhookRequests(state) {
+  for (const request of state.webhookDelivery.inflight) request.destroy(new Error('simulator closed'));
 }
 
 /** A delay drawn from `delayMs` (a fixed number or a [min, max] range). */
@@ -150,10 +158,11 @@ function drawDelay(delayMs, random) {
 
 /**
  * Sends one copy of a notification to the next URL in the rotation: one attempt in `once` mode, up to
- * four in `retry` mode. Calls `settled()` after its first attempt has an outcome.
+ * four in `retry` mode, with `config` as it was when the notification was made. Calls `settled()`
+ * after its first attempt has an outcome.
  */
-function sendCopy(state, delivery, event, copy, settled) {
-  const { config, runtime } = state.webhookDelivery;
+function sendCopy(state, config, delivery, event, copy, settled) {
+  const { runtime } = state.webhookDelivery;
   const { log } = state.options;
   const counters = state.stats.webhookCounters;
   const url = expandUrl(config.urls[runtime.nextUrl++ % config.urls.length], event);
@@ -166,7 +175,13 @@ function sendCopy(state, delivery, event, copy, settled) {
     const timestamp = haloTimestamp(state.clock.date());
     const signature = signWebhook(delivery.body, timestamp, secret);
     const headers = { 'Content-Type': 'application/json', 'X-Halo-Id': delivery.id, 'X-Halo-Timestamp': timestamp, 'X-Halo-Signature-256': signature };
-    const outcome = await post(url, delivery.body, headers);
+    let outcome;
+    try {
+      outcome = await post(url, delivery.body, headers, state.webhookDelivery.inflight);
+    } catch (error) {
+      // Never expected (the URL was validated); still an outcome, so an early result is published.
+      outcome = { error: String(error?.message ?? error) };
+    }
     delivery.attempts.push({ copy, url, at: new Date().toISOString(), timestamp, signature, ...outcome });
     log(`webhook ${delivery.id} copy ${copy} attempt ${attemptIndex + 1} -> ${outcome.status ?? outcome.error}`);
     if (attemptIndex === 0) settled();
@@ -182,9 +197,11 @@ function sendCopy(state, delivery, event, copy, settled) {
   return attempt(0);
 }
 
-/** Sends every penned notification in a seeded shuffle that never keeps the arrival order (2 or more). */
-function flushPen(state) {
-  const { runtime } = state.webhookDelivery;
+/**
+ * Sends every notification in `runtime`'s pen (the one it was penned in, even if configureWebhooks has
+ * started a new run since) in a seeded shuffle that never keeps the arrival order (2 or more).
+ */
+function flushPen(runtime) {
   const penned = runtime.pen.splice(0);
   const order = penned.map((send, index) => ({ send, key: runtime.shuffle(), index })).sort((a, b) => a.key - b.key);
   if (order.length > 1 && order.every((entry, position) => entry.index === position)) order.reverse();
@@ -241,7 +258,7 @@ export function notifyCompletion(state, event, publish) {
   const send = () => {
     const copies = duplicated ? [1, 2] : [1];
     for (const copy of copies) {
-      state.scheduler.after(delays[copy - 1], () => sendCopy(state, delivery, event, copy, copy === 1 ? firstSettled : () => {}), log);
+      state.scheduler.after(delays[copy - 1], () => sendCopy(state, config, delivery, event, copy, copy === 1 ? firstSettled : () => {}), log);
     }
   };
   if (!settings.reorder) {
@@ -249,5 +266,5 @@ export function notifyCompletion(state, event, publish) {
     return;
   }
   runtime.pen.push(send);
-  if (runtime.pen.length === 1) state.scheduler.after(settings.reorderWindowMs, () => flushPen(state), log);
+  if (runtime.pen.length === 1) state.scheduler.after(settings.reorderWindowMs, () => flushPen(runtime), log);
 }

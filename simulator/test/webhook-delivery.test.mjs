@@ -2,6 +2,9 @@
 // round-robin over several receivers, the counters, and configureWebhooks after start.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import { once } from 'node:events';
+import { startSimulator } from '../index.mjs';
 import { control, delay, integratorCall, simulator, SITE, verifySignature, waitFor, webhookReceiver } from './helpers.mjs';
 
 const SECRET = 'delivery-test-secret';
@@ -142,7 +145,8 @@ test('early: the notification arrives while the query and its page still answer 
         seenAtArrival.push({ status: query.status, page: page.status });
       } else {
         const result = await integratorCall(sim, 'GET', `/integrator/sites/${SITE}/queries/registered/${queryId}/results`);
-        seenAtArrival.push({ registered: result.status });
+        const registered = await (await integratorCall(sim, 'GET', `/integrator/sites/${SITE}/queries/registered/${queryId}`)).json();
+        seenAtArrival.push({ registered: result.status, lastHash: registered.lastHash });
       }
     },
   });
@@ -163,11 +167,13 @@ test('early: the notification arrives while the query and its page still answer 
   });
   const { id: registeredId } = await created.json();
   await settledStats(sim, 2);
-  assert.deepEqual(seenAtArrival[1], { registered: 404 }, 'no result yet when the registered run was notified');
+  assert.deepEqual(seenAtArrival[1], { registered: 404, lastHash: undefined }, 'no result (nor its hash) yet when the registered run was notified');
   await waitFor(
     async () => (await integratorCall(sim, 'GET', `/integrator/sites/${SITE}/queries/registered/${registeredId}/results`)).status,
     (status) => status === 200,
   );
+  const published = await (await integratorCall(sim, 'GET', `/integrator/sites/${SITE}/queries/registered/${registeredId}`)).json();
+  assert.match(published.lastHash, /^[A-Za-z0-9+/]{43}=$/, 'published with its result');
 });
 
 test('configureWebhooks after start: URL, secret and delivery; the same over /_control/webhooks/config', async (t) => {
@@ -182,7 +188,8 @@ test('configureWebhooks after start: URL, secret and delivery; the same over /_c
   assert.equal(configured.delivery.mode, 'retry');
   assert.ok(!JSON.stringify(configured).includes(SECRET), 'the secret is not echoed');
   await startQueries(sim, 1);
-  await waitFor(() => hooks.received.length, (count) => count === 2);
+  await waitFor(() => sim.webhooks()[0]?.delivered, (delivered) => delivered === true);
+  assert.equal(hooks.received.length, 2);
   assert.ok(hooks.received.every((entry) => entry.url === '/late/async' && verifySignature(entry, SECRET)));
   assert.deepEqual(sim.webhooks()[0].attempts.map((attempt) => attempt.status), [503, 200], 'retried in retry mode');
 
@@ -190,7 +197,7 @@ test('configureWebhooks after start: URL, secret and delivery; the same over /_c
   assert.equal(answer.status, 200);
   assert.deepEqual((await answer.json()).delivery.duplicate, 1);
   await startQueries(sim, 1);
-  await waitFor(() => hooks.received.length, (count) => count === 4);
+  await settledStats(sim, 2);
   assert.deepEqual(hooks.received.slice(2).map((entry) => entry.url), ['/', '/second'], 'the two copies went round-robin');
   assert.equal(sim.stats().webhooks.duplicated, 1);
   assert.deepEqual((await (await control(sim, 'GET', 'stats')).json()).webhooks, sim.stats().webhooks);
@@ -222,4 +229,42 @@ test('bad webhook settings are refused by name, before anything changes', async 
     assert.match((await answer.json()).error.message, message);
   }
   assert.deepEqual(sim.configureWebhooks({}), { urls: [], delivery: { mode: 'once', drop: 0, duplicate: 0, delayMs: 0, reorder: false, reorderWindowMs: 50, early: 0, earlyByMs: 250, seed: 1 } });
+});
+
+test('close() ends a webhook request a receiver never answers, instead of waiting out its 5 s timeout', async (t) => {
+  const hung = http.createServer(() => {}); // reads the request, never answers
+  await new Promise((resolve) => hung.listen(0, '127.0.0.1', resolve));
+  t.after(() => {
+    hung.closeAllConnections();
+    return new Promise((resolve) => hung.close(resolve));
+  });
+  const arrived = once(hung, 'request');
+  const sim = await startSimulator({ asyncStepMs: 5, webhookUrl: `http://127.0.0.1:${hung.address().port}/` });
+  await startQueries(sim, 1);
+  const [request] = await arrived;
+  const closedByPeer = once(request.socket, 'close');
+  await sim.close();
+  await closedByPeer;
+  // Ended by close, not by the attempt's own timeout ("timed out").
+  const [attempt] = (await waitFor(() => sim.webhooks()[0].attempts, (attempts) => attempts.length === 1)) ?? [];
+  assert.equal(attempt.error, 'simulator closed');
+  assert.equal(sim.stats().webhooks.failed, 1);
+});
+
+test('a notification keeps the configuration it was made with: reconfiguring mid-delay or mid-pen loses nothing', async (t) => {
+  const [before, after] = await Promise.all([webhookReceiver(t), webhookReceiver(t)]);
+  const sim = await simulator(t, { asyncStepMs: 5, webhookUrl: before.url, webhookSecret: SECRET, webhookDelivery: { delayMs: 300 } });
+  await startQueries(sim, 1);
+  await waitFor(() => sim.stats().webhooks.notifications, (count) => count === 1);
+  sim.configureWebhooks({ url: null }); // while the copy waits its 300 ms
+  await waitFor(() => sim.webhooks()[0].delivered, (delivered) => delivered === true);
+  assert.equal(before.received.length, 1, 'sent where and as it was made');
+
+  sim.configureWebhooks({ url: after.url, delivery: { reorder: true, reorderWindowMs: 300 } });
+  await startQueries(sim, 2);
+  await waitFor(() => sim.stats().webhooks.notifications, (count) => count === 3);
+  sim.configureWebhooks({ delivery: {} }); // a new run of choices while two notifications are penned
+  await settledStats(sim, 3);
+  assert.equal(after.received.length, 2, 'the penned notifications were still sent');
+  assert.ok(after.received.every((entry) => verifySignature(entry, SECRET)));
 });
