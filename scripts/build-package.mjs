@@ -8,10 +8,12 @@
 //   4. tsc over the facade in pkg-template/src, once as ESM, once as CJS,
 //      plus the hand-written Node entries in pkg-template/entries; esbuild
 //      bundles and minifies the ESM into what a browser loads;
-//   5. package.json and README from pkg-template/, then `npm pack`.
+//   5. the `halo` command from pkg-template/src/cli, against the built
+//      integrator entry;
+//   6. package.json and README from pkg-template/, then `npm pack`.
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -119,7 +121,9 @@ mkdirSync(pkg, { recursive: true });
 
 // The facade is compiled against the web glue's types, which the nodejs
 // glue shares (same classes and functions, minus the loaders).
-cpSync(join(root, "pkg-template", "src"), join(stage, "src"), { recursive: true });
+// The `halo` command (src/cli) is Node-only and compiled on its own, below.
+const cliSource = join(root, "pkg-template", "src", "cli");
+cpSync(join(root, "pkg-template", "src"), join(stage, "src"), { recursive: true, filter: (from) => from !== cliSource && !from.startsWith(cliSource + sep) });
 cpSync(join(root, "pkg-template", "tsconfig.json"), join(stage, "tsconfig.json"));
 for (const { name, features } of ENTRIES) {
   run("cargo", ["build", "--release", "--target", "wasm32-unknown-unknown", "--lib", ...features]);
@@ -154,6 +158,16 @@ for (const dir of [join(cjs, "wasm"), join(esm, "wasm")]) {
 // The Node entries only load the wasm synchronously, then re-export.
 cpSync(join(root, "pkg-template", "entries", "node"), join(pkg, "dist", "node"), { recursive: true });
 for (const entry of ["node.cjs", "integrator.cjs"]) cpSync(join(root, "pkg-template", "entries", entry), join(cjs, entry));
+
+// The `halo` bin: compiled against the built integrator entry's
+// declarations, and at run time it imports `halo-device/integrator` by the
+// package's own name (Node's self-reference), so it runs the same client a
+// user's server does. tsc keeps the shebang; the bin must be executable.
+cpSync(cliSource, join(stage, "cli"), { recursive: true });
+run(TSC, ["-p", join(stage, "cli", "tsconfig.json"), "--outDir", join(pkg, "dist", "cli")]);
+const haloBin = join(pkg, "dist", "cli", "halo.js");
+if (!readFileSync(haloBin, "utf8").startsWith("#!/usr/bin/env node\n")) throw new Error(`${haloBin} lost its shebang`);
+chmodSync(haloBin, 0o755);
 
 cpSync(join(root, "pkg-template", "package.json"), join(pkg, "package.json"));
 cpSync(join(root, "pkg-template", "README.md"), join(pkg, "README.md"));

@@ -17,7 +17,7 @@
  * @module
  */
 
-import { IntegratorClient, IntegratorSite, expandWebhookUrl as expand, verifyWebhookRequest } from "./wasm/halo_integrator.js";
+import { IntegratorClient, IntegratorSite, expandWebhookUrl as expand, signWebhookRequest, verifyWebhookRequest } from "./wasm/halo_integrator.js";
 import { guarded, own } from "./call.js";
 import { fromCore, HaloValidationError, HaloWebhookError } from "./errors.js";
 import { integratorWasm } from "./integrator-init.js";
@@ -326,6 +326,26 @@ export function expandWebhookUrl(template: string, values: { siteId: string; que
   integratorWasm.assertReady();
   try {
     return expand(template, values.siteId, values.queryId, values.source);
+  } catch (error) {
+    throw fromCore(error);
+  }
+}
+
+/**
+ * `X-Halo-Signature-256` for a test notification, signed by the same rule
+ * `verifyWebhook` checks (HMAC-SHA256 of `<raw body>.<timestamp>`, lowercase
+ * hex): to fire a delivery at your own receiver, as `halo webhook send`
+ * does. `timestamp` is the `X-Halo-Timestamp` you send with it.
+ *
+ * @example
+ * const timestamp = new Date().toISOString();
+ * const signature = signWebhook(rawBody, timestamp, secret);
+ * await fetch(url, { method: "POST", body: rawBody, headers: { "X-Halo-Timestamp": timestamp, "X-Halo-Signature-256": signature } });
+ */
+export function signWebhook(rawBody: string | Uint8Array, timestamp: string, secret: string): string {
+  integratorWasm.assertReady();
+  try {
+    return signWebhookRequest(rawBody, timestamp, secret);
   } catch (error) {
     throw fromCore(error);
   }

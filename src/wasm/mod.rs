@@ -39,4 +39,4 @@ static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_all
 pub use integrator_client::IntegratorClient;
 pub use panic_hook::on_panic;
 #[cfg(feature = "integrator")]
-pub use webhooks::{expand_webhook_url, verify_webhook_request};
+pub use webhooks::{expand_webhook_url, sign_webhook_request, verify_webhook_request};

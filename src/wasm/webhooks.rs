@@ -8,7 +8,7 @@ use super::js_error::{to_js, Failure};
 use crate::core::error::HaloError;
 use crate::core::integrator::webhook_url::expand_webhook_url as expand;
 use crate::core::integrator::webhooks::{
-    tolerance, verify_webhook, WebhookInput, WebhookPayloadInput,
+    sign_webhook, tolerance, verify_webhook, WebhookInput, WebhookPayloadInput,
 };
 use crate::core::secret::Secret;
 use js_sys::{ArrayBuffer, DataView, Object, Reflect, Uint8Array, JSON};
@@ -66,6 +66,35 @@ fn parse_payload(raw_body: &[u8]) -> Option<WebhookPayloadInput> {
     })
 }
 
+/// The webhook secret argument, which must be a string.
+fn secret_arg(secret: JsValue) -> Result<Secret, JsValue> {
+    Ok(Secret::new(
+        string_arg("secret", secret).map_err(|error| to_js(Failure::from(error), &[]))?,
+    ))
+}
+
+/// Errors as JavaScript sees them, with the secret scrubbed from their
+/// messages should any part of one echo it.
+fn rejecter(secret: &Secret) -> impl Fn(HaloError) -> JsValue + Copy + '_ {
+    move |error| to_js(Failure::from(error), &[secret.expose()])
+}
+
+/// `X-Halo-Signature-256` for `rawBody` sent at `timestamp` (the
+/// `X-Halo-Timestamp` value), by the same rule `verifyWebhookRequest` checks:
+/// for test notifications (`halo webhook send`), never a second signer.
+#[wasm_bindgen(js_name = signWebhookRequest)]
+pub fn sign_webhook_request(
+    #[wasm_bindgen(unchecked_param_type = "unknown")] raw_body: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "unknown")] timestamp: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "unknown")] secret: JsValue,
+) -> Result<String, JsValue> {
+    let secret = secret_arg(secret)?;
+    let reject = rejecter(&secret);
+    let raw_body = raw_body_bytes(&raw_body).map_err(reject)?;
+    let timestamp = string_arg("timestamp", timestamp).map_err(reject)?;
+    sign_webhook(&raw_body, &timestamp, &secret).map_err(reject)
+}
+
 /// Checks a webhook's headers, HMAC-SHA256 signature, freshness and
 /// payload, in that order: the body is parsed only once it is known to be
 /// Halo's. Headers that are not strings count as missing.
@@ -78,10 +107,8 @@ pub fn verify_webhook_request(
     #[wasm_bindgen(unchecked_param_type = "unknown")] secret: JsValue,
     #[wasm_bindgen(unchecked_param_type = "unknown")] tolerance_s: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let secret = Secret::new(
-        string_arg("secret", secret).map_err(|error| to_js(Failure::from(error), &[]))?,
-    );
-    let reject = |error: HaloError| to_js(Failure::from(error), &[secret.expose()]);
+    let secret = secret_arg(secret)?;
+    let reject = rejecter(&secret);
     let tolerance_s = if tolerance_s.is_undefined() {
         None
     } else {

@@ -39,6 +39,48 @@ pub fn tolerance(value: Option<f64>) -> Result<u64, HaloError> {
     )
 }
 
+/// The HMAC-SHA256 of `<raw_body>.<timestamp>` under `secret`: the one
+/// statement of Halo's signing rule, which signing and verifying share.
+fn signed_mac(
+    raw_body: &[u8],
+    timestamp: &str,
+    secret: &Secret,
+) -> Result<Hmac<Sha256>, HaloError> {
+    if secret.expose().is_empty() {
+        return Err(HaloError::validation(
+            "secret",
+            "secret is required: the webhook signing secret Halo Connect gave you",
+        ));
+    }
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.expose().as_bytes()).map_err(|_| {
+        HaloError::validation("secret", "secret cannot be used as an HMAC-SHA256 key")
+    })?;
+    mac.update(raw_body);
+    mac.update(b".");
+    mac.update(timestamp.as_bytes());
+    Ok(mac)
+}
+
+/// `X-Halo-Signature-256` for a delivery, as Halo would send it (lowercase
+/// hex): for tools that fire test notifications at a receiver, such as the
+/// `halo webhook send` command.
+pub fn sign_webhook(
+    raw_body: &[u8],
+    timestamp: &str,
+    secret: &Secret,
+) -> Result<String, HaloError> {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let digest = signed_mac(raw_body, timestamp, secret)?
+        .finalize()
+        .into_bytes();
+    let mut hex = String::with_capacity(digest.len() * 2);
+    for byte in digest {
+        hex.push(char::from(HEX[usize::from(byte >> 4)]));
+        hex.push(char::from(HEX[usize::from(byte & 0x0f)]));
+    }
+    Ok(hex)
+}
+
 /// Checks `signature_hex` is the HMAC-SHA256 of `<raw_body>.<timestamp>`
 /// under `secret`, in constant time. `raw_body` must be the bytes as
 /// received: re-serialised JSON would not match. The secret is used as its
@@ -49,24 +91,14 @@ pub fn verify_signature(
     signature_hex: &str,
     secret: &Secret,
 ) -> Result<(), HaloError> {
-    if secret.expose().is_empty() {
-        return Err(HaloError::validation(
-            "secret",
-            "secret is required: the webhook signing secret Halo Connect gave you",
-        ));
-    }
     let signature = decode_signature(signature_hex).ok_or_else(|| {
         WebhookRejection::Signature.error(&format!(
             "{X_HALO_SIGNATURE_256} must be 64 hexadecimal characters"
         ))
     })?;
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.expose().as_bytes()).map_err(|_| {
-        HaloError::validation("secret", "secret cannot be used as an HMAC-SHA256 key")
-    })?;
-    mac.update(raw_body);
-    mac.update(b".");
-    mac.update(timestamp.as_bytes());
-    mac.verify_slice(&signature).map_err(|_| {
+    signed_mac(raw_body, timestamp, secret)?
+        .verify_slice(&signature)
+        .map_err(|_| {
         WebhookRejection::Signature.error(&format!(
             "{X_HALO_SIGNATURE_256} does not match the body and timestamp (wrong secret, or the delivery was altered)"
         ))
@@ -440,6 +472,17 @@ mod tests {
             assert_eq!(error.reason, Some(WebhookRejection::Signature), "{bad}");
             assert!(error.message.contains("64 hexadecimal"), "{bad}");
         }
+    }
+
+    #[test]
+    fn signing_matches_the_independent_vector_and_verifies() {
+        let signature = sign_webhook(BODY.as_bytes(), TIMESTAMP, &secret()).unwrap();
+        assert_eq!(signature, SIGNATURE);
+        verify_signature(BODY.as_bytes(), TIMESTAMP, &signature, &secret()).unwrap();
+        let other = sign_webhook(BODY.as_bytes(), TIMESTAMP, &Secret::new("whsec_other")).unwrap();
+        assert_ne!(other, SIGNATURE);
+        let error = sign_webhook(BODY.as_bytes(), TIMESTAMP, &Secret::new("")).unwrap_err();
+        assert_eq!(error.field.as_deref(), Some("secret"));
     }
 
     #[test]
