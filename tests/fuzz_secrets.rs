@@ -51,6 +51,31 @@ fn covered(text: &str, secrets: &[String]) -> Vec<bool> {
     covered
 }
 
+/// Base64 with padding, standard or URL-safe: written here, not taken
+/// from the crate, so the test does not share the code it checks.
+fn base64(bytes: &[u8], url_safe: bool) -> String {
+    let alphabet: &[u8] = if url_safe {
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    } else {
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    };
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(alphabet[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
 proptest! {
     #![proptest_config(support::config())]
 
@@ -130,6 +155,36 @@ proptest! {
         );
         for value in [&token, &device, &key] {
             prop_assert!(!shown.contains(value.as_str()), "{} leaked: {}", value, shown);
+        }
+    }
+
+    #[test]
+    fn changed_echoes_of_a_secret_are_hidden_too(
+        secret in secret_value(),
+        before in "[ -~]{0,6}",
+        after in "[ -~]{0,6}",
+        echo in 0..5u8,
+        split in any::<prop::sample::Index>(),
+        url_safe in any::<bool>(),
+    ) {
+        let cut = split.index(secret.len() - 1) + 1;
+        let shown = match echo {
+            0 => secret.to_ascii_uppercase(),
+            1 => format!("{}\n{}", &secret[..cut], &secret[cut..]),
+            2 => format!("{}\u{200B}{}", &secret[..cut], &secret[cut..]),
+            // Inside a longer encoded value (a Basic header), at any alignment.
+            _ => base64(format!("{before}{secret}{after}").as_bytes(), url_safe),
+        };
+        let text = format!("{before}[{shown}]{after}");
+        let out = redact(&text, &[secret.as_str()]);
+        if echo < 3 {
+            prop_assert!(out.contains("[[redacted]]"), "{:?} -> {:?}", text, out);
+        } else {
+            // The characters that encode only the secret's own bits are gone.
+            let (start, end) = ((8 * before.len()).div_ceil(6), 8 * (before.len() + secret.len()) / 6);
+            let own = &shown[start..end];
+            prop_assert!(!out.contains(own), "{:?} survives in {:?}", own, out);
+            prop_assert!(out.contains("[redacted]"), "{:?}", out);
         }
     }
 }

@@ -44,25 +44,28 @@ impl fmt::Debug for Secret {
     }
 }
 
-/// Replaces every occurrence of each secret in `text` with `[redacted]`.
+/// Replaces every echo of each secret in `text` with `[redacted]`.
 ///
 /// Server messages are echoed into errors; a server (or a proxy in front of
-/// it) that quotes a header back must not leak it through us.
+/// it) that quotes a header back must not leak it through us, and neither
+/// must one that changes its case, base64-encodes it (a `Basic` header, a
+/// logged blob), or wraps it with a line break or a zero-width character.
 ///
-/// Every byte inside any occurrence is hidden before anything is replaced,
-/// so secrets that overlap or contain one another are hidden whole,
-/// whatever their order (found by tests/fuzz_secrets.rs).
+/// Every byte inside any echo is hidden before anything is replaced, so
+/// secrets that overlap or contain one another are hidden whole, whatever
+/// their order (found by tests/fuzz_secrets.rs).
 pub fn redact(text: &str, secrets: &[&str]) -> String {
     let mut hidden = vec![false; text.len()];
     for secret in secrets.iter().filter(|s| s.len() >= 4) {
+        let mut needles = vec![secret.as_bytes().to_vec()];
+        needles.extend(base64_echoes(secret.as_bytes()));
         // Every start, overlapping ones included (`str::replace` skips those).
-        // Bytes, not `&text[start..]`: a str slice pulls the panic's char
-        // formatting and Unicode tables into the wasm (bench/README.md).
         for (start, _) in text.char_indices() {
-            let rest = text.as_bytes().get(start..).unwrap_or_default();
-            if rest.starts_with(secret.as_bytes()) {
-                if let Some(covered) = hidden.get_mut(start..start + secret.len()) {
-                    covered.fill(true);
+            for needle in &needles {
+                if let Some(end) = echo_end(text.as_bytes(), start, needle) {
+                    if let Some(covered) = hidden.get_mut(start..end) {
+                        covered.fill(true);
+                    }
                 }
             }
         }
@@ -76,6 +79,84 @@ pub fn redact(text: &str, secrets: &[&str]) -> String {
         }
     }
     out
+}
+
+/// Where an echo of `needle` starting at `start` ends: ASCII case ignored,
+/// line breaks and zero-width characters skipped between its bytes. Bytes,
+/// not `&text[start..]`: a str slice pulls the panic's char formatting and
+/// Unicode tables into the wasm (bench/README.md).
+fn echo_end(text: &[u8], start: usize, needle: &[u8]) -> Option<usize> {
+    let mut at = start;
+    for (index, want) in needle.iter().enumerate() {
+        if index > 0 {
+            while let Some(skip) = invisible_at(text.get(at..).unwrap_or_default()) {
+                at += skip;
+            }
+        }
+        if !text.get(at)?.eq_ignore_ascii_case(want) {
+            return None;
+        }
+        at += 1;
+    }
+    Some(at)
+}
+
+/// The UTF-8 length of a character at the start of `bytes` that a wrapped
+/// or decorated echo may carry inside the value: CR, LF, U+00AD (soft
+/// hyphen), U+200B–U+200D (zero-width space and joiners), U+2060 (word
+/// joiner), U+FEFF (zero-width no-break space).
+fn invisible_at(bytes: &[u8]) -> Option<usize> {
+    match bytes {
+        [b'\r' | b'\n', ..] => Some(1),
+        [0xC2, 0xAD, ..] => Some(2),
+        [0xE2, 0x80, 0x8B..=0x8D, ..] | [0xE2, 0x81, 0xA0, ..] | [0xEF, 0xBB, 0xBF, ..] => Some(3),
+        _ => None,
+    }
+}
+
+/// The parts of `secret`'s base64 (standard and URL-safe alphabets) that
+/// do not depend on what surrounds it, at each of the three alignments it
+/// can have inside a longer encoded value. Fragments under 6 characters
+/// (secrets under 6 bytes) would hide ordinary words, so are left out.
+fn base64_echoes(secret: &[u8]) -> Vec<Vec<u8>> {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut echoes = Vec::new();
+    for offset in 0..3usize {
+        let bits = 8 * (offset + secret.len());
+        // Characters whose six bits hold only the secret's own bits.
+        let (first, last) = ((8 * offset).div_ceil(6), bits / 6);
+        if last < first + 6 {
+            continue;
+        }
+        let bit = |at: usize| {
+            let byte = at / 8;
+            let value = if byte < offset {
+                0
+            } else {
+                secret[byte - offset]
+            };
+            (value >> (7 - at % 8)) & 1
+        };
+        let standard: Vec<u8> = (first..last)
+            .map(|char| {
+                let index = (0..6).fold(0usize, |acc, i| acc << 1 | usize::from(bit(char * 6 + i)));
+                ALPHABET[index]
+            })
+            .collect();
+        let url_safe: Vec<u8> = standard
+            .iter()
+            .map(|&c| match c {
+                b'+' => b'-',
+                b'/' => b'_',
+                other => other,
+            })
+            .collect();
+        if url_safe != standard {
+            echoes.push(url_safe);
+        }
+        echoes.push(standard);
+    }
+    echoes
 }
 
 #[cfg(test)]
@@ -108,6 +189,38 @@ mod tests {
             redact(text, &["abcd1234", "dev-xyz-1"]),
             "token [redacted] rejected for [redacted] on device [redacted]"
         );
+    }
+
+    #[test]
+    fn redact_hides_case_changed_wrapped_and_base64_echoes() {
+        let key = "k3y-Secret_0123456789abcdef";
+        for echo in [
+            key.to_ascii_uppercase(),
+            key.to_ascii_lowercase(),
+            format!("{}\r\n{}", &key[..10], &key[10..]),
+            format!("{}\u{200B}{}\u{FEFF}{}", &key[..3], &key[3..20], &key[20..]),
+        ] {
+            let out = redact(&format!("the key {echo} is wrong"), &[key]);
+            assert_eq!(out, "the key [redacted] is wrong", "{echo:?}");
+        }
+        // Base64, alone and inside a longer encoded value at each alignment,
+        // in both alphabets (computed outside this crate:
+        // printf '%s' "$text" | base64 -w0).
+        for encoded in [
+            "azN5LVNlY3JldF8wMTIzNDU2Nzg5YWJjZGVm",         // the key
+            "dTprM3ktU2VjcmV0XzAxMjM0NTY3ODlhYmNkZWY=",     // u:key
+            "dXM6azN5LVNlY3JldF8wMTIzNDU2Nzg5YWJjZGVm",     // us:key
+            "dXNlcjprM3ktU2VjcmV0XzAxMjM0NTY3ODlhYmNkZWY=", // user:key
+        ] {
+            let out = redact(&format!("Basic {encoded} refused"), &[key]);
+            assert!(!out.contains(&encoded[8..20]), "{encoded}: {out}");
+            assert!(
+                out.starts_with("Basic ") && out.ends_with(" refused"),
+                "{out}"
+            );
+        }
+        // The ordinary text around an echo stays.
+        assert_eq!(redact("no secret here", &[key]), "no secret here");
     }
 
     #[test]
