@@ -38,13 +38,24 @@ fn overlapping_secrets() -> impl Strategy<Value = (String, Vec<String>)> {
 }
 
 /// Which bytes of `text` lie inside an occurrence (overlapping ones too)
-/// of a secret long enough to redact.
+/// of a secret long enough to redact, spaces and hyphens aside: an echo
+/// may carry spaces (a line break made one) between the secret's
+/// characters, never before its first.
 fn covered(text: &str, secrets: &[String]) -> Vec<bool> {
     let mut covered = vec![false; text.len()];
     for secret in secrets.iter().filter(|s| s.len() >= 4) {
         for (start, _) in text.char_indices() {
-            if text[start..].starts_with(secret.as_str()) {
-                covered[start..start + secret.len()].fill(true);
+            let mut at = start;
+            let matched = secret.chars().enumerate().all(|(index, want)| {
+                while index > 0 && text[at..].starts_with(' ') {
+                    at += 1;
+                }
+                let found = text[at..].starts_with(want);
+                at += want.len_utf8();
+                found
+            });
+            if matched {
+                covered[start..at].fill(true);
             }
         }
     }
@@ -89,7 +100,8 @@ proptest! {
         for chunk in &chunks {
             prop_assert!(text.contains(chunk), "{:?} is not from the text", chunk);
             for secret in refs.iter().filter(|s| s.len() >= 4) {
-                prop_assert!(!chunk.contains(secret), "{:?} survives in {:?}", secret, out);
+                // Nor split by spaces, as a server's wrapped message has it.
+                prop_assert!(!chunk.replace(' ', "").contains(secret), "{:?} survives in {:?}", secret, out);
             }
         }
         // Exactly the covered bytes are gone, one marker per covered run.

@@ -49,7 +49,8 @@ impl fmt::Debug for Secret {
 /// Server messages are echoed into errors; a server (or a proxy in front of
 /// it) that quotes a header back must not leak it through us, and neither
 /// must one that changes its case, base64-encodes it (a `Basic` header, a
-/// logged blob), or wraps it with a line break or a zero-width character.
+/// logged blob), or wraps it with a line break, a space or a zero-width
+/// character.
 ///
 /// Every byte inside any echo is hidden before anything is replaced, so
 /// secrets that overlap or contain one another are hidden whole, whatever
@@ -102,12 +103,13 @@ fn echo_end(text: &[u8], start: usize, needle: &[u8]) -> Option<usize> {
 }
 
 /// The UTF-8 length of a character at the start of `bytes` that a wrapped
-/// or decorated echo may carry inside the value: CR, LF, U+00AD (soft
-/// hyphen), U+200B–U+200D (zero-width space and joiners), U+2060 (word
+/// or decorated echo may carry inside the value: CR, LF, tab and space
+/// (server text turns line breaks into spaces before it is scrubbed),
+/// U+00AD (soft hyphen), U+200B–U+200D (zero-width space and joiners), U+2060 (word
 /// joiner), U+FEFF (zero-width no-break space).
 fn invisible_at(bytes: &[u8]) -> Option<usize> {
     match bytes {
-        [b'\r' | b'\n', ..] => Some(1),
+        [b'\r' | b'\n' | b'\t' | b' ', ..] => Some(1),
         [0xC2, 0xAD, ..] => Some(2),
         [0xE2, 0x80, 0x8B..=0x8D, ..] | [0xE2, 0x81, 0xA0, ..] | [0xEF, 0xBB, 0xBF, ..] => Some(3),
         _ => None,
