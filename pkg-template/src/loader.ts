@@ -95,7 +95,7 @@ export class WasmLoader {
       // A file:// page, or a Content-Security-Policy whose connect-src
       // leaves the URL out, makes fetch fail with no reason given.
       source = await source.catch((error: unknown) =>
-        Promise.reject(fail(`fetching ${url} failed (offline, or blocked: connect-src must allow it, and a file:// page cannot fetch, so pass the bytes)`, error, true)),
+        Promise.reject(fail(`fetching ${url} failed (offline, or blocked: file:// or CSP connect-src)`, error, true)),
       );
     }
     if (typeof Response === "function" && source instanceof Response) {

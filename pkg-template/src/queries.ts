@@ -85,7 +85,7 @@ function searchPairs(params: FhirSearchParams): Array<[string, string]> {
         Array.isArray(value) ? value.map((v: string | number) => [name, String(v)]) : [[name, String(value)]],
     );
   } catch (cause) {
-    throw new HaloValidationError("params must be readable search parameters: an object, [name, value] pairs or URLSearchParams (see cause)", {
+    throw new HaloValidationError("params must be an object, [name, value] pairs or URLSearchParams (see cause)", {
       code: "HALO_VALIDATION",
       retryable: false,
       field: "params",

@@ -110,7 +110,7 @@ impl IssuedTokenInput {
         let snake_case = self.snake_case;
         let token = self.access_token.filter(|t| !t.is_empty()).ok_or_else(|| {
             let hint = if snake_case {
-                " (it resolved to Halo's own { access_token, expires_in }: rename them, or return issueDeviceToken's result)"
+                " (not Halo's access_token, expires_in: rename them)"
             } else {
                 ""
             };
