@@ -359,6 +359,9 @@ const processSeenStore = createMemorySeenStore();
  * default (`seenTimeoutMs`): a store whose backend is down (node-redis
  * has no command timeout by default) must not leave Halo's delivery
  * unanswered.
+ *
+ * @example
+ * await verifyWebhook({ rawBody, headers, secret, seen, seenTimeoutMs: DEFAULT_SEEN_TIMEOUT_MS * 2 }); // a slower store
  */
 export const DEFAULT_SEEN_TIMEOUT_MS = 5_000;
 
