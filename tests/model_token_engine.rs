@@ -395,6 +395,7 @@ impl Model {
                 IssuedTokenInput {
                     access_token,
                     expires_in,
+                    snake_case: false,
                 },
             )?,
             Step::RenewalFails => {
@@ -415,6 +416,7 @@ impl Model {
                     let late = IssuedTokenInput {
                         access_token: Some("late".into()),
                         expires_in: Some(3600.0),
+                        snake_case: false,
                     };
                     engine.renewal_succeeded(renewal, late.validate().unwrap(), self.now_ms)
                 } else {
@@ -490,6 +492,7 @@ impl Model {
         let valid = IssuedTokenInput {
             access_token: Some("final".into()),
             expires_in: Some(3600.0),
+            snake_case: false,
         };
         self.renewal_resolves(engine, valid)?;
         prop_assert!(self.waiting.is_empty());
@@ -548,6 +551,7 @@ fn get_token_calls_for_fifty_rejected_calls(request_ms: f64) -> u32 {
                     let issued = IssuedTokenInput {
                         access_token: Some(format!("token-{get_token_calls}")),
                         expires_in: Some(3600.0),
+                        snake_case: false,
                     };
                     match engine
                         .renewal_succeeded(renewal, issued.validate().unwrap(), now)

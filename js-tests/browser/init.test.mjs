@@ -83,6 +83,6 @@ test("init() with a URL that serves no wasm rejects with HALO_LOAD naming the UR
     return { isHaloError: error instanceof halo.HaloError, code: error.code, message: error.message, length: halo.generateDeviceId().length };
   });
   assert.deepEqual({ ...outcome, message: undefined }, { isHaloError: true, code: "HALO_LOAD", message: undefined, length: 32 });
-  assert.match(outcome.message, /no-such-file\.wasm answered HTTP 404/);
+  assert.match(outcome.message, /\(HTTP 404\) from http:\/\/[^ ]*\/no-such-file\.wasm/);
   await page.close();
 });

@@ -43,11 +43,11 @@ async function loadFails(halo, input, ...patterns) {
 
 test("an HTML page or a 404 in place of the wasm is a HALO_LOAD error naming the URL, the status and the content type", async () => {
   const halo = await import(browserEntry);
-  await loadFails(halo, `${base}/app/halo_device_bg.wasm`, /\/app\/halo_device_bg\.wasm answered HTTP 200 with text\/html, not WebAssembly/, /application\/wasm/);
-  await loadFails(halo, new URL("/missing.wasm", base), /\/missing\.wasm answered HTTP 404 with text\/plain/);
+  await loadFails(halo, `${base}/app/halo_device_bg.wasm`, /got text\/html \(HTTP 200\) from http:\/\/127\.0\.0\.1:\d+\/app\/halo_device_bg\.wasm, not WebAssembly/, /application\/wasm/);
+  await loadFails(halo, new URL("/missing.wasm", base), /got text\/plain \(HTTP 404\) from http:\/\/127\.0\.0\.1:\d+\/missing\.wasm/);
   await loadFails(halo, fetch(`${base}/missing.wasm`), /HTTP 404/);
   await loadFails(halo, new TextEncoder().encode("<!doctype html>"), /bytes given to init\(\) are not WebAssembly/, /init\(bytes\)/);
-  const unreachable = await loadFails(halo, "http://127.0.0.1:9/halo_device_bg.wasm", /fetching http:\/\/127\.0\.0\.1:9\/halo_device_bg\.wasm failed/);
+  const unreachable = await loadFails(halo, "http://127.0.0.1:9/halo_device_bg.wasm", /fetching http:\/\/127\.0\.0\.1:9\/halo_device_bg\.wasm failed/, /connect-src/, /file:\/\//);
   assert.equal(unreachable.retryable, true);
   assert.throws(() => halo.generateDeviceId(), (error) => error.code === "HALO_NOT_INITIALISED");
 

@@ -14,9 +14,16 @@ function isCoreError(value: unknown): value is CoreError {
   return typeof code === "string" && Object.hasOwn(ERROR_CLASSES, code);
 }
 
-/** @internal Re-creates a core error as its facade class; other values pass through. */
+/**
+ * @internal Re-creates a core error as its facade class; other values pass
+ * through. A `HaloError` that `getToken` threw (a broker's
+ * `HaloForbiddenError`: the practice moved) is the app's own answer, so it
+ * reaches the caller as itself rather than as the cause of a `HaloAuthError`.
+ */
 export function fromCore(value: unknown): unknown {
   if (!isCoreError(value) || value instanceof HaloError) return value;
+  const cause: unknown = value.cause;
+  if (value.code === "HALO_AUTH" && cause instanceof HaloError) return cause;
   const Class = ERROR_CLASSES[value.code as HaloErrorCode];
   return new Class(value.message, value);
 }

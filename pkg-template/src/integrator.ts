@@ -19,7 +19,7 @@
 
 import { IntegratorClient, IntegratorSite, expandWebhookUrl as expand, signWebhookRequest, verifyWebhookRequest } from "./wasm/halo_integrator.js";
 import { guarded, own } from "./call.js";
-import { fromCore, HaloValidationError, HaloWebhookError } from "./errors.js";
+import { fromCore, HaloTimeoutError, HaloValidationError, HaloWebhookError } from "./errors.js";
 import { integratorWasm } from "./integrator-init.js";
 import { SiteQueries, type HaloQueries, type SiteCore } from "./queries.js";
 import { arrayField, isRow, protocolError } from "./decode.js";
@@ -64,7 +64,9 @@ export class HaloIntegratorClient {
 
   constructor(options: HaloIntegratorClientOptions) {
     integratorWasm.assertReady();
-    const { subscriptionKey, dangerouslyAllowBrowser, ...settings } = options ?? ({} as Partial<HaloIntegratorClientOptions>);
+    // Own properties only, as the core reads the rest: an inherited
+    // `dangerouslyAllowBrowser` must not let the key into a browser.
+    const [subscriptionKey, dangerouslyAllowBrowser] = [own(options, "subscriptionKey"), own(options, "dangerouslyAllowBrowser")];
     const [fetch, onEvent] = [own(options, "fetch"), own(options, "onEvent")];
     if (inBrowser() && dangerouslyAllowBrowser !== true) {
       throw new HaloValidationError(
@@ -82,7 +84,8 @@ export class HaloIntegratorClient {
       });
     }
     try {
-      this.#inner = new IntegratorClient(settings, subscriptionKey, fetch, onEvent);
+      // The core copies the plain-data options it knows, as own properties.
+      this.#inner = new IntegratorClient(options, subscriptionKey, fetch, onEvent);
     } catch (error) {
       throw fromCore(error);
     }
@@ -227,15 +230,9 @@ export class HaloIntegratorSite extends SiteQueries implements HaloQueries {
    */
   async getQueryStatuses(queryIds: string[], options: CallOptions = {}): Promise<QueryStatusResult[]> {
     this.assertOpen();
+    // The core checked every entry (and that none contradicts another).
     const body = await core(() => this.#site.call("getQueryStatuses", [queryIds], options, own(options, "signal")));
-    const results = arrayField(body?.results, "the batch status results");
-    for (const entry of results) {
-      const found = typeof entry === "object" && entry !== null && entry.status === "found" && typeof entry.query === "object" && entry.query !== null;
-      if (typeof entry?.queryId !== "string" || !(found || entry.status === "notFound")) {
-        throw protocolError("a batch status result is not { queryId, status: \"found\", query } or { queryId, status: \"notFound\" }");
-      }
-    }
-    return results;
+    return arrayField(body?.results, "the batch status results");
   }
 
   /**
@@ -324,8 +321,10 @@ function parseRow<R extends object>(text: string): R {
  */
 export function expandWebhookUrl(template: string, values: { siteId: string; queryId: string; source: string }): string {
   integratorWasm.assertReady();
+  const value = (key: "siteId" | "queryId" | "source") => read(key, () => own(values, key));
+  const [siteId, queryId, source] = [value("siteId"), value("queryId"), value("source")];
   try {
-    return expand(template, values.siteId, values.queryId, values.source);
+    return expand(template, siteId, queryId, source);
   } catch (error) {
     throw fromCore(error);
   }
@@ -375,24 +374,81 @@ export function createMemorySeenStore(): WebhookSeenStore {
 
 const processSeenStore = createMemorySeenStore();
 
-function header(headers: WebhookHeaders, name: string): unknown {
-  if (typeof (headers as Headers).get === "function") return (headers as Headers).get(name) ?? undefined;
-  const wanted = name.toLowerCase();
-  for (const [key, value] of Object.entries(headers as Record<string, string | string[] | undefined>)) {
-    if (key.toLowerCase() === wanted) return Array.isArray(value) ? value[0] : value;
-  }
-  return undefined;
-}
+/**
+ * How long `verifyWebhook` waits for the replay store's `seen()` by
+ * default (`seenTimeoutMs`): a store whose backend is down (node-redis
+ * has no command timeout by default) must not leave Halo's delivery
+ * unanswered.
+ *
+ * @example
+ * await verifyWebhook({ rawBody, headers, secret, seen, seenTimeoutMs: DEFAULT_SEEN_TIMEOUT_MS * 2 }); // a slower store
+ */
+export const DEFAULT_SEEN_TIMEOUT_MS = 5_000;
 
 function invalid(field: string, message: string, cause?: unknown): HaloValidationError {
   return new HaloValidationError(message, { code: "HALO_VALIDATION", retryable: false, field, ...(cause === undefined ? {} : { cause }) });
 }
 
-/** The replay store's answer; a store that throws or answers off-contract is a typed error. */
-async function seenBefore(store: WebhookSeenStore, id: string, rememberUntil: number): Promise<boolean> {
+/**
+ * Reads a host value (an option, a header): a getter, a `Proxy` or a
+ * broken `Headers` that throws is a typed error naming `field`, with what
+ * it threw as the cause, never that raw error.
+ */
+function read<T>(field: string, reading: () => T): T {
+  try {
+    return reading();
+  } catch (error) {
+    throw invalid(field, `${field} could not be read: reading it threw (see cause)`, error);
+  }
+}
+
+function first(value: unknown): unknown {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * One header, matched case-insensitively in a `Map` or a plain object as a
+ * fetch `Headers` does; a list (Node's repeated headers) gives its first.
+ */
+function header(headers: WebhookHeaders, name: string): unknown {
+  return read("headers", () => {
+    const wanted = name.toLowerCase();
+    const matching = ([key]: [unknown, unknown]) => typeof key === "string" && key.toLowerCase() === wanted;
+    if (headers instanceof Map) return first([...(headers as Map<unknown, unknown>)].find(matching)?.[1]);
+    const get: unknown = (headers as Headers).get;
+    if (typeof get === "function") return get.call(headers, name) ?? undefined;
+    return first(Object.entries(headers).find(matching)?.[1]);
+  });
+}
+
+/** `seenTimeoutMs`: a whole number of milliseconds that a timer can wait. */
+function seenTimeout(value: unknown): number {
+  if (value === undefined) return DEFAULT_SEEN_TIMEOUT_MS;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > 2 ** 31 - 1) {
+    throw invalid("seenTimeoutMs", "seenTimeoutMs must be a whole number of milliseconds from 1 to 2147483647");
+  }
+  return value;
+}
+
+/**
+ * The replay store's answer within `timeoutMs`; a store that throws,
+ * hangs or answers off-contract is a typed error. The store gets a signal
+ * that aborts at the deadline, so it can give up its write too.
+ */
+async function seenBefore(store: WebhookSeenStore, id: string, rememberUntil: number, timeoutMs: number): Promise<boolean> {
+  const seen = read("seen", () => store.seen);
+  if (typeof seen !== "function") throw invalid("seen", "seen must be an object with a seen(id, rememberUntil) method");
+  const deadline = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<"expired">((resolve) => {
+    timer = setTimeout(() => resolve("expired"), timeoutMs);
+  });
   let answer: unknown;
   try {
-    answer = await store.seen(id, rememberUntil);
+    const asked = Promise.resolve(seen.call(store, id, rememberUntil, { signal: deadline.signal }));
+    // A store that settles after the deadline must not become an unhandled rejection.
+    asked.catch(() => {});
+    answer = await Promise.race([asked, expired]);
   } catch (error) {
     // Retryable: the delivery may be genuine, so the receiver should answer
     // 5xx and let Halo deliver it again once the store is back.
@@ -402,6 +458,15 @@ async function seenBefore(store: WebhookSeenStore, id: string, rememberUntil: nu
       field: "seen",
       cause: error,
     });
+  } finally {
+    clearTimeout(timer);
+  }
+  if (answer === "expired") {
+    deadline.abort(new HaloTimeoutError(`seen.seen() did not settle within ${timeoutMs} ms (seenTimeoutMs)`, { code: "HALO_TIMEOUT", retryable: true }));
+    throw new HaloTimeoutError(
+      `seen.seen() did not settle within ${timeoutMs} ms (seenTimeoutMs), so the delivery could not be checked for a replay: answer 5xx so Halo delivers it again`,
+      { code: "HALO_TIMEOUT", retryable: true },
+    );
   }
   if (typeof answer !== "boolean") throw invalid("seen", "seen.seen() must return (or resolve to) true or false");
   return answer;
@@ -413,7 +478,10 @@ async function seenBefore(store: WebhookSeenStore, id: string, rememberUntil: nu
  * time), the timestamp's age, replays of `X-Halo-Id`, and the payload,
  * which is parsed only after the signature matched. `rawBody` is the body
  * exactly as received: a string, `Uint8Array`, `Buffer`, `ArrayBuffer` or
- * `DataView`. Rejects with `HaloWebhookError` (`reason`) on any failure.
+ * `DataView`, at most `MAX_WEBHOOK_BODY_BYTES` (64 KiB; a larger one is
+ * refused before it is read). Rejects with `HaloWebhookError` (`reason`)
+ * on any failure, and with a retryable error when the replay store fails
+ * or takes longer than `seenTimeoutMs` (default 5 s): answer 5xx then.
  *
  * @example
  * const hook = await verifyWebhook({ rawBody: await request.text(), headers: request.headers, secret });
@@ -421,27 +489,27 @@ async function seenBefore(store: WebhookSeenStore, id: string, rememberUntil: nu
  */
 export async function verifyWebhook(options: VerifyWebhookOptions): Promise<VerifiedWebhook> {
   integratorWasm.assertReady();
-  const headers = own(options, "headers");
-  if (typeof headers !== "object" || headers === null) throw invalid("headers", "headers must be the request's headers: a Headers or a plain object");
-  const seen = own(options, "seen") ?? processSeenStore;
-  if (typeof seen !== "object" || seen === null || typeof seen.seen !== "function") {
-    throw invalid("seen", "seen must be an object with a seen(id, rememberUntil) method");
-  }
+  const option = <K extends keyof VerifyWebhookOptions>(key: K) => read(String(key), () => own(options, key));
+  const headers = option("headers");
+  if (typeof headers !== "object" || headers === null) throw invalid("headers", "headers must be the request's headers: a Headers, a Map or a plain object");
+  const seen = option("seen") ?? processSeenStore;
+  if (typeof seen !== "object" || seen === null) throw invalid("seen", "seen must be an object with a seen(id, rememberUntil) method");
+  const timeoutMs = seenTimeout(option("seenTimeoutMs"));
   let verified: VerifiedWebhook & { rememberUntil: number };
   try {
     verified = verifyWebhookRequest(
-      own(options, "rawBody"),
+      option("rawBody"),
       header(headers, "X-Halo-Timestamp"),
       header(headers, "X-Halo-Signature-256"),
       header(headers, "X-Halo-Id"),
-      own(options, "secret"),
-      own(options, "toleranceSeconds"),
+      option("secret"),
+      option("toleranceSeconds"),
     ) as VerifiedWebhook & { rememberUntil: number };
   } catch (error) {
     throw fromCore(error);
   }
   const { rememberUntil, ...webhook } = verified;
-  if (await seenBefore(seen, webhook.id, rememberUntil)) {
+  if (await seenBefore(seen, webhook.id, rememberUntil, timeoutMs)) {
     throw new HaloWebhookError(`webhook rejected (replay): notification ${webhook.id} was already received`, {
       code: "HALO_WEBHOOK",
       retryable: false,
@@ -451,6 +519,7 @@ export async function verifyWebhook(options: VerifyWebhookOptions): Promise<Veri
   return webhook;
 }
 
+export { MAX_WEBHOOK_BODY_BYTES } from "./generated/webhook-limits.js";
 export { init } from "./integrator-init.js";
 export type { CompiledModule, InitInput } from "./loader.js";
 // Every error class and type the Rust error table defines.

@@ -92,13 +92,17 @@ export class WasmLoader {
       source = fetch(source);
     }
     if (source instanceof Promise) {
-      source = await source.catch((error: unknown) => Promise.reject(fail(`fetching ${url} failed`, error, true)));
+      // A file:// page, or a Content-Security-Policy whose connect-src
+      // leaves the URL out, makes fetch fail with no reason given.
+      source = await source.catch((error: unknown) =>
+        Promise.reject(fail(`fetching ${url} failed (offline, or blocked: file:// or CSP connect-src)`, error, true)),
+      );
     }
     if (typeof Response === "function" && source instanceof Response) {
       // A 404 page or an app's HTML fallback in place of the file would
       // otherwise fail deep in the compiler ("expected magic word").
       const type = source.headers.get("Content-Type") ?? "no content type";
-      const served = `${source.url || url} answered HTTP ${source.status} with ${type}`;
+      const served = `got ${type} (HTTP ${source.status}) from ${source.url || url}`;
       if (!source.ok) throw fail(served);
       if (!/^application\/wasm\b/i.test(type)) {
         const bytes = await source.arrayBuffer();

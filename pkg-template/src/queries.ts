@@ -1,7 +1,7 @@
 import { OUTPUT_DIRECTIONS, type OperationCall, type SiteOperations } from "./generated/operations.js";
 import { own, type CoreRunner } from "./call.js";
 import { arrayField, decodeRows, protocolError, returnedParameters } from "./decode.js";
-import { HaloError } from "./errors.js";
+import { HaloError, HaloValidationError } from "./errors.js";
 import type {
   AsyncQueryOptions,
   CallOptions,
@@ -67,18 +67,31 @@ function toQueryResult<R extends object>(query: HaloQuery, command: string | Sql
   };
 }
 
-/** Flattens search parameters into `[name, value]` pairs, in order. */
+/**
+ * Flattens search parameters into `[name, value]` pairs, in order. What
+ * cannot be read (`null`, a throwing getter or `toString`) is a
+ * `HaloValidationError` for `params`, with the host's error as its cause.
+ */
 function searchPairs(params: FhirSearchParams): Array<[string, string]> {
-  if (params instanceof URLSearchParams) {
-    const pairs: Array<[string, string]> = [];
-    params.forEach((value, name) => pairs.push([name, value]));
-    return pairs;
+  try {
+    if (params instanceof URLSearchParams) {
+      const pairs: Array<[string, string]> = [];
+      params.forEach((value, name) => pairs.push([name, value]));
+      return pairs;
+    }
+    if (Array.isArray(params)) return params.map(([name, value]) => [name, value]);
+    return Object.entries(params as Record<string, string | number | ReadonlyArray<string | number>>).flatMap(
+      ([name, value]): Array<[string, string]> =>
+        Array.isArray(value) ? value.map((v: string | number) => [name, String(v)]) : [[name, String(value)]],
+    );
+  } catch (cause) {
+    throw new HaloValidationError("params must be an object, [name, value] pairs or URLSearchParams (see cause)", {
+      code: "HALO_VALIDATION",
+      retryable: false,
+      field: "params",
+      cause,
+    });
   }
-  if (Array.isArray(params)) return params.map(([name, value]) => [name, value]);
-  return Object.entries(params as Record<string, string | number | ReadonlyArray<string | number>>).flatMap(
-    ([name, value]): Array<[string, string]> =>
-      Array.isArray(value) ? value.map((v: string | number) => [name, String(v)]) : [[name, String(value)]],
-  );
 }
 
 /**

@@ -161,8 +161,10 @@ pub enum BatchEntry {
 }
 
 impl BatchEntry {
-    /// `{ queryId, status: "found", query }` or `{ queryId, status: "notFound" }`,
-    /// with the query id lower-cased; anything else is a protocol error.
+    /// `{ queryId, status: "found", query }` (the query with its `status`)
+    /// or `{ queryId, status: "notFound" }`, with the query id lower-cased;
+    /// anything else is a protocol error: a found query without a status
+    /// cannot be judged finished or not.
     pub fn read(source: &impl JsonSource) -> Result<(String, BatchEntry), HaloError> {
         let broken = || {
             HaloError::new(
@@ -175,7 +177,11 @@ impl BatchEntry {
             Some("notFound") => BatchEntry::NotFound,
             Some("found") => {
                 let query = source.object("query").ok_or_else(broken)?;
-                BatchEntry::Found(QueryStatus::read(&query))
+                let query = QueryStatus::read(&query);
+                if query.status.is_none() {
+                    return Err(broken());
+                }
+                BatchEntry::Found(query)
             }
             _ => return Err(broken()),
         };
@@ -188,6 +194,32 @@ impl BatchEntry {
             BatchEntry::NotFound => true,
             BatchEntry::Found(query) => !matches!(query_state(query), QueryState::Pending),
         }
+    }
+}
+
+/// One batch status answer's entries as read so far: a query named twice
+/// must get the same answer both times, or which one holds is a guess.
+#[derive(Debug, Default)]
+pub struct BatchAnswer {
+    entries: Vec<(String, BatchEntry)>,
+}
+
+impl BatchAnswer {
+    /// Reads the next entry (see [`BatchEntry::read`]); a query already
+    /// answered differently in this answer is a protocol error.
+    pub fn read(&mut self, source: &impl JsonSource) -> Result<(String, BatchEntry), HaloError> {
+        let (id, entry) = BatchEntry::read(source)?;
+        match self.entries.iter().find(|(known, _)| *known == id) {
+            Some((_, earlier)) if *earlier != entry => {
+                return Err(HaloError::new(
+                    ErrorKind::Protocol,
+                    format!("a batch status answer names query {id} twice, with different answers"),
+                ))
+            }
+            Some(_) => {}
+            None => self.entries.push((id.clone(), entry.clone())),
+        }
+        Ok((id, entry))
     }
 }
 
@@ -387,6 +419,38 @@ mod tests {
 
     const A: &str = "0b4c7e2a-1d3f-4a5b-8c9d-0e1f2a3b4c5d";
     const B: &str = "6f9619ff-8b86-4d11-b42d-00c04fc964ff";
+
+    #[test]
+    fn a_batch_answer_may_repeat_a_query_only_with_the_same_answer() {
+        let mut answer = BatchAnswer::default();
+        let found = r#"{"queryId":"%","status":"found","query":{"status":"queued"}}"#;
+        let found = found.replace('%', A);
+        assert!(answer.read(&Json::parse(&found)).is_ok());
+        assert!(
+            answer.read(&Json::parse(&found)).is_ok(),
+            "an identical repeat"
+        );
+        let upper = found
+            .replace(A, &A.to_ascii_uppercase())
+            .replace("queued", "successful");
+        let error = answer.read(&Json::parse(&upper)).unwrap_err();
+        assert_eq!(error.kind, ErrorKind::Protocol);
+        assert!(error.message.contains("twice"), "{}", error.message);
+        let not_found = format!(r#"{{"queryId":"{A}","status":"notFound"}}"#);
+        assert!(answer.read(&Json::parse(&not_found)).is_err());
+    }
+
+    #[test]
+    fn a_found_query_without_a_status_is_a_protocol_error() {
+        for query in [r#"{}"#, r#"{"status":null}"#, r#"{"status":7}"#] {
+            let json = format!(r#"{{"queryId":"{A}","status":"found","query":{query}}}"#);
+            assert_eq!(
+                entry(&json).unwrap_err().kind,
+                ErrorKind::Protocol,
+                "{query}"
+            );
+        }
+    }
 
     fn entry(json: &str) -> Result<(String, BatchEntry), HaloError> {
         BatchEntry::read(&Json::parse(json))

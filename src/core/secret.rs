@@ -53,17 +53,37 @@ impl fmt::Debug for Secret {
 /// so secrets that overlap or contain one another are hidden whole,
 /// whatever their order (found by tests/fuzz_secrets.rs).
 pub fn redact(text: &str, secrets: &[&str]) -> String {
+    redact_echoes::<false>(text, secrets)
+}
+
+/// [`redact`], and disguised echoes too: the secret with its case changed,
+/// wrapped by a line break, a space or a zero-width character, or
+/// base64-encoded (a `Basic` header, a logged blob) in either alphabet at
+/// any alignment. For the integrator's subscription key; the device
+/// entry's download goes without the encoder and the wider matching.
+pub fn redact_disguised(text: &str, secrets: &[&str]) -> String {
+    redact_echoes::<true>(text, secrets)
+}
+
+/// `DISGUISED` is a constant so that a build that never asks for the wider
+/// matching has none of it (a flag argument was not optimised away).
+fn redact_echoes<const DISGUISED: bool>(text: &str, secrets: &[&str]) -> String {
     let mut hidden = vec![false; text.len()];
     for secret in secrets.iter().filter(|s| s.len() >= 4) {
         // Every start, overlapping ones included (`str::replace` skips those).
-        // Bytes, not `&text[start..]`: a str slice pulls the panic's char
-        // formatting and Unicode tables into the wasm (bench/README.md).
-        for (start, _) in text.char_indices() {
-            let rest = text.as_bytes().get(start..).unwrap_or_default();
-            if rest.starts_with(secret.as_bytes()) {
-                if let Some(covered) = hidden.get_mut(start..start + secret.len()) {
-                    covered.fill(true);
+        let mut mark = |needle: &[u8]| {
+            for (start, _) in text.char_indices() {
+                if let Some(end) = echo_end::<DISGUISED>(text.as_bytes(), start, needle) {
+                    if let Some(covered) = hidden.get_mut(start..end) {
+                        covered.fill(true);
+                    }
                 }
+            }
+        };
+        mark(secret.as_bytes());
+        if DISGUISED {
+            for needle in base64_echoes(secret.as_bytes()) {
+                mark(&needle);
             }
         }
     }
@@ -76,6 +96,89 @@ pub fn redact(text: &str, secrets: &[&str]) -> String {
         }
     }
     out
+}
+
+/// Where an echo of `needle` starting at `start` ends: exactly, or when
+/// `DISGUISED` with ASCII case ignored and invisible characters skipped
+/// between its bytes. Bytes, not `&text[start..]`: a str slice pulls the
+/// panic's char formatting and Unicode tables into the wasm (bench/README.md).
+fn echo_end<const DISGUISED: bool>(text: &[u8], start: usize, needle: &[u8]) -> Option<usize> {
+    if !DISGUISED {
+        let end = start + needle.len();
+        return (text.get(start..end)? == needle).then_some(end);
+    }
+    let mut at = start;
+    for (index, want) in needle.iter().enumerate() {
+        if index > 0 {
+            while let Some(skip) = invisible_at(text.get(at..).unwrap_or_default()) {
+                at += skip;
+            }
+        }
+        if !text.get(at)?.eq_ignore_ascii_case(want) {
+            return None;
+        }
+        at += 1;
+    }
+    Some(at)
+}
+
+/// The UTF-8 length of a character at the start of `bytes` that a wrapped
+/// or decorated echo may carry inside the value: CR, LF, tab and space
+/// (server text turns line breaks into spaces before it is scrubbed),
+/// U+00AD (soft hyphen), U+200B–U+200D (zero-width space and joiners), U+2060 (word
+/// joiner), U+FEFF (zero-width no-break space).
+fn invisible_at(bytes: &[u8]) -> Option<usize> {
+    match bytes {
+        [b'\r' | b'\n' | b'\t' | b' ', ..] => Some(1),
+        [0xC2, 0xAD, ..] => Some(2),
+        [0xE2, 0x80, 0x8B..=0x8D, ..] | [0xE2, 0x81, 0xA0, ..] | [0xEF, 0xBB, 0xBF, ..] => Some(3),
+        _ => None,
+    }
+}
+
+/// The parts of `secret`'s base64 (standard and URL-safe alphabets) that
+/// do not depend on what surrounds it, at each of the three alignments it
+/// can have inside a longer encoded value. Fragments under 6 characters
+/// (secrets under 6 bytes) would hide ordinary words, so are left out.
+fn base64_echoes(secret: &[u8]) -> Vec<Vec<u8>> {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut echoes = Vec::new();
+    for offset in 0..3usize {
+        let bits = 8 * (offset + secret.len());
+        // Characters whose six bits hold only the secret's own bits.
+        let (first, last) = ((8 * offset).div_ceil(6), bits / 6);
+        if last < first + 6 {
+            continue;
+        }
+        let bit = |at: usize| {
+            let byte = at / 8;
+            let value = if byte < offset {
+                0
+            } else {
+                secret[byte - offset]
+            };
+            (value >> (7 - at % 8)) & 1
+        };
+        let standard: Vec<u8> = (first..last)
+            .map(|char| {
+                let index = (0..6).fold(0usize, |acc, i| acc << 1 | usize::from(bit(char * 6 + i)));
+                ALPHABET[index]
+            })
+            .collect();
+        let url_safe: Vec<u8> = standard
+            .iter()
+            .map(|&c| match c {
+                b'+' => b'-',
+                b'/' => b'_',
+                other => other,
+            })
+            .collect();
+        if url_safe != standard {
+            echoes.push(url_safe);
+        }
+        echoes.push(standard);
+    }
+    echoes
 }
 
 #[cfg(test)]
@@ -108,6 +211,40 @@ mod tests {
             redact(text, &["abcd1234", "dev-xyz-1"]),
             "token [redacted] rejected for [redacted] on device [redacted]"
         );
+    }
+
+    #[test]
+    fn redact_hides_case_changed_wrapped_and_base64_echoes() {
+        let key = "k3y-Secret_0123456789abcdef";
+        for echo in [
+            key.to_ascii_uppercase(),
+            key.to_ascii_lowercase(),
+            format!("{}\r\n{}", &key[..10], &key[10..]),
+            format!("{}\u{200B}{}\u{FEFF}{}", &key[..3], &key[3..20], &key[20..]),
+        ] {
+            let out = redact_disguised(&format!("the key {echo} is wrong"), &[key]);
+            assert_eq!(redact(&echo, &[key]), echo, "exact matching only");
+            assert_eq!(out, "the key [redacted] is wrong", "{echo:?}");
+        }
+        // Base64, alone and inside a longer encoded value at each alignment,
+        // in both alphabets (computed outside this crate:
+        // printf '%s' "$text" | base64 -w0).
+        for encoded in [
+            "azN5LVNlY3JldF8wMTIzNDU2Nzg5YWJjZGVm",         // the key
+            "dTprM3ktU2VjcmV0XzAxMjM0NTY3ODlhYmNkZWY=",     // u:key
+            "dXM6azN5LVNlY3JldF8wMTIzNDU2Nzg5YWJjZGVm",     // us:key
+            "dXNlcjprM3ktU2VjcmV0XzAxMjM0NTY3ODlhYmNkZWY=", // user:key
+        ] {
+            let out = redact_disguised(&format!("Basic {encoded} refused"), &[key]);
+            assert!(redact(&format!("Basic {encoded}"), &[key]).contains(&encoded[8..20]));
+            assert!(!out.contains(&encoded[8..20]), "{encoded}: {out}");
+            assert!(
+                out.starts_with("Basic ") && out.ends_with(" refused"),
+                "{out}"
+            );
+        }
+        // The ordinary text around an echo stays.
+        assert_eq!(redact_disguised("no secret here", &[key]), "no secret here");
     }
 
     #[test]

@@ -87,6 +87,11 @@ pub struct IssuedTokenInput {
     /// Seconds, as in the token endpoint's `expires_in`.
     #[cfg_attr(test, ts(as = "f64"))]
     pub expires_in: Option<f64>,
+    /// Whether the answer had Halo's own `access_token` in place of
+    /// `accessToken`: the token endpoint's body passed through as it came.
+    #[cfg_attr(test, ts(skip))]
+    #[serde(skip)]
+    pub snake_case: bool,
 }
 
 /// A token `getToken` supplied, checked: non-empty, sendable as a header, a sane lifetime.
@@ -102,10 +107,16 @@ impl IssuedTokenInput {
     /// Refuses, as an auth error, a missing or empty token, one with characters
     /// a header cannot carry, and an `expiresIn` that is not 0 < s ≤ a year.
     pub fn validate(self) -> Result<IssuedToken, HaloError> {
+        let snake_case = self.snake_case;
         let token = self.access_token.filter(|t| !t.is_empty()).ok_or_else(|| {
+            let hint = if snake_case {
+                " (not Halo's access_token, expires_in: rename them)"
+            } else {
+                ""
+            };
             HaloError::new(
                 ErrorKind::Auth,
-                "getToken must resolve to { accessToken, expiresIn }: accessToken is missing or empty",
+                format!("getToken must resolve to {{ accessToken, expiresIn }}: accessToken is missing or empty{hint}"),
             )
         })?;
         // Refused here rather than by `fetch`, whose error would quote it.
@@ -749,10 +760,23 @@ mod tests {
     }
 
     #[test]
+    fn halos_own_snake_case_body_gets_a_hint() {
+        let snake = IssuedTokenInput {
+            snake_case: true,
+            ..IssuedTokenInput::default()
+        };
+        let error = snake.validate().unwrap_err();
+        assert!(error.message.contains("access_token"), "{}", error.message);
+        let plain = IssuedTokenInput::default().validate().unwrap_err();
+        assert!(!plain.message.contains("access_token"), "{}", plain.message);
+    }
+
+    #[test]
     fn issued_tokens_are_validated() {
         let input = |token: Option<&str>, expires: Option<f64>| IssuedTokenInput {
             access_token: token.map(str::to_owned),
             expires_in: expires,
+            snake_case: false,
         };
         assert!(input(Some("t"), Some(60.0)).validate().is_ok());
         assert!(input(Some("t"), Some(MAX_TOKEN_LIFETIME_S))

@@ -16,6 +16,9 @@ use wasm_bindgen_futures::future_to_promise;
 /// Reads a JS value into a core input type; `undefined` and `null` give its
 /// default, a wrong shape a validation error naming `field`. (The device
 /// entry reads its inputs with `fields` instead, which costs far less wasm.)
+/// serde-wasm-bindgen reads a field wherever `obj[key]` finds it, so the
+/// value is first copied as its own data only: an `attemptTimeoutMs` or a
+/// `grantType` inherited from a polluted `Object.prototype` has no effect.
 #[cfg(feature = "integrator")]
 pub(crate) fn from_js<T: DeserializeOwned + Default>(
     field: &str,
@@ -24,9 +27,56 @@ pub(crate) fn from_js<T: DeserializeOwned + Default>(
     if value.is_undefined() || value.is_null() {
         return Ok(T::default());
     }
-    serde_wasm_bindgen::from_value(value).map_err(|error| {
+    serde_wasm_bindgen::from_value(own_data(field, &value, 0)?).map_err(|error| {
         HaloError::validation(field, format!("{field} has the wrong shape: {error}"))
     })
+}
+
+/// A copy of `value` made of its own string-keyed properties only, on
+/// objects without a prototype, arrays and primitives kept as they are. A
+/// getter or `Proxy` trap that throws is a validation error naming
+/// `field`, never the host's error.
+#[cfg(feature = "integrator")]
+fn own_data(field: &str, value: &JsValue, depth: u32) -> Result<JsValue, HaloError> {
+    use js_sys::{Array, Object, Reflect};
+    use wasm_bindgen::JsCast;
+    // Inputs are a few levels deep; a cycle or a runaway nesting stops here.
+    const MAX_DEPTH: u32 = 16;
+    let unreadable = || {
+        HaloError::validation(
+            field,
+            format!("{field} could not be read: a property getter or Proxy threw"),
+        )
+    };
+    if !value.is_object() || value.is_function() {
+        return Ok(value.clone());
+    }
+    if depth > MAX_DEPTH {
+        return Err(HaloError::validation(
+            field,
+            format!("{field} is nested too deeply"),
+        ));
+    }
+    if Array::is_array(value) {
+        let copy = Array::new();
+        let length = Reflect::get(value, &"length".into()).map_err(|_| unreadable())?;
+        for index in 0..length.as_f64().unwrap_or(0.0) as u32 {
+            let item = Reflect::get_u32(value, index).map_err(|_| unreadable())?;
+            copy.push(&own_data(field, &item, depth + 1)?);
+        }
+        return Ok(copy.into());
+    }
+    let object: &Object = value.unchecked_ref();
+    let copy = Object::new();
+    Object::set_prototype_of(&copy, JsValue::NULL.unchecked_ref());
+    for key in Reflect::own_keys(object).map_err(|_| unreadable())?.iter() {
+        if !key.is_string() {
+            continue;
+        }
+        let item = Reflect::get(object, &key).map_err(|_| unreadable())?;
+        Reflect::set(&copy, &key, &own_data(field, &item, depth + 1)?).map_err(|_| unreadable())?;
+    }
+    Ok(copy.into())
 }
 
 pub(super) fn string_arg(field: &str, value: JsValue) -> Result<String, HaloError> {

@@ -28,8 +28,10 @@ pub(super) fn client_options(settings: JsValue) -> Result<ClientOptionsInput, Ha
 /// What `getToken` resolved with; the core checks it.
 pub(super) fn issued_token(value: JsValue) -> IssuedTokenInput {
     let fields = Fields::lenient(value);
+    let access_token = fields.text("accessToken");
     IssuedTokenInput {
-        access_token: fields.text("accessToken"),
+        snake_case: access_token.is_none() && fields.text("access_token").is_some(),
+        access_token,
         expires_in: fields.float("expiresIn"),
     }
 }

@@ -21,7 +21,7 @@ use crate::core::error::HaloError;
 use crate::core::operations::Operation;
 use crate::core::page_metadata::PageMetadata;
 #[cfg(feature = "integrator")]
-use crate::core::polling::{BatchEntry, BatchWait};
+use crate::core::polling::{BatchAnswer, BatchEntry, BatchWait};
 use crate::core::polling::{PollStep, StatusWatch};
 use crate::core::requests::{RequestSpec, SiteRequests};
 use crate::core::responses::{query_state, QueryState};
@@ -94,6 +94,10 @@ impl<C: Credentials> SiteDoor<'_, C> {
         operation
             .outcome()
             .check(|| query_state_of(&response.body))?;
+        #[cfg(feature = "integrator")]
+        if operation == Operation::GetQueryStatuses {
+            check_statuses(&response.body)?;
+        }
         if operation.reads_page_metadata() {
             return Ok(with_page_metadata(&response));
         }
@@ -264,15 +268,11 @@ impl Watched {
             #[cfg(feature = "integrator")]
             Watched::Many(batch, entries) => {
                 let results = Fields::lenient(body).array("results").ok().flatten();
-                let results = results.ok_or_else(|| {
-                    HaloError::new(
-                        ErrorKind::Protocol,
-                        "the batch status answer has no results array",
-                    )
-                })?;
+                let results = results.ok_or_else(no_results)?;
+                let mut answer = BatchAnswer::default();
                 for result in results.iter() {
                     let fields = Fields::lenient(result.clone());
-                    let (query_id, entry) = BatchEntry::read(&fields)?;
+                    let (query_id, entry) = answer.read(&fields)?;
                     let index = batch.record(&query_id, &entry)?;
                     if let BatchEntry::Found(query) = &entry {
                         progress.report(index, query.status.as_deref(), &fields.value("query"));
@@ -283,6 +283,30 @@ impl Watched {
             }
         }
     }
+}
+
+/// `getQueryStatuses`' answer: a results array of well-formed entries,
+/// none contradicting another, as `waitForQueries` reads them.
+#[cfg(feature = "integrator")]
+fn check_statuses(body: &JsValue) -> Result<(), HaloError> {
+    let results = Fields::lenient(body.clone())
+        .array("results")
+        .ok()
+        .flatten();
+    let results = results.ok_or_else(no_results)?;
+    let mut answer = BatchAnswer::default();
+    for result in results.iter() {
+        answer.read(&Fields::lenient(result))?;
+    }
+    Ok(())
+}
+
+#[cfg(feature = "integrator")]
+fn no_results() -> HaloError {
+    HaloError::new(
+        ErrorKind::Protocol,
+        "the batch status answer has no results array",
+    )
 }
 
 /// The caller's `onProgress`, told of each status change.

@@ -8,47 +8,79 @@ use super::js_error::{to_js, Failure};
 use crate::core::error::HaloError;
 use crate::core::integrator::webhook_url::expand_webhook_url as expand;
 use crate::core::integrator::webhooks::{
-    sign_webhook, tolerance, verify_webhook, WebhookInput, WebhookPayloadInput,
+    body_within_limit, sign_webhook, tolerance, verify_webhook, WebhookInput, WebhookPayloadInput,
 };
 use crate::core::secret::Secret;
-use js_sys::{ArrayBuffer, DataView, Object, Reflect, Uint8Array, JSON};
+use js_sys::{ArrayBuffer, DataView, JsString, Object, Reflect, Uint8Array, JSON};
 use wasm_bindgen::prelude::*;
 
 /// Fills `{siteId}`, `{queryId}` and `{source}` in a webhook URL template.
+/// Each argument is checked here: a non-string is a validation error
+/// naming it, not wasm-bindgen's untyped "expected a string".
 #[wasm_bindgen(js_name = expandWebhookUrl)]
 pub fn expand_webhook_url(
-    template: &str,
-    site_id: &str,
-    query_id: &str,
-    source: &str,
+    #[wasm_bindgen(unchecked_param_type = "unknown")] template: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "unknown")] site_id: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "unknown")] query_id: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "unknown")] source: JsValue,
 ) -> Result<String, JsValue> {
-    expand(template, site_id, query_id, source).map_err(|error| to_js(Failure::from(error), &[]))
+    let expanded = (|| {
+        let [template, site_id, query_id, source] = [
+            string_arg("template", template)?,
+            string_arg("siteId", site_id)?,
+            string_arg("queryId", query_id)?,
+            string_arg("source", source)?,
+        ];
+        expand(&template, &site_id, &query_id, &source)
+    })();
+    expanded.map_err(|error| to_js(Failure::from(error), &[]))
 }
 
 /// The body exactly as received: a string (as UTF-8), or the bytes of a
 /// `Uint8Array` (a Node `Buffer` is one), an `ArrayBuffer` or a `DataView`.
+/// Its size is checked before a byte is copied: a forged gigabyte costs
+/// nothing, and cannot exhaust this instance's memory. (A string of `n`
+/// UTF-16 units is at least `n` UTF-8 bytes; the core checks the exact
+/// count after the copy, which the limit keeps small.)
 fn raw_body_bytes(value: &JsValue) -> Result<Vec<u8>, HaloError> {
-    if let Some(text) = js_string("rawBody", value)? {
-        return Ok(text.into_bytes());
+    if let Some(text) = value.dyn_ref::<JsString>() {
+        body_within_limit(text.length() as usize)?;
+        return Ok(js_string("rawBody", value)?
+            .unwrap_or_default()
+            .into_bytes());
     }
-    if let Some(bytes) = value.dyn_ref::<Uint8Array>() {
-        return Ok(bytes.to_vec());
-    }
-    if let Some(buffer) = value.dyn_ref::<ArrayBuffer>() {
-        return Ok(Uint8Array::new(buffer).to_vec());
-    }
-    if let Some(view) = value.dyn_ref::<DataView>() {
-        let bytes = Uint8Array::new_with_byte_offset_and_length(
+    let bytes = if let Some(bytes) = value.dyn_ref::<Uint8Array>() {
+        body_within_limit(byte_length(value))?;
+        bytes.clone()
+    } else if let Some(buffer) = value.dyn_ref::<ArrayBuffer>() {
+        body_within_limit(byte_length(value))?;
+        Uint8Array::new(buffer)
+    } else if let Some(view) = value.dyn_ref::<DataView>() {
+        body_within_limit(byte_length(value))?;
+        Uint8Array::new_with_byte_offset_and_length(
             &view.buffer(),
             view.byte_offset() as u32,
             view.byte_length() as u32,
-        );
-        return Ok(bytes.to_vec());
-    }
-    Err(HaloError::validation(
-        "rawBody",
-        "rawBody must be the body exactly as received: a string, Uint8Array, Buffer, ArrayBuffer or DataView",
-    ))
+        )
+    } else {
+        return Err(HaloError::validation(
+            "rawBody",
+            "rawBody must be the body exactly as received: a string, Uint8Array, Buffer, ArrayBuffer or DataView",
+        ));
+    };
+    Ok(bytes.to_vec())
+}
+
+/// `byteLength` as JavaScript reports it, read as a number: js-sys reads
+/// it as a `u32`, which wraps past 4 GiB (a 4 GiB + 10 body would pass as
+/// 10 bytes). Anything but a number counts as too large.
+fn byte_length(value: &JsValue) -> usize {
+    let length = Reflect::get(value, &JsValue::from_str("byteLength"))
+        .ok()
+        .and_then(|length| length.as_f64())
+        .filter(|length| *length >= 0.0);
+    // `as` saturates: past usize::MAX is usize::MAX.
+    length.map_or(usize::MAX, |length| length as usize)
 }
 
 /// The payload's fields, read leniently from the parsed body: a field of

@@ -245,18 +245,26 @@ export interface IntegratorCallOptions {
 
 /**
  * Remembers webhook ids to refuse replays; plug in Redis or a database.
+ * `seen` is bounded by `verifyWebhook`'s `seenTimeoutMs`; its `signal`
+ * aborts at that deadline, so a store can drop a write that would land
+ * after the delivery was already answered with a 5xx.
  *
  * @example
- * // Shared by every server, with node-redis: SET NX succeeds only for a new id.
+ * // Shared by every server, with node-redis 5: SET NX succeeds only for a new id.
+ * // PX (how long, from this server's clock) rather than PXAT (until when,
+ * // by Redis's clock, which may disagree with this one).
  * const seen: WebhookSeenStore = {
  *   async seen(id, rememberUntil) {
- *     return (await redis.set(`halo-webhook:${id}`, "1", { NX: true, PXAT: rememberUntil })) === null;
+ *     const expiration = { type: "PX", value: Math.max(1, Math.ceil(rememberUntil - Date.now())) } as const;
+ *     return (await redis.set(`halo-webhook:${id}`, "1", { condition: "NX", expiration })) === null;
  *   },
  * };
  */
 export interface WebhookSeenStore {
   /** Whether `id` was seen; records it until `rememberUntil` (ms since the epoch). */
-  seen: (id: string, rememberUntil: number) => boolean | Promise<boolean>;
+  seen: (id: string, rememberUntil: number, options?: {
+    signal: AbortSignal;
+  }) => boolean | Promise<boolean>;
 }
 
 /**
@@ -271,7 +279,10 @@ export interface WebhookSeenStore {
  * });
  */
 export interface VerifyWebhookOptions {
-  /** The body exactly as received, before any JSON parsing (a `Buffer` is a `Uint8Array`). */
+  /**
+   * The body exactly as received, before any JSON parsing (a `Buffer` is a
+   * `Uint8Array`); at most `MAX_WEBHOOK_BODY_BYTES` (64 KiB).
+   */
   rawBody: string | Uint8Array | ArrayBuffer | DataView;
   headers: WebhookHeaders;
   /** Your webhook secret. It never appears in an error. */
@@ -280,6 +291,11 @@ export interface VerifyWebhookOptions {
   toleranceSeconds?: number;
   /** Default: an in-memory store shared by this process. */
   seen?: WebhookSeenStore;
+  /**
+   * How long `seen` may take before the delivery fails with a retryable
+   * `HaloTimeoutError` (answer 5xx: Halo delivers again); default 5000.
+   */
+  seenTimeoutMs?: number;
 }
 
 /**

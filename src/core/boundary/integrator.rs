@@ -138,18 +138,26 @@ pub struct IntegratorCallOptions {
 }
 
 /// Remembers webhook ids to refuse replays; plug in Redis or a database.
+/// `seen` is bounded by `verifyWebhook`'s `seenTimeoutMs`; its `signal`
+/// aborts at that deadline, so a store can drop a write that would land
+/// after the delivery was already answered with a 5xx.
 ///
 /// @example
-/// // Shared by every server, with node-redis: SET NX succeeds only for a new id.
+/// // Shared by every server, with node-redis 5: SET NX succeeds only for a new id.
+/// // PX (how long, from this server's clock) rather than PXAT (until when,
+/// // by Redis's clock, which may disagree with this one).
 /// const seen: WebhookSeenStore = {
 ///   async seen(id, rememberUntil) {
-///     return (await redis.set(`halo-webhook:${id}`, "1", { NX: true, PXAT: rememberUntil })) === null;
+///     const expiration = { type: "PX", value: Math.max(1, Math.ceil(rememberUntil - Date.now())) } as const;
+///     return (await redis.set(`halo-webhook:${id}`, "1", { condition: "NX", expiration })) === null;
 ///   },
 /// };
 #[derive(TS)]
 pub struct WebhookSeenStore {
     /// Whether `id` was seen; records it until `rememberUntil` (ms since the epoch).
-    #[ts(type = "(id: string, rememberUntil: number) => boolean | Promise<boolean>")]
+    #[ts(
+        type = "(id: string, rememberUntil: number, options?: { signal: AbortSignal }) => boolean | Promise<boolean>"
+    )]
     pub seen: (),
 }
 
@@ -165,7 +173,8 @@ pub struct WebhookSeenStore {
 #[derive(TS)]
 #[ts(rename_all = "camelCase", optional_fields)]
 pub struct VerifyWebhookOptions {
-    /// The body exactly as received, before any JSON parsing (a `Buffer` is a `Uint8Array`).
+    /// The body exactly as received, before any JSON parsing (a `Buffer` is a
+    /// `Uint8Array`); at most `MAX_WEBHOOK_BODY_BYTES` (64 KiB).
     #[ts(type = "string | Uint8Array | ArrayBuffer | DataView")]
     pub raw_body: (),
     #[ts(type = "WebhookHeaders")]
@@ -176,6 +185,9 @@ pub struct VerifyWebhookOptions {
     pub tolerance_seconds: Option<f64>,
     /// Default: an in-memory store shared by this process.
     pub seen: Option<WebhookSeenStore>,
+    /// How long `seen` may take before the delivery fails with a retryable
+    /// `HaloTimeoutError` (answer 5xx: Halo delivers again); default 5000.
+    pub seen_timeout_ms: Option<f64>,
 }
 
 /// A webhook that passed every check: the notification's id and time, and

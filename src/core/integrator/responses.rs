@@ -6,8 +6,10 @@
 
 use super::text::present;
 use crate::core::error::{ErrorKind, HaloError};
+use crate::core::header_value::is_plain_header_value;
 use crate::core::ids::SiteId;
 use crate::core::secret::Secret;
+use crate::core::token::MAX_TOKEN_LIFETIME_S;
 use serde::{Deserialize, Deserializer};
 
 /// The body of a 200 from `POST /integrator/token`, snake_case as on the wire.
@@ -41,31 +43,43 @@ pub struct IssuedDeviceToken {
     pub expires_in_s: f64,
 }
 
+/// The longest device token believed, in bytes: Halo's JWTs are about
+/// 1 KB, and servers refuse request headers past 8–16 KB, so a larger one
+/// could never be sent by the device it is for.
+pub const MAX_DEVICE_TOKEN_BYTES: usize = 8 << 10;
+
 impl TokenResponse {
-    /// Checks the answer holds a usable token. A bad answer is a protocol
-    /// error: the integrator's request was fine, Halo's reply was not.
+    /// Checks the answer holds a usable token: one a device can send as a
+    /// header value (visible ASCII, at most [`MAX_DEVICE_TOKEN_BYTES`]) and
+    /// will accept (`expires_in` above 0 and at most a year, as the device's
+    /// `getToken` check requires). A bad answer is a protocol error: the
+    /// integrator's request was fine, Halo's reply was not.
     pub fn validate(self) -> Result<IssuedDeviceToken, HaloError> {
+        let protocol = |message: &str| HaloError::new(ErrorKind::Protocol, message);
         let access_token = self
             .access_token
             .filter(|token| !token.expose().is_empty())
-            .ok_or_else(|| {
-                HaloError::new(
-                    ErrorKind::Protocol,
-                    "the token endpoint answered without an access_token",
-                )
-            })?;
+            .ok_or_else(|| protocol("the token endpoint answered without an access_token"))?;
+        if !is_plain_header_value(access_token.expose()) {
+            return Err(protocol(
+                "the token endpoint answered with an access_token that cannot be sent as a header (spaces, line breaks or control characters)",
+            ));
+        }
+        if access_token.expose().len() > MAX_DEVICE_TOKEN_BYTES {
+            return Err(protocol(&format!(
+                "the token endpoint answered with an access_token longer than {MAX_DEVICE_TOKEN_BYTES} bytes"
+            )));
+        }
         let expires_in_s = self
             .expires_in
-            .filter(|seconds| seconds.is_finite() && *seconds > 0.0)
+            .filter(|seconds| *seconds > 0.0 && *seconds <= MAX_TOKEN_LIFETIME_S)
             .ok_or_else(|| {
-                HaloError::new(
-                    ErrorKind::Protocol,
-                    "the token endpoint answered without a positive expires_in (seconds)",
-                )
+                protocol("the token endpoint answered without an expires_in above 0 and at most a year (seconds)")
             })?;
+        // Sent back to the device, which may use it as the scheme.
         let token_type = self
             .token_type
-            .filter(|kind| !kind.is_empty())
+            .filter(|kind| is_plain_header_value(kind))
             .unwrap_or_else(|| "Bearer".to_owned());
         Ok(IssuedDeviceToken {
             access_token,
@@ -285,6 +299,39 @@ mod tests {
             expires_in: Some(f64::INFINITY),
         };
         assert_eq!(infinite.validate().unwrap_err().kind, ErrorKind::Protocol);
+    }
+
+    #[test]
+    fn tokens_a_device_could_not_send_or_believe_are_protocol_errors() {
+        let long = "a".repeat(MAX_DEVICE_TOKEN_BYTES + 1);
+        for (access_token, expires_in) in [
+            ("eyJ.a\r\nX-Injected: 1", 60.0),
+            ("eyJ.a b", 60.0),
+            ("eyJ.\u{0}", 60.0),
+            (long.as_str(), 60.0),
+            (TOKEN, 1e300),
+            (TOKEN, MAX_TOKEN_LIFETIME_S + 1.0),
+            (TOKEN, f64::NAN),
+        ] {
+            let response = TokenResponse {
+                access_token: Some(Secret::new(access_token)),
+                token_type: None,
+                expires_in: Some(expires_in),
+            };
+            let error = response.validate().unwrap_err();
+            assert_eq!(
+                error.kind,
+                ErrorKind::Protocol,
+                "{access_token:?} {expires_in}"
+            );
+            assert!(!error.message.contains("eyJ"), "{}", error.message);
+        }
+        let at_the_bounds = TokenResponse {
+            access_token: Some(Secret::new("a".repeat(MAX_DEVICE_TOKEN_BYTES))),
+            token_type: Some("Bearer\r\nX: 1".to_owned()),
+            expires_in: Some(MAX_TOKEN_LIFETIME_S),
+        };
+        assert_eq!(at_the_bounds.validate().unwrap().token_type, "Bearer");
     }
 
     #[test]

@@ -26,6 +26,11 @@ pub const X_HALO_TIMESTAMP: &str = "X-Halo-Timestamp";
 pub const X_HALO_SIGNATURE_256: &str = "X-Halo-Signature-256";
 /// How far the signed timestamp may be from the receiver's clock, either way.
 pub const DEFAULT_TOLERANCE_S: u64 = 300;
+/// The largest body `verifyWebhook` reads, in bytes. Halo's notifications
+/// are under 1 KB; anything near this is a forgery, refused before it is
+/// copied into wasm (the facade checks the length it can see for free, the
+/// core the exact bytes), so a huge body costs neither memory nor time.
+pub const MAX_WEBHOOK_BODY_BYTES: usize = 64 << 10;
 /// The largest tolerance accepted: a day already lets a captured delivery
 /// be replayed for a day, against a replay store that must remember it.
 pub const MAX_TOLERANCE_S: u64 = 86_400;
@@ -99,10 +104,36 @@ pub fn verify_signature(
     signed_mac(raw_body, timestamp, secret)?
         .verify_slice(&signature)
         .map_err(|_| {
+            let hint = if looks_reserialised(raw_body) {
+                "; the body looks parsed and re-serialised: pass the raw body exactly as received (e.g. express.raw({ type: \"application/json\" }), or await request.text())"
+            } else {
+                ""
+            };
         WebhookRejection::Signature.error(&format!(
-            "{X_HALO_SIGNATURE_256} does not match the body and timestamp (wrong secret, or the delivery was altered)"
+            "{X_HALO_SIGNATURE_256} does not match the body and timestamp (wrong secret, or the delivery was altered){hint}"
         ))
     })
+}
+
+/// Whether a body that failed its signature looks like what a framework
+/// makes of Halo's: `String(object)`, or JSON that was parsed and
+/// stringified again (pretty-printed, or any JSON object at all, since
+/// the mismatch says the bytes changed). Only a hint: the rejection
+/// stands either way.
+fn looks_reserialised(raw_body: &[u8]) -> bool {
+    let body = raw_body.trim_ascii();
+    body.starts_with(b"[object ") || body.first() == Some(&b'{') && body.last() == Some(&b'}')
+}
+
+/// Refuses a body over [`MAX_WEBHOOK_BODY_BYTES`], as a payload rejection:
+/// nothing that large is one of Halo's notifications.
+pub fn body_within_limit(bytes: usize) -> Result<(), HaloError> {
+    if bytes <= MAX_WEBHOOK_BODY_BYTES {
+        return Ok(());
+    }
+    Err(WebhookRejection::Payload.error(&format!(
+        "the body is larger than {MAX_WEBHOOK_BODY_BYTES} bytes (Halo's notifications are under 1 KB)"
+    )))
 }
 
 /// 64 hex digits, either case; Halo sends lowercase.
@@ -274,11 +305,12 @@ pub struct VerifiedWebhook {
     pub remember_until_ms: f64,
 }
 
-/// Verifies a delivery in order: required headers, signature, freshness,
+/// Verifies a delivery in order: the body's size, required headers, signature, freshness,
 /// payload, then `X-Halo-Id`. Nothing unsigned is trusted before the
 /// signature is checked. The replay check (has `payload.id` been seen?)
 /// is left to the shell, which owns the store.
 pub fn verify_webhook(input: WebhookInput<'_>) -> Result<VerifiedWebhook, HaloError> {
+    body_within_limit(input.raw_body.len())?;
     let (timestamp, signature) = match (
         present(input.timestamp_header),
         present(input.signature_header),
@@ -569,6 +601,57 @@ mod tests {
             assert_eq!(error.reason, Some(WebhookRejection::Signature));
         }
         assert!(!parsed.get(), "an unsigned body was parsed");
+    }
+
+    #[test]
+    fn a_body_over_the_limit_is_refused_before_anything_else() {
+        let huge = "x".repeat(MAX_WEBHOOK_BODY_BYTES + 1);
+        let error = verify(&huge, None, None, None, SENT_AT_MS).unwrap_err();
+        assert_eq!(error.reason, Some(WebhookRejection::Payload));
+        assert!(error.message.contains("65536 bytes"), "{}", error.message);
+        assert!(body_within_limit(MAX_WEBHOOK_BODY_BYTES).is_ok());
+        // At the limit, the usual checks run: here, the missing headers.
+        let full = "x".repeat(MAX_WEBHOOK_BODY_BYTES);
+        let error = verify(&full, None, None, None, SENT_AT_MS).unwrap_err();
+        assert_eq!(error.reason, Some(WebhookRejection::Headers));
+    }
+
+    #[test]
+    fn a_mismatch_on_a_reserialised_body_says_to_pass_the_raw_body() {
+        let pretty =
+            serde_json::to_string_pretty(&serde_json::from_str::<serde_json::Value>(BODY).unwrap())
+                .unwrap();
+        for body in [pretty.as_str(), "[object Object]", BODY] {
+            let error = verify_signature(
+                body.as_bytes(),
+                TIMESTAMP,
+                &sign(body, "2026-03-05T14:30:06+00:00"),
+                &secret(),
+            )
+            .unwrap_err();
+            assert!(error.message.contains("express.raw"), "{}", error.message);
+        }
+        let error = verify_signature(b"not json", TIMESTAMP, SIGNATURE, &secret()).unwrap_err();
+        assert!(!error.message.contains("raw body"), "{}", error.message);
+    }
+
+    #[test]
+    #[cfg(not(target_arch = "wasm32"))]
+    fn the_facade_reads_the_body_limit_from_the_core() {
+        crate::generated_files::check_generated(
+            "pkg-template/src/generated/webhook-limits.ts",
+            &format!(
+                "// Generated by `cargo test` from MAX_WEBHOOK_BODY_BYTES in\n\
+                 // src/core/integrator/webhooks.rs: do not edit.\n\n\
+                 /**\n * The largest webhook body `verifyWebhook` reads, in bytes: a larger one is\n \
+                 * refused (`HaloWebhookError`, reason `payload`) before it is copied into\n \
+                 * wasm. Halo's notifications are under 1 KB. Give your body parser the same\n \
+                 * limit so it stops reading there.\n *\n \
+                 * @example\n \
+                 * app.post(\"/halo/webhook\", express.raw({{ type: \"application/json\", limit: MAX_WEBHOOK_BODY_BYTES }}), handler);\n \
+                 */\nexport const MAX_WEBHOOK_BODY_BYTES = {MAX_WEBHOOK_BODY_BYTES};\n"
+            ),
+        );
     }
 
     #[test]
