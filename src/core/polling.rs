@@ -26,9 +26,9 @@ pub const BACKOFF_FACTOR: f64 = 1.5;
 /// that started together do not poll together; never lengthened, so a wait
 /// never exceeds its step or the cap.
 pub const JITTER: f64 = 0.2;
-/// How long past the deadline the poll that starts at it may take: the
-/// last wait ends at the deadline, so that poll gets this long to answer;
-/// one that hangs longer is cut and the wait rejects.
+/// How long before the deadline the last poll starts, when the wait is
+/// long enough, so that it can answer in time: the wait's deadline is
+/// never overrun, and a poll still unanswered at it is cut.
 pub const FINAL_POLL_GRACE_MS: f64 = 1_000.0;
 /// The bounds of `pollIntervalMs` and `maxPollIntervalMs`.
 const INTERVAL_RANGE: (u64, u64) = (10, 600_000);
@@ -86,14 +86,17 @@ impl WaitPlan {
     }
 
     /// How long from `now_ms` the shell's timer lets the whole wait run,
-    /// polls included: to the deadline plus [`FINAL_POLL_GRACE_MS`].
+    /// polls included: to the deadline, never past it.
     pub fn time_left_ms(&self, now_ms: f64) -> f64 {
-        let left = self.deadline_ms - now_ms;
-        if left > 0.0 {
-            left + FINAL_POLL_GRACE_MS
-        } else {
-            FINAL_POLL_GRACE_MS
-        }
+        (self.deadline_ms - now_ms).max(0.0)
+    }
+
+    /// The error a wait that ran out of time rejects with.
+    pub fn expired(&self) -> HaloError {
+        HaloError::new(
+            ErrorKind::Timeout,
+            format!("the query did not finish within {} ms", self.timeout_ms),
+        )
     }
 
     /// After a poll that found a query unfinished: wait the current step,
@@ -103,10 +106,7 @@ impl WaitPlan {
     pub fn after_pending(&mut self, now_ms: f64, random: f64) -> PollStep {
         let left_ms = self.deadline_ms - now_ms;
         if left_ms.is_nan() || left_ms < 1.0 {
-            return PollStep::GiveUp(HaloError::new(
-                ErrorKind::Timeout,
-                format!("the query did not finish within {} ms", self.timeout_ms),
-            ));
+            return PollStep::GiveUp(self.expired());
         }
         let random = if (0.0..1.0).contains(&random) {
             random
@@ -115,7 +115,15 @@ impl WaitPlan {
         };
         let jittered = (self.step_ms * (1.0 - JITTER * random)).max(1.0);
         self.step_ms = (self.step_ms * BACKOFF_FACTOR).min(self.max_interval_ms as f64);
-        PollStep::Wait(jittered.min(left_ms.ceil()) as u64)
+        // The last poll starts early enough to answer by the deadline; in a
+        // wait too short for that, the last wait ends at the deadline.
+        let until_last = left_ms - FINAL_POLL_GRACE_MS;
+        let latest = if until_last >= 1.0 {
+            until_last
+        } else {
+            left_ms
+        };
+        PollStep::Wait(jittered.min(latest.ceil()) as u64)
     }
 }
 
@@ -317,6 +325,17 @@ mod tests {
             let mut plan = new_plan(Some(1_000.0), None, 1e6);
             assert_eq!(waits(&mut plan, 1000.0, bad, 1), [1000], "{bad}");
         }
+    }
+
+    #[test]
+    fn in_a_long_wait_the_last_poll_starts_in_time_to_answer_by_the_deadline() {
+        let mut plan = new_plan(Some(5_000.0), None, 10_000.0);
+        // Started at 1 000: the deadline is at 11 000.
+        assert_eq!(plan.after_pending(1_000.0, 0.0), PollStep::Wait(5_000));
+        // 5 s left: the next poll starts a grace before the deadline.
+        assert_eq!(plan.after_pending(6_000.0, 0.0), PollStep::Wait(4_000));
+        assert_eq!(plan.time_left_ms(10_000.0), 1_000.0);
+        assert_eq!(plan.time_left_ms(13_000.0), 0.0);
     }
 
     #[test]

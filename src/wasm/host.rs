@@ -8,7 +8,6 @@
 
 use super::js_error::Failure;
 use super::names;
-use crate::core::call::deadline_error;
 use crate::core::error::{ErrorKind, HaloError};
 use js_sys::{Function, Promise};
 #[cfg(feature = "device")]
@@ -262,12 +261,18 @@ pub(super) fn check_signal(signal: Option<&AbortSignal>) -> Result<(), Interrupt
 pub(super) struct Deadline {
     controller: AbortController,
     expired: JsValue,
+    /// What the call rejects with when the deadline fires.
+    expiry: HaloError,
     caller: Option<(AbortSignal, Function)>,
     _timer: Timer,
 }
 
 impl Deadline {
-    pub(super) fn start(caller: Option<&AbortSignal>, ms: f64) -> Result<Self, Failure> {
+    pub(super) fn start(
+        caller: Option<&AbortSignal>,
+        ms: f64,
+        expiry: HaloError,
+    ) -> Result<Self, Failure> {
         let broken = |message: &str, cause| {
             Failure::Halo(HaloError::new(ErrorKind::Network, message), Some(cause))
         };
@@ -293,6 +298,7 @@ impl Deadline {
         Ok(Self {
             controller,
             expired,
+            expiry,
             caller,
             _timer: timer,
         })
@@ -302,11 +308,16 @@ impl Deadline {
         self.controller.signal()
     }
 
+    /// What the call rejects with when the deadline fires.
+    pub(super) fn expiry(&self) -> &HaloError {
+        &self.expiry
+    }
+
     /// The call's failure as its caller sees it: our signal's abort is a
     /// timeout when the deadline fired, else the caller's own abort.
     pub(super) fn outcome(&self, failure: Failure) -> Failure {
         match failure {
-            Failure::Aborted(reason) if reason == self.expired => deadline_error().into(),
+            Failure::Aborted(reason) if reason == self.expired => self.expiry.clone().into(),
             Failure::Aborted(reason) => {
                 let caller = self.caller.as_ref().map(|(signal, _)| signal);
                 live(caller).err().unwrap_or(Failure::Aborted(reason))
@@ -358,25 +369,99 @@ impl Abandon {
     }
 }
 
+/// Gives `promise` a rejection handler that does nothing: a wait that
+/// gives up on host work it started (a `getToken` whose signal turned out
+/// unusable) must not leave its rejection unhandled, which ends Node under
+/// `--unhandled-rejections=strict`. The handler is a promise's `resolve`:
+/// no `new Function`, which a CSP without `unsafe-eval` refuses.
+pub(super) fn ignore_rejection(promise: &Promise) {
+    let mut handler = None;
+    let _ = Promise::new(&mut |resolve, _reject| handler = Some(resolve));
+    let then = names::get(promise, &names::THEN);
+    if let (Some(handler), Ok(then)) = (handler, then) {
+        let _ = then
+            .unchecked_into::<Function>()
+            .call2(promise, &handler, &handler);
+    }
+}
+
+/// The caller's signal (and an attempt's own, aborted by its timer),
+/// listened to before the work they bound is started: a signal that cannot
+/// be listened to fails the call before anything is sent, and every wait
+/// of the work is raced against both, whatever the host does with them.
+pub(super) struct Watch {
+    /// Resolves (never rejects: it may never be awaited) with `stopped`
+    /// when either signal aborts.
+    stop: Promise,
+    stopped: JsValue,
+    listener: Function,
+    caller: Option<AbortSignal>,
+    own: Option<AbortSignal>,
+}
+
+impl Watch {
+    pub(super) fn start(
+        caller: Option<&AbortSignal>,
+        own: Option<&AbortSignal>,
+    ) -> Result<Self, Interrupted> {
+        check_signal(caller)?;
+        let stopped = JsValue::symbol(Some("halo-device stop"));
+        let mut listener = None;
+        let stop = Promise::new(&mut |resolve, _reject| {
+            listener = Some(
+                resolve
+                    .bind1(&JsValue::NULL, &stopped)
+                    .unchecked_into::<Function>(),
+            );
+        });
+        let listener = listener.unwrap_or_else(|| Function::new_no_args(""));
+        let mut watch = Self {
+            stop,
+            stopped,
+            listener,
+            caller: None,
+            own: None,
+        };
+        for (signal, slot) in [(caller, &mut watch.caller), (own, &mut watch.own)] {
+            if let Some(signal) = signal {
+                signal
+                    .add_event_listener_with_callback("abort", &watch.listener)
+                    .map_err(Interrupted::Unusable)?;
+                *slot = Some(signal.clone());
+            }
+        }
+        Ok(watch)
+    }
+
+    /// Awaits `work`, or stops as soon as either signal aborts: the
+    /// caller's abort is `Aborted`, the own signal's (the attempt's timer)
+    /// a `Rejected` with no cause, which the attempt reads as its timeout.
+    pub(super) async fn race(&self, work: Promise) -> Result<JsValue, Interrupted> {
+        let raced = Promise::race(&js_sys::Array::of2(&work, &self.stop));
+        let outcome = JsFuture::from(raced).await;
+        check_signal(self.caller.as_ref())?;
+        match outcome {
+            Ok(winner) if winner == self.stopped => Err(Interrupted::Rejected(JsValue::UNDEFINED)),
+            Ok(value) => Ok(value),
+            Err(cause) => Err(Interrupted::Rejected(cause)),
+        }
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        // A long-lived signal shared by many calls must not collect listeners.
+        for signal in [&self.caller, &self.own].into_iter().flatten() {
+            let _ = signal.remove_event_listener_with_callback("abort", &self.listener);
+        }
+    }
+}
+
 /// Awaits `promise`, or stops as soon as `signal` aborts.
 pub(super) async fn until_aborted(
     promise: Promise,
     signal: Option<&AbortSignal>,
 ) -> Result<JsValue, Interrupted> {
-    let Some(signal) = signal else {
-        return JsFuture::from(promise).await.map_err(Interrupted::Rejected);
-    };
-    check_signal(Some(signal))?;
-    let mut listener = None;
-    let on_abort = Promise::new(&mut |_resolve, reject| listener = Some(reject));
-    let listener = listener.unwrap_or_else(|| Function::new_no_args(""));
-    signal
-        .add_event_listener_with_callback("abort", &listener)
-        .map_err(Interrupted::Unusable)?;
-    let raced = Promise::race(&js_sys::Array::of2(&promise, &on_abort));
-    let outcome = JsFuture::from(raced).await;
-    // A long-lived signal shared by many calls must not collect listeners.
-    let _ = signal.remove_event_listener_with_callback("abort", &listener);
-    check_signal(Some(signal))?;
-    outcome.map_err(Interrupted::Rejected)
+    let watch = Watch::start(signal, None).inspect_err(|_| ignore_rejection(&promise))?;
+    watch.race(promise).await
 }

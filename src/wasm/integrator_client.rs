@@ -155,6 +155,7 @@ impl Shared {
         let limits = Limits {
             signal,
             timeout_ms: call_timeout(options.timeout_ms)?.map(|ms| ms as f64),
+            operation: "",
         };
         let path = spec.path.clone();
         Ok(self
