@@ -104,7 +104,7 @@ impl Call {
 /// The call's `timeoutMs` ran out: `what` is the operation (or the
 /// request), `ms` the deadline, both named so a log says which call and
 /// what to raise.
-pub fn deadline_error(what: &str, ms: f64) -> HaloError {
+pub fn deadline_error(what: &str, ms: u64) -> HaloError {
     HaloError::new(
         ErrorKind::Timeout,
         format!("{what} did not complete within its deadline of {ms} ms (timeoutMs)"),
@@ -173,7 +173,7 @@ mod tests {
         );
         assert!(!call.expired(99.0));
         assert!(call.expired(100.0));
-        let error = deadline_error("immediateQuery", 30_000.0);
+        let error = deadline_error("immediateQuery", 30_000);
         assert_eq!(error.kind, ErrorKind::Timeout);
         assert!(error
             .message

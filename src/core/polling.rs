@@ -91,12 +91,9 @@ impl WaitPlan {
         (self.deadline_ms - now_ms).max(0.0)
     }
 
-    /// The error a wait that ran out of time rejects with.
-    pub fn expired(&self) -> HaloError {
-        HaloError::new(
-            ErrorKind::Timeout,
-            format!("the query did not finish within {} ms", self.timeout_ms),
-        )
+    /// The wait's `timeoutMs`.
+    pub fn timeout_ms(&self) -> u64 {
+        self.timeout_ms
     }
 
     /// After a poll that found a query unfinished: wait the current step,
@@ -106,7 +103,10 @@ impl WaitPlan {
     pub fn after_pending(&mut self, now_ms: f64, random: f64) -> PollStep {
         let left_ms = self.deadline_ms - now_ms;
         if left_ms.is_nan() || left_ms < 1.0 {
-            return PollStep::GiveUp(self.expired());
+            return PollStep::GiveUp(HaloError::new(
+                ErrorKind::Timeout,
+                format!("the query did not finish within {} ms", self.timeout_ms),
+            ));
         }
         let random = if (0.0..1.0).contains(&random) {
             random

@@ -7,8 +7,8 @@ use super::events::Events;
 use super::host::{live, monotonic_ms, random_unit, sleep, wall_clock_ms, AbortSignal, Deadline};
 use super::js_error::Failure;
 use super::transport::{send, AttemptError, HttpResponse, SpareController};
-use crate::core::call::{deadline_error, Call, Next};
-use crate::core::error::{HaloError, Sent};
+use crate::core::call::{Call, Next};
+use crate::core::error::Sent;
 use crate::core::requests::RequestSpec;
 use crate::core::responses::classify_failure;
 use crate::core::retry::RetryPolicy;
@@ -52,7 +52,7 @@ pub(super) struct Limits {
     /// Total time for the call, all attempts and waits included.
     pub timeout_ms: Option<f64>,
     /// The operation's name, for the deadline's error; empty for a request
-    /// outside the operation table, which its method and path name instead.
+    /// outside the operation table, which its path names instead.
     pub operation: &'static str,
 }
 
@@ -91,18 +91,16 @@ impl Transport {
             Some(ms) => {
                 live(caller)?;
                 let what = match limits.operation {
-                    "" => format!("{} {}", spec.method.as_str(), spec.path),
+                    "" => spec.path.clone(),
                     operation => operation.to_owned(),
                 };
-                let expiry = deadline_error(&what, ms);
-                Some((Deadline::start(caller, ms, expiry)?, monotonic_ms() + ms))
+                let deadline = Deadline::start(caller, ms, (what, ms as u64))?;
+                Some((deadline, monotonic_ms() + ms))
             }
         };
         let bounded = deadline.as_ref().map(|(deadline, _)| deadline.signal());
         let signal = bounded.as_ref().or(caller);
-        let ends_at = deadline
-            .as_ref()
-            .map(|(deadline, at)| (*at, deadline.expiry()));
+        let ends_at = deadline.as_ref().map(|(deadline, at)| (*at, deadline));
         let fate = Cell::new(Sent::No);
         // One call site: each `.await` of it would be a copy of its state machine.
         let outcome = self
@@ -124,7 +122,7 @@ impl Transport {
         credentials: &impl Credentials,
         spec: RequestSpec,
         signal: Option<&AbortSignal>,
-        deadline: Option<(f64, &HaloError)>,
+        deadline: Option<(f64, &Deadline)>,
         stream: bool,
         fate: &Cell<Sent>,
     ) -> Result<HttpResponse, Failure> {
@@ -133,9 +131,9 @@ impl Transport {
         let mut number = 0u32;
         loop {
             live(signal)?;
-            if let Some((_, expiry)) = deadline.filter(|_| call.expired(monotonic_ms())) {
+            if let Some((_, deadline)) = deadline.filter(|_| call.expired(monotonic_ms())) {
                 // The deadline's own timer is about to fire with this error.
-                return Err(expiry.clone().into());
+                return Err(deadline.expiry().into());
             }
             let (headers, used) = credentials.attempt(signal).await?;
             number += 1;

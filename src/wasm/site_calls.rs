@@ -113,15 +113,14 @@ impl<C: Credentials> SiteDoor<'_, C> {
     async fn open_rows(&self, spec: RequestSpec, limits: Limits) -> Result<JsValue, Failure> {
         use super::host::{live, Deadline};
         use super::row_stream::{Pull, RowStream};
-        use crate::core::call::deadline_error;
         use crate::core::error::{ErrorKind, HaloError};
         let caller = limits.signal;
         let deadline = match limits.timeout_ms {
             None => None,
             Some(ms) => {
                 live(caller.as_ref())?;
-                let expiry = deadline_error(limits.operation, ms);
-                Some(Deadline::start(caller.as_ref(), ms, expiry)?)
+                let what = (limits.operation.to_owned(), ms as u64);
+                Some(Deadline::start(caller.as_ref(), ms, what)?)
             }
         };
         let bounded = Limits {
@@ -196,7 +195,8 @@ impl<C: Credentials> SiteDoor<'_, C> {
         // that hangs is cut there, not at its own attempt timeout.
         live(signal.as_ref())?;
         let left = plan.time_left_ms(monotonic_ms());
-        let deadline = Deadline::start(signal.as_ref(), left, plan.expired())?;
+        let what = (watched.name().to_owned(), plan.timeout_ms());
+        let deadline = Deadline::start(signal.as_ref(), left, what)?;
         let limits = Limits {
             signal: Some(deadline.signal()),
             timeout_ms: None,

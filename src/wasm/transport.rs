@@ -364,13 +364,18 @@ impl<'a> Attempt<'a> {
         })
     }
 
-    /// Awaits `work` (adopted, so it has a rejection handler), until the
-    /// caller's signal or the attempt's timer stops it: an injected `fetch`
-    /// or body that ignores its signal still ends at the attempt timeout.
-    async fn wait(&self, work: Promise) -> Result<JsValue, AttemptError> {
+    /// `work` (adopted, so it has a rejection handler) raced against the
+    /// caller's signal and the attempt's timer, to await and hand to
+    /// `ended`: an injected `fetch` or body that ignores its signal still
+    /// ends at the attempt timeout.
+    fn race(&self, work: &Promise) -> wasm_bindgen_futures::JsFuture {
+        self.watch.race(work)
+    }
+
+    /// What a raced wait came to, as the attempt's result.
+    fn ended(&self, outcome: Result<JsValue, JsValue>) -> Result<JsValue, AttemptError> {
         self.watch
-            .race(work)
-            .await
+            .finish(outcome)
             .map_err(|interruption| self.interrupted(interruption))
     }
 
@@ -485,10 +490,13 @@ async fn read_body(
     // `copy_body` stops reading once past the limit (the caller aborts
     // the rest): whether it was over is decided here, by the core.
     let copying = copy_body(response, attempt.max_bytes as f64);
-    let copy: Array = attempt.wait(copying).await?.unchecked_into();
+    let copy: Array = attempt
+        .ended(attempt.race(&copying).await)?
+        .unchecked_into();
     let stopped = copy.get(0).as_f64();
     if stopped == Some(BODY_NO_STREAM) {
-        let text = attempt.wait(start_reading(response)?).await?;
+        let reading = start_reading(response)?;
+        let text = attempt.ended(attempt.race(&reading).await)?;
         text_within_limit(&text, attempt.max_bytes, status)?;
         return Ok(text);
     }
@@ -540,12 +548,14 @@ impl OpenBody {
         let attempt = Attempt::start((&self.controller, &self.abort), signal, limits, spec)?;
         let chunk = match &self.reader {
             Some(reader) => {
-                let step = attempt.wait(reader.step()?).await?;
+                let step = reader.step()?;
+                let step = attempt.ended(attempt.race(&step).await)?;
                 BodyReader::chunk(&step)?.map(|chunk| chunk.to_vec())
             }
             None if self.read_whole.replace(true) => None,
             None => {
-                let text = attempt.wait(start_reading(&self.response)?).await?;
+                let reading = start_reading(&self.response)?;
+                let text = attempt.ended(attempt.race(&reading).await)?;
                 text_within_limit(&text, self.max_bytes, self.status)?;
                 Some(text.as_string().unwrap_or_default().into_bytes())
             }
@@ -599,58 +609,28 @@ pub(super) async fn send(
     let init = request_init(spec, auth, &lent.signal).map_err(unsent)?;
     let attempt =
         Attempt::start((&lent.controller, &lent.abort), signal, limits, spec).map_err(unsent)?;
-    let (response, head) = answer(fetch, spec, &init, &attempt)
-        .await
-        .map_err(|error| error.at(Sent::Maybe))?;
-    let answered = read_answer(response, head, &attempt, stream, &lent)
-        .await
-        .map_err(|error| error.at(Sent::Yes))?;
-    // The timer goes first: it would abort the controller lent on.
-    drop(attempt);
-    #[cfg(feature = "integrator")]
-    if answered.opened.is_some() {
-        return Ok(answered);
-    }
-    // Kept only if nothing aborted it (a redirect does).
-    spare.give_back(lent);
-    Ok(answered)
-}
 
-/// Calls `fetch` and waits for the response's head; a redirect or a value
-/// that is not a `Response` ends the attempt here.
-async fn answer(
-    fetch: &Function,
-    spec: &RequestSpec,
-    init: &RequestInit,
-    attempt: &Attempt<'_>,
-) -> Result<(JsValue, Head), AttemptError> {
+    let maybe = |error: AttemptError| error.at(Sent::Maybe);
     let pending = fetch
-        .call2(&js_sys::global(), &JsValue::from_str(&spec.url), init)
-        .map_err(|cause| failed(ErrorKind::Network, "fetch threw", Some(cause)))?;
+        .call2(&js_sys::global(), &JsValue::from_str(&spec.url), &init)
+        .map_err(|cause| maybe(failed(ErrorKind::Network, "fetch threw", Some(cause))))?;
     if !is_thenable(&pending) {
         // Nothing to wait for or abort but the controller it was handed.
         attempt.controller.abort();
-        return Err(failed(
-            ErrorKind::Protocol,
-            "fetch did not return a promise",
-            None,
-        ));
+        let error = failed(ErrorKind::Protocol, "fetch did not return a promise", None);
+        return Err(maybe(error));
     }
-    let response = attempt.wait(adopt(&pending)).await?;
+    let pending = adopt(&pending);
+    let response = attempt.ended(attempt.race(&pending).await).map_err(maybe)?;
     // A response refused here is not read: free its connection.
-    let head = head(&response).inspect_err(|_| attempt.controller.abort())?;
-    Ok((response, head))
-}
+    let head = head(&response)
+        .inspect_err(|_| attempt.controller.abort())
+        .map_err(maybe)?;
 
-/// The rest of an answered attempt: its body read (or left open to
-/// stream) and parsed.
-async fn read_answer(
-    response: JsValue,
-    head: Head,
-    attempt: &Attempt<'_>,
-    #[cfg_attr(not(feature = "integrator"), allow(unused_variables))] stream: bool,
-    #[cfg_attr(not(feature = "integrator"), allow(unused_variables))] lent: &Controller,
-) -> Result<HttpResponse, AttemptError> {
+    let answered = |error: AttemptError| {
+        attempt.controller.abort();
+        error.at(Sent::Yes)
+    };
     let Head {
         status,
         retry_after,
@@ -670,12 +650,12 @@ async fn read_answer(
     }
     #[cfg(feature = "integrator")]
     if stream && (200..300).contains(&status) {
-        let reader = BodyReader::of(&response).inspect_err(|_| attempt.controller.abort())?;
+        let reader = BodyReader::of(&response).map_err(answered)?;
         let opened = OpenBody {
             response,
             reader,
             controller: attempt.controller.clone(),
-            abort: lent.abort.clone(),
+            abort: lent.abort,
             status,
             max_bytes: attempt.max_bytes,
             read_whole: std::cell::Cell::new(false),
@@ -690,11 +670,14 @@ async fn read_answer(
         });
     }
     declared_size_within_limit(content_length.as_deref(), attempt.max_bytes, status)
-        .inspect_err(|_| attempt.controller.abort())?;
-    let text = read_body(&response, status, attempt)
+        .map_err(answered)?;
+    let text = read_body(&response, status, &attempt)
         .await
-        .inspect_err(|_| attempt.controller.abort())?;
-    let body = parse_body(text, status)?;
+        .map_err(answered)?;
+    let body = parse_body(text, status).map_err(answered)?;
+    // The timer goes first: it would abort the controller lent on.
+    drop(attempt);
+    spare.give_back(lent);
     Ok(HttpResponse {
         status,
         body,
