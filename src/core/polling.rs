@@ -26,8 +26,8 @@ pub const BACKOFF_FACTOR: f64 = 1.5;
 /// that started together do not poll together; never lengthened, so a wait
 /// never exceeds its step or the cap.
 pub const JITTER: f64 = 0.2;
-/// How long before the deadline the last poll starts, when the wait is
-/// long enough, so that it can answer in time: the wait's deadline is
+/// How long before the deadline the last poll starts (at most; a tenth of
+/// a shorter wait), so that it can answer in time: the wait's deadline is
 /// never overrun, and a poll still unanswered at it is cut.
 pub const FINAL_POLL_GRACE_MS: f64 = 1_000.0;
 /// The bounds of `pollIntervalMs` and `maxPollIntervalMs`.
@@ -115,9 +115,11 @@ impl WaitPlan {
         };
         let jittered = (self.step_ms * (1.0 - JITTER * random)).max(1.0);
         self.step_ms = (self.step_ms * BACKOFF_FACTOR).min(self.max_interval_ms as f64);
-        // The last poll starts early enough to answer by the deadline; in a
-        // wait too short for that, the last wait ends at the deadline.
-        let until_last = left_ms - FINAL_POLL_GRACE_MS;
+        // The last poll starts early enough to answer by the deadline (a
+        // tenth of a short wait); once too near for that, the last wait
+        // ends at the deadline.
+        let lead_ms = FINAL_POLL_GRACE_MS.min(self.timeout_ms as f64 / 10.0);
+        let until_last = left_ms - lead_ms;
         let latest = if until_last >= 1.0 {
             until_last
         } else {
@@ -339,12 +341,14 @@ mod tests {
     }
 
     #[test]
-    fn the_last_wait_ends_at_the_deadline_and_then_it_gives_up() {
+    fn the_last_poll_starts_in_time_then_the_last_wait_ends_at_the_deadline() {
         let mut plan = new_plan(Some(100.0), None, 250.0);
         assert_eq!(plan.after_pending(1000.0, 0.0), PollStep::Wait(100));
-        assert_eq!(plan.after_pending(1100.0, 0.0), PollStep::Wait(150));
-        // 250 ms later is the deadline: the wait is clipped to end there.
-        assert_eq!(plan.after_pending(1200.5, 0.0), PollStep::Wait(50));
+        // The deadline is at 1 250; the last poll starts a tenth of the
+        // wait (25 ms) before it, not in its last instant.
+        assert_eq!(plan.after_pending(1100.0, 0.0), PollStep::Wait(125));
+        // Too near for another poll to answer: the wait ends at the deadline.
+        assert_eq!(plan.after_pending(1230.5, 0.0), PollStep::Wait(20));
         for now in [1250.0, 1300.0, f64::NAN] {
             let PollStep::GiveUp(error) = plan.after_pending(now, 0.0) else {
                 panic!("waited past the deadline at {now}");

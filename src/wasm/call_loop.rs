@@ -51,8 +51,8 @@ pub(super) struct Limits {
     pub signal: Option<AbortSignal>,
     /// Total time for the call, all attempts and waits included.
     pub timeout_ms: Option<f64>,
-    /// The operation's name, for the deadline's error; empty for a request
-    /// outside the operation table, which its path names instead.
+    /// The method's name (an operation's, or the integrator's own), for
+    /// the deadline's error.
     pub operation: &'static str,
 }
 
@@ -90,11 +90,7 @@ impl Transport {
             None => None,
             Some(ms) => {
                 live(caller)?;
-                let what = match limits.operation {
-                    "" => spec.path.clone(),
-                    operation => operation.to_owned(),
-                };
-                let deadline = Deadline::start(caller, ms, (what, ms as u64))?;
+                let deadline = Deadline::start(caller, ms, (limits.operation, ms as u64))?;
                 Some((deadline, monotonic_ms() + ms))
             }
         };

@@ -230,7 +230,7 @@ impl Interrupted {
 }
 
 fn unusable_signal(cause: JsValue) -> Failure {
-    let message = "options.signal is not a usable AbortSignal: reading it or listening to it threw";
+    let message = "options.signal is not a usable AbortSignal: reading it threw";
     // Found before anything is sent (a wait after a send says otherwise).
     let error = HaloError::new(ErrorKind::Protocol, message).with_sent(Sent::No);
     Failure::Halo(error, Some(cause))
@@ -264,7 +264,7 @@ pub(super) struct Deadline {
     controller: AbortController,
     expired: JsValue,
     /// The operation and its deadline, for the error it rejects with.
-    what: String,
+    what: &'static str,
     limit_ms: u64,
     caller: Option<(AbortSignal, Function)>,
     _timer: Timer,
@@ -276,7 +276,7 @@ impl Deadline {
     pub(super) fn start(
         caller: Option<&AbortSignal>,
         ms: f64,
-        (what, limit_ms): (String, u64),
+        (what, limit_ms): (&'static str, u64),
     ) -> Result<Self, Failure> {
         let broken = |message: &str, cause| {
             let error = HaloError::new(ErrorKind::Network, message).with_sent(Sent::No);
@@ -317,7 +317,7 @@ impl Deadline {
 
     /// What the call rejects with when the deadline fires.
     pub(super) fn expiry(&self) -> HaloError {
-        deadline_error(&self.what, self.limit_ms)
+        deadline_error(self.what, self.limit_ms)
     }
 
     /// The call's failure as its caller sees it: our signal's abort is a
@@ -381,10 +381,9 @@ impl Abandon {
 /// be listened to fails the call before anything is sent, and every wait
 /// of the work is raced against both, whatever the host does with them.
 pub(super) struct Watch {
-    /// Resolves (never rejects: it may never be awaited) with `stopped`
-    /// when either signal aborts.
+    /// Resolves (never rejects: it may never be awaited) when either
+    /// signal aborts.
     stop: Promise,
-    stopped: JsValue,
     listener: Function,
     caller: Option<AbortSignal>,
     own: Option<AbortSignal>,
@@ -396,25 +395,16 @@ impl Watch {
         own: Option<&AbortSignal>,
     ) -> Result<Self, Interrupted> {
         check_signal(caller)?;
-        let stopped = JsValue::symbol(Some("halo-device stop"));
         let mut listener = None;
-        let stop = Promise::new(&mut |resolve, _reject| {
-            listener = Some(
-                resolve
-                    .bind1(&JsValue::NULL, &stopped)
-                    .unchecked_into::<Function>(),
-            );
-        });
-        let listener = listener.unwrap_or_else(|| Function::new_no_args(""));
+        let stop = Promise::new(&mut |resolve, _reject| listener = Some(resolve));
         let watch = Self {
             stop,
-            stopped,
-            listener,
+            listener: listener.unwrap_or_else(|| Function::new_no_args("")),
             caller: caller.cloned(),
             own: own.cloned(),
         };
         // Dropped on a refusal: removing a listener never added is a no-op.
-        for signal in watch.signals() {
+        for signal in [&watch.caller, &watch.own].into_iter().flatten() {
             signal
                 .add_event_listener_with_callback("abort", &watch.listener)
                 .map_err(Interrupted::Unusable)?;
@@ -431,27 +421,20 @@ impl Watch {
 
     /// What a raced wait came to: the caller's abort is `Aborted`, the own
     /// signal's (the attempt's timer) a `Rejected` with no cause, which the
-    /// attempt reads as its timeout.
+    /// attempt reads as its timeout, whatever the work did meanwhile.
     pub(super) fn finish(&self, outcome: Result<JsValue, JsValue>) -> Result<JsValue, Interrupted> {
         check_signal(self.caller.as_ref())?;
-        match outcome {
-            Ok(winner) if winner == self.stopped => Err(Interrupted::Rejected(JsValue::UNDEFINED)),
-            Ok(value) => Ok(value),
-            Err(cause) => Err(Interrupted::Rejected(cause)),
+        if check_signal(self.own.as_ref()).is_err() {
+            return Err(Interrupted::Rejected(JsValue::UNDEFINED));
         }
-    }
-}
-
-impl Watch {
-    fn signals(&self) -> impl Iterator<Item = &AbortSignal> {
-        self.caller.iter().chain(self.own.iter())
+        outcome.map_err(Interrupted::Rejected)
     }
 }
 
 impl Drop for Watch {
     fn drop(&mut self) {
         // A long-lived signal shared by many calls must not collect listeners.
-        for signal in self.signals() {
+        for signal in [&self.caller, &self.own].into_iter().flatten() {
             let _ = signal.remove_event_listener_with_callback("abort", &self.listener);
         }
     }

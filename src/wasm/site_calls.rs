@@ -119,7 +119,7 @@ impl<C: Credentials> SiteDoor<'_, C> {
             None => None,
             Some(ms) => {
                 live(caller.as_ref())?;
-                let what = (limits.operation.to_owned(), ms as u64);
+                let what = (limits.operation, ms as u64);
                 Some(Deadline::start(caller.as_ref(), ms, what)?)
             }
         };
@@ -195,7 +195,7 @@ impl<C: Credentials> SiteDoor<'_, C> {
         // that hangs is cut there, not at its own attempt timeout.
         live(signal.as_ref())?;
         let left = plan.time_left_ms(monotonic_ms());
-        let what = (watched.name().to_owned(), plan.timeout_ms());
+        let what = (watched.name(), plan.timeout_ms());
         let deadline = Deadline::start(signal.as_ref(), left, what)?;
         let limits = Limits {
             signal: Some(deadline.signal()),

@@ -94,8 +94,8 @@ export interface HaloErrorDetails {
 /** Shared by every copy of the package: see `HaloError[Symbol.hasInstance]`. */
 const BRAND = Symbol.for("halo-device.error");
 
-/** What `sent` is when an error's details leave it out. */
-const DEFAULT_SENT: { readonly [C in HaloErrorCode]: HaloSent } = { HALO_VALIDATION: "no", HALO_AUTH: "yes", HALO_FORBIDDEN: "yes", HALO_NOT_FOUND: "yes", HALO_GONE: "yes", HALO_RATE_LIMIT: "yes", HALO_UNAVAILABLE: "yes", HALO_QUERY_FAILED: "yes", HALO_BAD_REQUEST: "yes", HALO_SERVER: "yes", HALO_NETWORK: "maybe", HALO_TIMEOUT: "maybe", HALO_PROTOCOL: "maybe", HALO_WEBHOOK: "no", HALO_CLOSED: "no", HALO_NOT_INITIALISED: "no", HALO_LOAD: "no", HALO_INTERNAL: "maybe" };
+/** What `sent` is when an error's details leave it out, where it is not `"yes"`. */
+const DEFAULT_SENT: { readonly [C in HaloErrorCode]?: HaloSent } = { HALO_VALIDATION: "no", HALO_NETWORK: "maybe", HALO_TIMEOUT: "maybe", HALO_PROTOCOL: "maybe", HALO_WEBHOOK: "no", HALO_CLOSED: "no", HALO_NOT_INITIALISED: "no", HALO_LOAD: "no", HALO_INTERNAL: "maybe" };
 
 /**
  * The base class of every error this package throws (an aborted call
@@ -120,7 +120,7 @@ export class HaloError extends Error {
     this.code = details.code;
     this.status = details.status;
     this.retryable = details.retryable;
-    this.sent = details.sent ?? DEFAULT_SENT[details.code];
+    this.sent = details.sent ?? DEFAULT_SENT[details.code] ?? "yes";
     this.rowsReceived = details.rowsReceived;
   }
 

@@ -169,13 +169,15 @@ fn render() -> String {
     out.push_str("}\n\n");
 
     out.push_str("/** Shared by every copy of the package: see `HaloError[Symbol.hasInstance]`. */\nconst BRAND = Symbol.for(\"halo-device.error\");\n\n");
+    // Only the codes whose errors are not usually answers: "yes" is the rest.
     let defaults: Vec<String> = ErrorKind::ALL
         .iter()
+        .filter(|k| k.default_sent() != Sent::Yes)
         .map(|k| format!("{}: \"{}\"", k.code(), k.default_sent().as_str()))
         .collect();
     let _ = writeln!(
         out,
-        "/** What `sent` is when an error's details leave it out. */\nconst DEFAULT_SENT: {{ readonly [C in HaloErrorCode]: HaloSent }} = {{ {} }};\n",
+        "/** What `sent` is when an error's details leave it out, where it is not `\"yes\"`. */\nconst DEFAULT_SENT: {{ readonly [C in HaloErrorCode]?: HaloSent }} = {{ {} }};\n",
         defaults.join(", ")
     );
     doc_block(
@@ -190,7 +192,7 @@ fn render() -> String {
     );
     let _ = write!(
         out,
-        "export class HaloError extends Error {{\n  override name: string = \"HaloError\";\n  readonly code: HaloErrorCode;\n  readonly status: number | undefined;\n  readonly retryable: boolean;\n  /** Whether Halo may have received the request: see `HaloSent`. */\n  readonly {sent}: HaloSent;\n  /** How many rows a streamed page yielded before it failed (repeat the page and they come again). */\n  readonly {rows}: number | undefined;\n\n  constructor(message: string, details: HaloErrorDetails) {{\n    super(message, details.cause === undefined ? undefined : {{ cause: details.cause }});\n    this.code = details.code;\n    this.status = details.status;\n    this.retryable = details.retryable;\n    this.{sent} = details.{sent} ?? DEFAULT_SENT[details.code];\n    this.{rows} = details.{rows};\n  }}\n",
+        "export class HaloError extends Error {{\n  override name: string = \"HaloError\";\n  readonly code: HaloErrorCode;\n  readonly status: number | undefined;\n  readonly retryable: boolean;\n  /** Whether Halo may have received the request: see `HaloSent`. */\n  readonly {sent}: HaloSent;\n  /** How many rows a streamed page yielded before it failed (repeat the page and they come again). */\n  readonly {rows}: number | undefined;\n\n  constructor(message: string, details: HaloErrorDetails) {{\n    super(message, details.cause === undefined ? undefined : {{ cause: details.cause }});\n    this.code = details.code;\n    this.status = details.status;\n    this.retryable = details.retryable;\n    this.{sent} = details.{sent} ?? DEFAULT_SENT[details.code] ?? \"yes\";\n    this.{rows} = details.{rows};\n  }}\n",
         sent = props::SENT,
         rows = props::ROWS_RECEIVED
     );
