@@ -20,9 +20,9 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 const NON_ASCII = /[\x80-\xff]/;
 
-/** Builds the `HALO_PROTOCOL` error for an answer off Halo's schema. */
+/** Builds the `HALO_PROTOCOL` error for an answer off Halo's schema: Halo answered, so it was sent. */
 export function protocolError(message: string, cause?: unknown): HaloError {
-  return new HaloError(message, { code: "HALO_PROTOCOL", retryable: false, ...(cause === undefined ? {} : { cause }) });
+  return new HaloError(message, { code: "HALO_PROTOCOL", retryable: false, sent: "yes", ...(cause === undefined ? {} : { cause }) });
 }
 
 /**

@@ -61,11 +61,8 @@ impl Call {
     }
 
     /// Whether the deadline has passed (checked before each attempt).
-    pub fn expired(&self, now_ms: f64) -> Option<HaloError> {
-        match self.deadline_ms {
-            Some(deadline) if now_ms >= deadline => Some(deadline_error()),
-            _ => None,
-        }
+    pub fn expired(&self, now_ms: f64) -> bool {
+        self.deadline_ms.is_some_and(|deadline| now_ms >= deadline)
     }
 
     /// Decides what follows a failed attempt. `random` is in `[0, 1)`.
@@ -104,11 +101,13 @@ impl Call {
     }
 }
 
-/// The call's `timeoutMs` ran out.
-pub fn deadline_error() -> HaloError {
+/// The call's `timeoutMs` ran out: `what` is the operation (or the
+/// request), `ms` the deadline, both named so a log says which call and
+/// what to raise.
+pub fn deadline_error(what: &str, ms: u64) -> HaloError {
     HaloError::new(
         ErrorKind::Timeout,
-        "the call's deadline passed before it could complete",
+        format!("{what} did not complete within its deadline of {ms} ms (timeoutMs)"),
     )
 }
 
@@ -172,7 +171,12 @@ mod tests {
         assert!(
             matches!(call.on_failure(limited, 0.0, 0.5), Next::Fail(e) if e.kind == ErrorKind::RateLimit)
         );
-        assert!(call.expired(99.0).is_none());
-        assert_eq!(call.expired(100.0).unwrap().kind, ErrorKind::Timeout);
+        assert!(!call.expired(99.0));
+        assert!(call.expired(100.0));
+        let error = deadline_error("immediateQuery", 30_000);
+        assert_eq!(error.kind, ErrorKind::Timeout);
+        assert!(error
+            .message
+            .starts_with("immediateQuery did not complete within its deadline of 30000 ms"));
     }
 }

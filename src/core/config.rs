@@ -18,6 +18,13 @@ pub const STAGE_BASE_URL: &str = "https://api.stage.haloconnect.io";
 pub const DEFAULT_PATH_PREFIX: &str = "/desktop";
 /// One HTTP attempt's default timeout: just over Halo's 60 s immediate-query limit.
 pub const DEFAULT_ATTEMPT_TIMEOUT_MS: u64 = 65_000;
+/// An immediate query's default `timeoutMs`, for the whole call: a UI
+/// waits at most this long by default, retries included. Halo's spec says
+/// it answers an immediate query with 504 after 30 s (other documents give
+/// a 60 s execution limit: pass `timeoutMs: 65_000` for those), and an
+/// offline practice's `Retry-After: 30` fails at once instead of after
+/// three 30 s waits (docs/call-fate.md).
+pub const DEFAULT_IMMEDIATE_QUERY_TIMEOUT_MS: u64 = 30_000;
 /// How long the integrator's `getToken` may take by default before the renewal fails.
 pub const DEFAULT_TOKEN_TIMEOUT_MS: u64 = 30_000;
 /// A day: the longest a call's `timeoutMs` or the renewal margin may be.

@@ -23,6 +23,34 @@ pub enum ErrorField {
     Reason,
 }
 
+/// Whether Halo Cloud may have received the request a failed call made
+/// (every error's `sent`): set by the transport from where the failure
+/// happened, so a caller knows whether a write may have run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Sent {
+    /// Nothing left: the call failed before `fetch` was called.
+    No,
+    /// `fetch` was called and no answer came (a dropped connection, a
+    /// timeout, an abort): the request may have reached Halo and run.
+    Maybe,
+    /// Halo answered: the status (or the body) says what it did.
+    Yes,
+}
+
+impl Sent {
+    /// Every value, in order of how much may have happened.
+    pub const ALL: [Sent; 3] = [Sent::No, Sent::Maybe, Sent::Yes];
+
+    /// The `sent` property's value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sent::No => "no",
+            Sent::Maybe => "maybe",
+            Sent::Yes => "yes",
+        }
+    }
+}
+
 /// JavaScript property names of the extra fields.
 pub mod props {
     /// See [`super::ErrorField::Field`].
@@ -39,6 +67,11 @@ pub mod props {
     pub const ERROR_MESSAGE: &str = "errorMessage";
     /// See [`super::ErrorField::Reason`].
     pub const REASON: &str = "reason";
+    /// See [`super::Sent`]; on every error.
+    pub const SENT: &str = "sent";
+    /// How many rows a streamed page had yielded before it failed; on any
+    /// error a stream rejects with after its first rows.
+    pub const ROWS_RECEIVED: &str = "rowsReceived";
 }
 
 macro_rules! error_kinds {
@@ -50,6 +83,7 @@ macro_rules! error_kinds {
             retryable: $retryable:literal,
             statuses: [$($status:literal),*],
             fields: [$($field:ident),*],
+            sent: $sent:ident,
             example: $example:literal $(,)?
         }
     )*) => {
@@ -83,6 +117,12 @@ macro_rules! error_kinds {
                 match self { $(ErrorKind::$kind => &[$($status),*],)* }
             }
 
+            /// What `sent` says when nothing set it (a hand-made error, one
+            /// made before any request): the kind's usual circumstance.
+            pub fn default_sent(self) -> Sent {
+                match self { $(ErrorKind::$kind => Sent::$sent,)* }
+            }
+
             /// The extra properties errors of this kind carry.
             pub fn fields(self) -> &'static [ErrorField] {
                 match self { $(ErrorKind::$kind => &[$(ErrorField::$field),*],)* }
@@ -104,6 +144,7 @@ error_kinds! {
         retryable: false,
         statuses: [],
         fields: [Field],
+        sent: No,
         example: "try { await client.getResultPage(queryId, 0); }\ncatch (error) { if (error instanceof HaloValidationError) console.error(`invalid ${error.field}`); } // \"pageNumber\"",
     }
     /// 401 after one renewal, or `getToken` failed to supply a usable token.
@@ -113,6 +154,7 @@ error_kinds! {
         retryable: false,
         statuses: [401],
         fields: [],
+        sent: Yes,
         example: "try { await client.immediateQuery(\"SELECT * FROM Patients\"); }\ncatch (error) { if (error instanceof HaloAuthError) console.error(\"check the token service:\", error.message, error.cause); }",
     }
     /// 403: IP not allowed, non-authoritative site, or the practice's Halo GUID changed.
@@ -122,6 +164,7 @@ error_kinds! {
         retryable: false,
         statuses: [403],
         fields: [],
+        sent: Yes,
         example: "try { await client.immediateQuery(\"SELECT * FROM Patients\"); }\ncatch (error) { if (error instanceof HaloForbiddenError) await askCloudToRecoverSite(siteId); } // it calls integrator.recoverFromGuidChange",
     }
     /// 404: no such query, registered query, site or FHIR resource.
@@ -131,6 +174,7 @@ error_kinds! {
         retryable: false,
         statuses: [404],
         fields: [],
+        sent: Yes,
         example: "try { await client.fhirRead(\"Patient\", \"999\"); }\ncatch (error) { if (error instanceof HaloNotFoundError) console.log(\"no such patient\"); }",
     }
     /// 410: result pages expire about 24 hours after the query ran.
@@ -140,6 +184,7 @@ error_kinds! {
         retryable: false,
         statuses: [410],
         fields: [],
+        sent: Yes,
         example: "try { await client.getResultPage(queryId, 1); }\ncatch (error) { if (error instanceof HaloGoneError) queryId = (await client.startAsyncQuery(sql)).id; } // expired: run it again",
     }
     /// 429. `retryAfterMs` is what `Retry-After` said, when it said something.
@@ -149,6 +194,7 @@ error_kinds! {
         retryable: true,
         statuses: [429],
         fields: [RetryAfterMs],
+        sent: Yes,
         example: "try { await client.immediateQuery(\"SELECT * FROM Patients\"); }\ncatch (error) { if (error instanceof HaloRateLimitError) await new Promise((resolve) => setTimeout(resolve, error.retryAfterMs ?? 60_000)); }",
     }
     /// 503 (the practice could not be contacted) or 504 (no answer in time).
@@ -159,6 +205,7 @@ error_kinds! {
         retryable: true,
         statuses: [503, 504],
         fields: [RetryAfterMs],
+        sent: Yes,
         example: "try { await client.immediateQuery(\"SELECT * FROM Patients\"); }\ncatch (error) { if (error instanceof HaloUnavailableError) showBanner(\"The practice's server is offline; try again later\"); }",
     }
     /// The query reached the practice and failed there.
@@ -168,6 +215,7 @@ error_kinds! {
         retryable: false,
         statuses: [],
         fields: [QueryFailure],
+        sent: Yes,
         example: "try { await client.immediateQuery(\"SELECT * FROM NoSuchTable\"); }\ncatch (error) { if (error instanceof HaloQueryFailedError) console.error(error.queryStatus, error.errorType, error.errorCode, error.errorMessage); }",
     }
     /// 400 or another 4xx the server rejected.
@@ -177,6 +225,7 @@ error_kinds! {
         retryable: false,
         statuses: [400, 413],
         fields: [],
+        sent: Yes,
         example: "",
     }
     /// 500, 502 and other 5xx.
@@ -186,6 +235,7 @@ error_kinds! {
         retryable: true,
         statuses: [],
         fields: [],
+        sent: Yes,
         example: "",
     }
     /// `fetch` failed: DNS, refused or dropped connection, CORS.
@@ -195,6 +245,7 @@ error_kinds! {
         retryable: true,
         statuses: [],
         fields: [],
+        sent: Maybe,
         example: "try { await client.immediateQuery(\"SELECT * FROM Patients\"); }\ncatch (error) { if (error instanceof HaloNetworkError) showBanner(\"Cannot reach Halo Cloud: check the connection\"); }",
     }
     /// An attempt, a token request or the whole call ran out of time.
@@ -204,6 +255,7 @@ error_kinds! {
         retryable: true,
         statuses: [],
         fields: [],
+        sent: Maybe,
         example: "try { await client.immediateQuery(\"SELECT * FROM Patients\", { timeoutMs: 15_000 }); }\ncatch (error) { if (error instanceof HaloTimeoutError) showBanner(\"The practice is slow to answer; try again later\"); }",
     }
     /// The server (or the host's `fetch`) answered with something the API
@@ -214,6 +266,7 @@ error_kinds! {
         retryable: false,
         statuses: [],
         fields: [],
+        sent: Maybe,
         example: "",
     }
     /// A webhook request that must not be trusted; `reason` says which check failed.
@@ -223,6 +276,7 @@ error_kinds! {
         retryable: false,
         statuses: [],
         fields: [Reason],
+        sent: No,
         example: "try { hook = await verifyWebhook({ rawBody, headers: request.headers, secret }); }\ncatch (error) { if (error instanceof HaloWebhookError) return response.writeHead(401).end(); }",
     }
     /// The client was closed with `close()`; create a new one.
@@ -232,6 +286,7 @@ error_kinds! {
         retryable: false,
         statuses: [],
         fields: [],
+        sent: No,
         example: "",
     }
     /// A browser entry was used before `await init()`.
@@ -241,6 +296,7 @@ error_kinds! {
         retryable: false,
         statuses: [],
         fields: [],
+        sent: No,
         example: "",
     }
     /// `init()` could not load the wasm: the URL, the HTTP status and the
@@ -252,6 +308,7 @@ error_kinds! {
         retryable: false,
         statuses: [],
         fields: [],
+        sent: No,
         example: "",
     }
     /// The wasm instance trapped and can no longer be used: every call on it
@@ -262,6 +319,7 @@ error_kinds! {
         retryable: false,
         statuses: [],
         fields: [],
+        sent: Maybe,
         example: "",
     }
 }
@@ -367,6 +425,11 @@ pub struct HaloErrorFields {
     /// Overrides the kind's retryable default for this one error: a token
     /// service that could not be reached may answer next time.
     pub retryable_override: Option<bool>,
+    /// Whether Halo may have received the request; the kind's default
+    /// until the transport or the call loop says.
+    pub sent: Sent,
+    /// For a streamed page that failed after yielding rows: how many.
+    pub rows_received: Option<u64>,
 }
 
 impl HaloError {
@@ -381,6 +444,8 @@ impl HaloError {
             query: None,
             reason: None,
             retryable_override: None,
+            sent: kind.default_sent(),
+            rows_received: None,
         }))
     }
 
@@ -394,6 +459,12 @@ impl HaloError {
     /// The same error, recording the HTTP status the server answered with.
     pub fn with_status(mut self, status: u16) -> Self {
         self.status = Some(status);
+        self
+    }
+
+    /// The same error, saying whether Halo may have received the request.
+    pub fn with_sent(mut self, sent: Sent) -> Self {
+        self.sent = sent;
         self
     }
 

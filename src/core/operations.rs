@@ -5,6 +5,7 @@
 //! signatures all come from here.
 
 use super::command::SqlCommand;
+use super::config::DEFAULT_IMMEDIATE_QUERY_TIMEOUT_MS;
 use super::door::Door;
 use super::error::{ErrorKind, HaloError};
 use super::requests::{Method, QueryOptions, Registration, RequestSpec, SiteRequests};
@@ -202,6 +203,12 @@ impl Operation {
     /// beside its body, as `{ body, metadata? }`.
     pub fn reads_page_metadata(self) -> bool {
         self == Operation::GetResultPage
+    }
+
+    /// The call's deadline when its options set none: an immediate query
+    /// is what a UI waits on; every other call is bounded by its attempts.
+    pub fn default_timeout_ms(self) -> Option<u64> {
+        (self == Operation::ImmediateQuery).then_some(DEFAULT_IMMEDIATE_QUERY_TIMEOUT_MS)
     }
 
     /// The operation JavaScript named, or a validation error.

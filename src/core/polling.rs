@@ -26,9 +26,9 @@ pub const BACKOFF_FACTOR: f64 = 1.5;
 /// that started together do not poll together; never lengthened, so a wait
 /// never exceeds its step or the cap.
 pub const JITTER: f64 = 0.2;
-/// How long past the deadline the poll that starts at it may take: the
-/// last wait ends at the deadline, so that poll gets this long to answer;
-/// one that hangs longer is cut and the wait rejects.
+/// How long before the deadline the last poll starts (at most; a tenth of
+/// a shorter wait), so that it can answer in time: the wait's deadline is
+/// never overrun, and a poll still unanswered at it is cut.
 pub const FINAL_POLL_GRACE_MS: f64 = 1_000.0;
 /// The bounds of `pollIntervalMs` and `maxPollIntervalMs`.
 const INTERVAL_RANGE: (u64, u64) = (10, 600_000);
@@ -86,14 +86,14 @@ impl WaitPlan {
     }
 
     /// How long from `now_ms` the shell's timer lets the whole wait run,
-    /// polls included: to the deadline plus [`FINAL_POLL_GRACE_MS`].
+    /// polls included: to the deadline, never past it.
     pub fn time_left_ms(&self, now_ms: f64) -> f64 {
-        let left = self.deadline_ms - now_ms;
-        if left > 0.0 {
-            left + FINAL_POLL_GRACE_MS
-        } else {
-            FINAL_POLL_GRACE_MS
-        }
+        (self.deadline_ms - now_ms).max(0.0)
+    }
+
+    /// The wait's `timeoutMs`.
+    pub fn timeout_ms(&self) -> u64 {
+        self.timeout_ms
     }
 
     /// After a poll that found a query unfinished: wait the current step,
@@ -115,7 +115,17 @@ impl WaitPlan {
         };
         let jittered = (self.step_ms * (1.0 - JITTER * random)).max(1.0);
         self.step_ms = (self.step_ms * BACKOFF_FACTOR).min(self.max_interval_ms as f64);
-        PollStep::Wait(jittered.min(left_ms.ceil()) as u64)
+        // The last poll starts early enough to answer by the deadline (a
+        // tenth of a short wait); once too near for that, the last wait
+        // ends at the deadline.
+        let lead_ms = FINAL_POLL_GRACE_MS.min(self.timeout_ms as f64 / 10.0);
+        let until_last = left_ms - lead_ms;
+        let latest = if until_last >= 1.0 {
+            until_last
+        } else {
+            left_ms
+        };
+        PollStep::Wait(jittered.min(latest.ceil()) as u64)
     }
 }
 
@@ -352,12 +362,25 @@ mod tests {
     }
 
     #[test]
-    fn the_last_wait_ends_at_the_deadline_and_then_it_gives_up() {
+    fn in_a_long_wait_the_last_poll_starts_in_time_to_answer_by_the_deadline() {
+        let mut plan = new_plan(Some(5_000.0), None, 10_000.0);
+        // Started at 1 000: the deadline is at 11 000.
+        assert_eq!(plan.after_pending(1_000.0, 0.0), PollStep::Wait(5_000));
+        // 5 s left: the next poll starts a grace before the deadline.
+        assert_eq!(plan.after_pending(6_000.0, 0.0), PollStep::Wait(4_000));
+        assert_eq!(plan.time_left_ms(10_000.0), 1_000.0);
+        assert_eq!(plan.time_left_ms(13_000.0), 0.0);
+    }
+
+    #[test]
+    fn the_last_poll_starts_in_time_then_the_last_wait_ends_at_the_deadline() {
         let mut plan = new_plan(Some(100.0), None, 250.0);
         assert_eq!(plan.after_pending(1000.0, 0.0), PollStep::Wait(100));
-        assert_eq!(plan.after_pending(1100.0, 0.0), PollStep::Wait(150));
-        // 250 ms later is the deadline: the wait is clipped to end there.
-        assert_eq!(plan.after_pending(1200.5, 0.0), PollStep::Wait(50));
+        // The deadline is at 1 250; the last poll starts a tenth of the
+        // wait (25 ms) before it, not in its last instant.
+        assert_eq!(plan.after_pending(1100.0, 0.0), PollStep::Wait(125));
+        // Too near for another poll to answer: the wait ends at the deadline.
+        assert_eq!(plan.after_pending(1230.5, 0.0), PollStep::Wait(20));
         for now in [1250.0, 1300.0, f64::NAN] {
             let PollStep::GiveUp(error) = plan.after_pending(now, 0.0) else {
                 panic!("waited past the deadline at {now}");

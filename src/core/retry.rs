@@ -1,6 +1,6 @@
 //! Which failures may be retried, and how long to wait before the next try.
 
-use super::error::{ErrorKind, HaloError};
+use super::error::{ErrorKind, HaloError, Sent};
 
 /// What a repeat of the request would do, which decides what may be retried.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -68,6 +68,10 @@ impl RetryPolicy {
         if retry_index >= self.max_retries {
             return None;
         }
+        // A create that may have reached Halo with no answer may have run.
+        if replay == Replay::CreatesQuery && error.sent == Sent::Maybe {
+            return None;
+        }
         let never_ran = matches!(error.kind, ErrorKind::RateLimit)
             || (error.kind == ErrorKind::Unavailable && error.status == Some(503));
         let may_have_ran = matches!(
@@ -94,6 +98,31 @@ mod tests {
         let mut error = HaloError::new(kind, "x");
         error.status = status;
         error
+    }
+
+    /// Whatever its kind, an answerless attempt of a create is not sent
+    /// again; the same error from an attempt known unsent, or answered,
+    /// follows its kind.
+    #[test]
+    fn a_create_that_may_have_reached_halo_is_never_sent_again() {
+        let policy = RetryPolicy::default();
+        for kind in ErrorKind::ALL {
+            let maybe = error(*kind, Some(503)).with_sent(Sent::Maybe);
+            assert_eq!(
+                policy.delay_for(Replay::CreatesQuery, &maybe, 0, 0.5),
+                None,
+                "{kind:?}"
+            );
+        }
+        let busy = error(ErrorKind::Unavailable, Some(503));
+        assert_eq!(busy.sent, Sent::Yes);
+        assert!(policy
+            .delay_for(Replay::CreatesQuery, &busy, 0, 0.5)
+            .is_some());
+        let unanswered = error(ErrorKind::Network, None).with_sent(Sent::Maybe);
+        assert!(policy
+            .delay_for(Replay::Idempotent, &unanswered, 0, 0.5)
+            .is_some());
     }
 
     #[test]

@@ -8,10 +8,12 @@ use super::host::{live, monotonic_ms, random_unit, sleep, wall_clock_ms, AbortSi
 use super::js_error::Failure;
 use super::transport::{send, AttemptError, HttpResponse, SpareController};
 use crate::core::call::{Call, Next};
+use crate::core::error::Sent;
 use crate::core::requests::RequestSpec;
 use crate::core::responses::classify_failure;
 use crate::core::retry::RetryPolicy;
 use js_sys::Function;
+use std::cell::Cell;
 use std::rc::Rc;
 
 /// How requests leave: the `fetch` to use, the observer, and the timing rules.
@@ -45,11 +47,13 @@ pub(super) trait Credentials {
 }
 
 /// How the caller bounded one call.
-#[derive(Default)]
 pub(super) struct Limits {
     pub signal: Option<AbortSignal>,
     /// Total time for the call, all attempts and waits included.
     pub timeout_ms: Option<f64>,
+    /// The method's name (an operation's, or the integrator's own), for
+    /// the deadline's error.
+    pub operation: &'static str,
 }
 
 impl Transport {
@@ -86,20 +90,25 @@ impl Transport {
             None => None,
             Some(ms) => {
                 live(caller)?;
-                Some((Deadline::start(caller, ms)?, monotonic_ms() + ms))
+                let deadline = Deadline::start(caller, ms, (limits.operation, ms as u64))?;
+                Some((deadline, monotonic_ms() + ms))
             }
         };
         let bounded = deadline.as_ref().map(|(deadline, _)| deadline.signal());
         let signal = bounded.as_ref().or(caller);
-        let ends_at = deadline.as_ref().map(|(_, at)| *at);
+        let ends_at = deadline.as_ref().map(|(deadline, at)| (*at, deadline));
+        let fate = Cell::new(Sent::No);
         // One call site: each `.await` of it would be a copy of its state machine.
         let outcome = self
-            .attempts(credentials, spec, signal, ends_at, stream)
+            .attempts(credentials, spec, signal, ends_at, stream, &fate)
             .await;
-        match &deadline {
+        let outcome = match &deadline {
             Some((deadline, _)) => outcome.map_err(|failure| deadline.outcome(failure)),
             None => outcome,
-        }
+        };
+        // The call's attempts, not the error's kind, say what Halo may have
+        // received: a token failure after a timed-out attempt is "maybe".
+        outcome.map_err(|failure| failure.sent(fate.get()))
     }
 
     /// The attempts of one call, until the core says it is done; `signal`
@@ -109,15 +118,18 @@ impl Transport {
         credentials: &impl Credentials,
         spec: RequestSpec,
         signal: Option<&AbortSignal>,
-        deadline: Option<f64>,
+        deadline: Option<(f64, &Deadline)>,
         stream: bool,
+        fate: &Cell<Sent>,
     ) -> Result<HttpResponse, Failure> {
-        let mut call = Call::new(spec.replay, self.retry, deadline, credentials.renewable());
+        let ends_at = deadline.map(|(at, _)| at);
+        let mut call = Call::new(spec.replay, self.retry, ends_at, credentials.renewable());
         let mut number = 0u32;
         loop {
             live(signal)?;
-            if let Some(error) = call.expired(monotonic_ms()) {
-                return Err(error.into());
+            if let Some((_, deadline)) = deadline.filter(|_| call.expired(monotonic_ms())) {
+                // The deadline's own timer is about to fire with this error.
+                return Err(deadline.expiry().into());
             }
             let (headers, used) = credentials.attempt(signal).await?;
             number += 1;
@@ -137,6 +149,12 @@ impl Transport {
                 &self.spare,
             )
             .await;
+            let reached = match &sent {
+                Ok(_) => Sent::Yes,
+                Err(AttemptError::Failed(error, _)) => error.sent,
+                Err(AttemptError::Aborted(_, sent)) => *sent,
+            };
+            fate.set(fate.get().max(reached));
             let (error, cause) = match sent {
                 Ok(response) => {
                     self.events.emit("response", |e| {
@@ -161,7 +179,7 @@ impl Transport {
                     );
                     (error, None)
                 }
-                Err(AttemptError::Aborted(reason)) => return Err(Failure::Aborted(reason)),
+                Err(AttemptError::Aborted(reason, _)) => return Err(Failure::Aborted(reason)),
                 Err(AttemptError::Failed(error, cause)) => (error, cause),
             };
             match call.on_failure(error, monotonic_ms(), random_unit()) {

@@ -9,7 +9,7 @@
 use super::js_error::Failure;
 use super::names;
 use crate::core::call::deadline_error;
-use crate::core::error::{ErrorKind, HaloError};
+use crate::core::error::{ErrorKind, HaloError, Sent};
 use js_sys::{Function, Promise};
 #[cfg(feature = "device")]
 use std::cell::RefCell;
@@ -115,33 +115,32 @@ impl Drop for Timer {
     }
 }
 
-/// A promise that resolves with `value` after `ms`, or rejects at once if
-/// the host cannot start a timer.
-fn after(ms: f64, value: &JsValue) -> (Promise, Option<Timer>) {
-    let mut timer = None;
-    let promise = Promise::new(&mut |resolve, reject| {
-        let handler = resolve.bind1(&JsValue::NULL, value);
-        match Timer::start(handler.unchecked_ref(), ms) {
-            Ok(started) => timer = Some(started),
-            Err(error) => {
-                let _ = reject.call1(&JsValue::UNDEFINED, &error);
-            }
-        }
+/// A promise that resolves with `value` after `ms`, or what the host threw
+/// when it cannot start a timer: never a promise that rejects, which a
+/// wait refused before awaiting it would leave unhandled.
+fn after(ms: f64, value: &JsValue) -> Result<(Promise, Timer), JsValue> {
+    let mut handler = None;
+    let promise = Promise::new(&mut |resolve, _reject| {
+        handler = Some(resolve.bind1(&JsValue::NULL, value));
     });
-    (promise, timer)
+    let timer = match &handler {
+        Some(handler) => Timer::start(handler.unchecked_ref(), ms)?,
+        None => return Err(JsValue::UNDEFINED),
+    };
+    Ok((promise, timer))
 }
 
 /// Waits `ms` milliseconds, or less if `signal` aborts.
 pub(super) async fn sleep(ms: f64, signal: Option<&AbortSignal>) -> Result<(), Interrupted> {
-    let (elapsed, _timer) = after(ms, &JsValue::UNDEFINED);
-    until_aborted(elapsed, signal).await.map(|_| ())
+    let (elapsed, _timer) = after(ms, &JsValue::UNDEFINED).map_err(Interrupted::Rejected)?;
+    until_aborted(&elapsed, signal).await.map(|_| ())
 }
 
 /// Awaits `promise` for at most `ms`; `Ok(None)` when time ran out.
 #[cfg(feature = "device")]
 pub(super) async fn within(promise: Promise, ms: f64) -> Result<Option<JsValue>, JsValue> {
     let sentinel = JsValue::symbol(Some("halo-device timeout"));
-    let (expiry, _timer) = after(ms, &sentinel);
+    let (expiry, _timer) = after(ms, &sentinel)?;
     let winner = JsFuture::from(Promise::race(&js_sys::Array::of2(&promise, &expiry))).await?;
     Ok((winner != sentinel).then_some(winner))
 }
@@ -200,7 +199,7 @@ pub(super) struct Waiting<T> {
 #[cfg(feature = "device")]
 impl<T> Waiting<T> {
     pub(super) async fn wait(self, signal: Option<&AbortSignal>) -> Result<T, Interrupted> {
-        until_aborted(self.promise, signal).await?;
+        until_aborted(&self.promise, signal).await?;
         let value = self.slot.borrow_mut().take();
         value.ok_or(Interrupted::Rejected(JsValue::UNDEFINED))
     }
@@ -232,7 +231,9 @@ impl Interrupted {
 
 fn unusable_signal(cause: JsValue) -> Failure {
     let message = "options.signal is not a usable AbortSignal: reading it threw";
-    Failure::Halo(HaloError::new(ErrorKind::Protocol, message), Some(cause))
+    // Found before anything is sent (a wait after a send says otherwise).
+    let error = HaloError::new(ErrorKind::Protocol, message).with_sent(Sent::No);
+    Failure::Halo(error, Some(cause))
 }
 
 /// `check_signal`, as the call's failure.
@@ -262,14 +263,24 @@ pub(super) fn check_signal(signal: Option<&AbortSignal>) -> Result<(), Interrupt
 pub(super) struct Deadline {
     controller: AbortController,
     expired: JsValue,
+    /// The operation and its deadline, for the error it rejects with.
+    what: &'static str,
+    limit_ms: u64,
     caller: Option<(AbortSignal, Function)>,
     _timer: Timer,
 }
 
 impl Deadline {
-    pub(super) fn start(caller: Option<&AbortSignal>, ms: f64) -> Result<Self, Failure> {
+    /// Fires in `ms`; `(what, limit_ms)` name the operation and the
+    /// deadline the caller set, for the error.
+    pub(super) fn start(
+        caller: Option<&AbortSignal>,
+        ms: f64,
+        (what, limit_ms): (&'static str, u64),
+    ) -> Result<Self, Failure> {
         let broken = |message: &str, cause| {
-            Failure::Halo(HaloError::new(ErrorKind::Network, message), Some(cause))
+            let error = HaloError::new(ErrorKind::Network, message).with_sent(Sent::No);
+            Failure::Halo(error, Some(cause))
         };
         let no_controller = |cause| broken("this runtime has no AbortController", cause);
         let controller = AbortController::new().map_err(no_controller)?;
@@ -293,6 +304,8 @@ impl Deadline {
         Ok(Self {
             controller,
             expired,
+            what,
+            limit_ms,
             caller,
             _timer: timer,
         })
@@ -302,11 +315,16 @@ impl Deadline {
         self.controller.signal()
     }
 
+    /// What the call rejects with when the deadline fires.
+    pub(super) fn expiry(&self) -> HaloError {
+        deadline_error(self.what, self.limit_ms)
+    }
+
     /// The call's failure as its caller sees it: our signal's abort is a
     /// timeout when the deadline fired, else the caller's own abort.
     pub(super) fn outcome(&self, failure: Failure) -> Failure {
         match failure {
-            Failure::Aborted(reason) if reason == self.expired => deadline_error().into(),
+            Failure::Aborted(reason) if reason == self.expired => self.expiry().into(),
             Failure::Aborted(reason) => {
                 let caller = self.caller.as_ref().map(|(signal, _)| signal);
                 live(caller).err().unwrap_or(Failure::Aborted(reason))
@@ -358,25 +376,78 @@ impl Abandon {
     }
 }
 
-/// Awaits `promise`, or stops as soon as `signal` aborts.
-pub(super) async fn until_aborted(
-    promise: Promise,
+/// The caller's signal (and an attempt's own, aborted by its timer),
+/// listened to before the work they bound is started: a signal that cannot
+/// be listened to fails the call before anything is sent, and every wait
+/// of the work is raced against both, whatever the host does with them.
+pub(super) struct Watch {
+    /// Resolves (never rejects: it may never be awaited) when either
+    /// signal aborts.
+    stop: Promise,
+    listener: Function,
+    caller: Option<AbortSignal>,
+    own: Option<AbortSignal>,
+}
+
+impl Watch {
+    pub(super) fn start(
+        caller: Option<&AbortSignal>,
+        own: Option<&AbortSignal>,
+    ) -> Result<Self, Interrupted> {
+        check_signal(caller)?;
+        let mut listener = None;
+        let stop = Promise::new(&mut |resolve, _reject| listener = Some(resolve));
+        let watch = Self {
+            stop,
+            listener: listener.unwrap_or_else(|| Function::new_no_args("")),
+            caller: caller.cloned(),
+            own: own.cloned(),
+        };
+        // Dropped on a refusal: removing a listener never added is a no-op.
+        for signal in [&watch.caller, &watch.own].into_iter().flatten() {
+            signal
+                .add_event_listener_with_callback("abort", &watch.listener)
+                .map_err(Interrupted::Unusable)?;
+        }
+        Ok(watch)
+    }
+
+    /// `work` raced against both signals, to await and hand to `finish`
+    /// (two plain calls around one `.await`: an async fn here would add a
+    /// state machine to every wait of the wasm).
+    pub(super) fn race(&self, work: &Promise) -> JsFuture {
+        JsFuture::from(Promise::race(&js_sys::Array::of2(work, &self.stop)))
+    }
+
+    /// What a raced wait came to: the caller's abort is `Aborted`, the own
+    /// signal's (the attempt's timer) a `Rejected` with no cause, which the
+    /// attempt reads as its timeout, whatever the work did meanwhile.
+    pub(super) fn finish(&self, outcome: Result<JsValue, JsValue>) -> Result<JsValue, Interrupted> {
+        check_signal(self.caller.as_ref())?;
+        if check_signal(self.own.as_ref()).is_err() {
+            return Err(Interrupted::Rejected(JsValue::UNDEFINED));
+        }
+        outcome.map_err(Interrupted::Rejected)
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        // A long-lived signal shared by many calls must not collect listeners.
+        for signal in [&self.caller, &self.own].into_iter().flatten() {
+            let _ = signal.remove_event_listener_with_callback("abort", &self.listener);
+        }
+    }
+}
+
+/// Awaits `promise`, one of ours that never rejects (a timer, a value
+/// handed between tasks), or stops as soon as `signal` aborts. A host's
+/// promise is awaited through a `Watch` started before the host was called,
+/// so that a refused signal leaves nothing of the host's unhandled.
+async fn until_aborted(
+    promise: &Promise,
     signal: Option<&AbortSignal>,
 ) -> Result<JsValue, Interrupted> {
-    let Some(signal) = signal else {
-        return JsFuture::from(promise).await.map_err(Interrupted::Rejected);
-    };
-    check_signal(Some(signal))?;
-    let mut listener = None;
-    let on_abort = Promise::new(&mut |_resolve, reject| listener = Some(reject));
-    let listener = listener.unwrap_or_else(|| Function::new_no_args(""));
-    signal
-        .add_event_listener_with_callback("abort", &listener)
-        .map_err(Interrupted::Unusable)?;
-    let raced = Promise::race(&js_sys::Array::of2(&promise, &on_abort));
-    let outcome = JsFuture::from(raced).await;
-    // A long-lived signal shared by many calls must not collect listeners.
-    let _ = signal.remove_event_listener_with_callback("abort", &listener);
-    check_signal(Some(signal))?;
-    outcome.map_err(Interrupted::Rejected)
+    let watch = Watch::start(signal, None)?;
+    watch.finish(watch.race(promise).await)
 }

@@ -145,9 +145,10 @@ impl Secrets for Shared {
 }
 
 impl Shared {
+    /// Sends `spec` for the method named `operation` (for the deadline's error).
     async fn send(
         &self,
-        spec: crate::core::requests::RequestSpec,
+        (operation, spec): (&'static str, crate::core::requests::RequestSpec),
         options: JsValue,
         signal: Option<AbortSignal>,
     ) -> Result<JsValue, Failure> {
@@ -155,6 +156,7 @@ impl Shared {
         let limits = Limits {
             signal,
             timeout_ms: call_timeout(options.timeout_ms)?.map(|ms| ms as f64),
+            operation,
         };
         let path = spec.path.clone();
         Ok(self
@@ -174,7 +176,11 @@ impl Shared {
         signal: Option<AbortSignal>,
     ) -> Result<(Site, JsValue), Failure> {
         let body = self
-            .send(self.requests.find_sites(pms_id, pms_name), options, signal)
+            .send(
+                ("findSites", self.requests.find_sites(pms_id, pms_name)),
+                options,
+                signal,
+            )
             .await?;
         let parsed: SitesResponse = serde_wasm_bindgen::from_value(body.clone()).map_err(|_| {
             HaloError::new(
@@ -264,9 +270,12 @@ impl IntegratorClient {
             let grant = GrantType::parse(input.grant_type.as_deref())?;
             let body = shared
                 .send(
-                    shared
-                        .requests
-                        .issue_device_token(&site_id, &device_id, grant),
+                    (
+                        "issueDeviceToken",
+                        shared
+                            .requests
+                            .issue_device_token(&site_id, &device_id, grant),
+                    ),
                     options,
                     signal,
                 )
@@ -305,7 +314,7 @@ impl IntegratorClient {
             let (pms_id, pms_name) = from_js::<PracticeInput>("practice", practice)?.practice()?;
             let body = shared
                 .send(
-                    shared.requests.find_sites(&pms_id, pms_name),
+                    ("findSites", shared.requests.find_sites(&pms_id, pms_name)),
                     options,
                     signal,
                 )
@@ -326,7 +335,11 @@ impl IntegratorClient {
         run(&self.shared, move |shared| async move {
             let site_id = SiteId::parse(&string_arg("siteId", site_id)?)?;
             shared
-                .send(shared.requests.get_site(&site_id), options, signal)
+                .send(
+                    ("getSite", shared.requests.get_site(&site_id)),
+                    options,
+                    signal,
+                )
                 .await
         })
     }
@@ -348,7 +361,7 @@ impl IntegratorClient {
                 shared
                     .requests
                     .pair_site(&pms_id, pms_name, input.pairing_code.as_deref())?;
-            shared.send(spec, options, signal).await
+            shared.send(("pairSite", spec), options, signal).await
         })
     }
 

@@ -2,7 +2,7 @@
 //! and `code`; the TypeScript facade re-creates them as its classes.
 
 use crate::core::config::Endpoint;
-use crate::core::error::{props, HaloError};
+use crate::core::error::{props, HaloError, Sent};
 // The integrator holds the subscription key, which a proxy may echo
 // disguised (upper-cased, wrapped, base64 in a `Basic` header); the
 // device's download goes without that matching (about 1 KB of gzip).
@@ -31,6 +31,17 @@ impl Failure {
     }
 }
 
+impl Failure {
+    /// The failure, saying what Halo may have received (an abort rejects
+    /// with the signal's reason, which carries nothing).
+    pub(super) fn sent(self, sent: Sent) -> Self {
+        match self {
+            Failure::Halo(error, cause) => Failure::Halo(error.with_sent(sent), cause),
+            aborted => aborted,
+        }
+    }
+}
+
 impl From<HaloError> for Failure {
     fn from(error: HaloError) -> Self {
         Failure::Halo(error, None)
@@ -53,6 +64,10 @@ pub(super) fn to_js(failure: Failure, secrets: &[&str]) -> JsValue {
     let js = JsValue::from(js);
     set(&js, "code", error.kind.code().into());
     set(&js, "retryable", error.retryable().into());
+    set(&js, props::SENT, error.sent.as_str().into());
+    if let Some(rows) = error.rows_received {
+        set(&js, props::ROWS_RECEIVED, (rows as f64).into());
+    }
     if let Some(status) = error.status {
         set(&js, "status", status.into());
     }

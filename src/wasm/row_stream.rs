@@ -8,7 +8,7 @@ use super::convert::{promise, Secrets};
 use super::host::{AbortSignal, Deadline};
 use super::js_error::Failure;
 use super::transport::{AttemptError, OpenBody};
-use crate::core::error::HaloError;
+use crate::core::error::{HaloError, Sent};
 use crate::core::requests::RequestSpec;
 use crate::core::row_stream::RowSplitter;
 use js_sys::{Array, Promise};
@@ -30,6 +30,8 @@ pub(super) struct Pull {
     refused: RefCell<Option<HaloError>>,
     busy: Cell<bool>,
     ended: Cell<bool>,
+    /// Rows handed to JavaScript so far: a later failure says how many.
+    yielded: Cell<u64>,
 }
 
 impl Pull {
@@ -50,6 +52,7 @@ impl Pull {
             refused: RefCell::new(None),
             busy: Cell::new(false),
             ended: Cell::new(false),
+            yielded: Cell::new(0),
         }
     }
 
@@ -79,9 +82,29 @@ impl Pull {
                     (outcome, _) => outcome,
                 };
                 self.end();
-                outcome
+                outcome.map_err(|failure| self.counted(failure))
             }
         }
+    }
+
+    /// A failure of the opened page: Halo answered it, and once rows were
+    /// handed over, repeating the page would hand them over again, so the
+    /// error is not retryable and says how many there were.
+    fn counted(&self, failure: Failure) -> Failure {
+        let Failure::Halo(error, cause) = failure else {
+            return failure;
+        };
+        let mut error = error.with_sent(Sent::Yes);
+        let rows = self.yielded.get();
+        if rows > 0 {
+            error.message = format!(
+                "{} after {rows} rows were received (they were yielded already: reading the page again yields them again)",
+                error.message
+            );
+            error.rows_received = Some(rows);
+            error.retryable_override = Some(false);
+        }
+        Failure::Halo(error, cause)
     }
 
     /// The next rows (at least one), or `undefined` at the end of a whole page.
@@ -101,7 +124,7 @@ impl Pull {
                 .next_chunk(&self.spec, self.idle_ms, signal.as_ref())
                 .await
                 .map_err(|error| match error {
-                    AttemptError::Aborted(reason) => Failure::Aborted(reason),
+                    AttemptError::Aborted(reason, _) => Failure::Aborted(reason),
                     AttemptError::Failed(error, cause) => Failure::Halo(error, cause),
                 })?;
             let outcome = match &chunk {
@@ -116,6 +139,7 @@ impl Pull {
                 *self.refused.borrow_mut() = Some(error);
             }
             if !rows.is_empty() {
+                self.yielded.set(self.yielded.get() + rows.len() as u64);
                 let texts: Array = rows.iter().map(|row| JsValue::from_str(row)).collect();
                 return Ok(texts.into());
             }

@@ -17,7 +17,7 @@ use super::operation_inputs::{operation_input, wait_options, WaitInput};
 use super::transport::{header, HttpResponse};
 #[cfg(feature = "integrator")]
 use crate::core::error::ErrorKind;
-use crate::core::error::HaloError;
+use crate::core::error::{HaloError, Sent};
 use crate::core::operations::Operation;
 use crate::core::page_metadata::PageMetadata;
 #[cfg(feature = "integrator")]
@@ -85,18 +85,24 @@ impl<C: Credentials> SiteDoor<'_, C> {
         let operation = Operation::from_name(&string_arg("operation", operation)?)?;
         let (input, timeout_ms) = operation_input(operation.arguments(), args, options)?;
         let spec = self.requests.request(operation, &input)?;
-        let limits = Limits { signal, timeout_ms };
+        let limits = Limits {
+            signal,
+            timeout_ms: timeout_ms.or(operation.default_timeout_ms().map(|ms| ms as f64)),
+            operation: operation.name(),
+        };
         #[cfg(feature = "integrator")]
         if operation.outcome() == crate::core::operations::Outcome::Rows {
             return self.open_rows(spec, limits).await;
         }
         let response = self.execute(spec, &limits).await?;
+        // Halo answered: what its answer says went wrong, it received.
         operation
             .outcome()
-            .check(|| query_state_of(&response.body))?;
+            .check(|| query_state_of(&response.body))
+            .map_err(|error| error.with_sent(Sent::Yes))?;
         #[cfg(feature = "integrator")]
         if operation == Operation::GetQueryStatuses {
-            check_statuses(&response.body)?;
+            check_statuses(&response.body).map_err(|error| error.with_sent(Sent::Yes))?;
         }
         if operation.reads_page_metadata() {
             return Ok(with_page_metadata(&response));
@@ -117,12 +123,14 @@ impl<C: Credentials> SiteDoor<'_, C> {
             None => None,
             Some(ms) => {
                 live(caller.as_ref())?;
-                Some(Deadline::start(caller.as_ref(), ms)?)
+                let what = (limits.operation, ms as u64);
+                Some(Deadline::start(caller.as_ref(), ms, what)?)
             }
         };
         let bounded = Limits {
             signal: deadline.as_ref().map(Deadline::signal).or(caller.clone()),
             timeout_ms: None,
+            operation: limits.operation,
         };
         let path = spec.path.clone();
         let response = self
@@ -136,7 +144,7 @@ impl<C: Credentials> SiteDoor<'_, C> {
             .map_err(|failure| failure.explained(self.requests.endpoint(), &path))?;
         let Some(body) = response.opened else {
             let message = "the streamed page's answer had no body to read";
-            let error = HaloError::new(ErrorKind::Protocol, message);
+            let error = HaloError::new(ErrorKind::Protocol, message).with_sent(Sent::Yes);
             return Err(error.with_status(response.status).into());
         };
         let idle_ms = self.transport.attempt_timeout_ms;
@@ -188,13 +196,15 @@ impl<C: Credentials> SiteDoor<'_, C> {
             watch: StatusWatch::new(watched.count()),
         };
         // The wait's deadline bounds every poll and every sleep: a poll
-        // that hangs is cut there (the last one, which starts at the
-        // deadline, a little after), not at its own attempt timeout.
+        // that hangs is cut there, not at its own attempt timeout.
         live(signal.as_ref())?;
-        let deadline = Deadline::start(signal.as_ref(), plan.time_left_ms(monotonic_ms()))?;
+        let left = plan.time_left_ms(monotonic_ms());
+        let what = (watched.name(), plan.timeout_ms());
+        let deadline = Deadline::start(signal.as_ref(), left, what)?;
         let limits = Limits {
             signal: Some(deadline.signal()),
             timeout_ms: None,
+            operation: watched.name(),
         };
         loop {
             // One `execute` for both kinds of wait: each awaited call site
@@ -202,11 +212,13 @@ impl<C: Credentials> SiteDoor<'_, C> {
             let spec = watched.request(self.requests)?;
             let polled = self.execute(spec, &limits).await;
             let body = polled.map_err(|failure| deadline.outcome(failure))?.body;
-            if let Some(done) = watched.answer(body, &mut progress)? {
+            // A poll answered: an error from here on is Halo's answer.
+            let answered = |failure: Failure| failure.sent(Sent::Yes);
+            if let Some(done) = watched.answer(body, &mut progress).map_err(answered)? {
                 return Ok(done);
             }
             match plan.after_pending(monotonic_ms(), random_unit()) {
-                PollStep::GiveUp(error) => return Err(error.into()),
+                PollStep::GiveUp(error) => return Err(answered(error.into())),
                 PollStep::Wait(ms) => {
                     if let Err(Interrupted::Aborted(reason)) =
                         sleep(ms as f64, limits.signal.as_ref()).await
@@ -229,6 +241,15 @@ enum Watched {
 }
 
 impl Watched {
+    /// The operation waiting, for the errors it rejects with.
+    fn name(&self) -> &'static str {
+        match self {
+            Watched::One(_) => "waitForQuery",
+            #[cfg(feature = "integrator")]
+            Watched::Many(..) => "waitForQueries",
+        }
+    }
+
     /// How many queries are waited for.
     fn count(&self) -> usize {
         match self {

@@ -11,12 +11,10 @@
 //! Redirects are never followed: one could carry the token or the key to
 //! another host.
 
-use super::host::{
-    adopt, check_signal, is_thenable, until_aborted, AbortSignal, Interrupted, Timer,
-};
+use super::host::{adopt, check_signal, is_thenable, AbortSignal, Interrupted, Timer, Watch};
 use super::js_error::Failure;
 use super::names::{self, Name};
-use crate::core::error::{ErrorKind, HaloError};
+use crate::core::error::{ErrorKind, HaloError, Sent};
 use crate::core::headers::{ACCEPT, CONTENT_TYPE};
 use crate::core::limits::response_within_limit;
 use crate::core::origin::origin;
@@ -72,11 +70,25 @@ impl HttpResponse {
 }
 
 pub(super) enum AttemptError {
-    /// The caller's signal aborted: the call rejects with `signal.reason`.
-    Aborted(JsValue),
+    /// The caller's signal aborted: the call rejects with `signal.reason`;
+    /// with how far the request had got, should a deadline turn it into
+    /// a timeout.
+    Aborted(JsValue, Sent),
     /// A network failure, a timeout or a broken answer, with what the host
     /// threw as the cause.
     Failed(HaloError, Option<JsValue>),
+}
+
+impl AttemptError {
+    /// The error, saying how far the request got: the failure point decides.
+    fn at(self, sent: Sent) -> Self {
+        match self {
+            AttemptError::Failed(error, cause) => {
+                AttemptError::Failed(error.with_sent(sent), cause)
+            }
+            AttemptError::Aborted(reason, _) => AttemptError::Aborted(reason, sent),
+        }
+    }
 }
 
 // Not inlined: a dozen error sites share one copy (~0.3 KB of gzipped wasm).
@@ -309,9 +321,12 @@ impl SpareController {
     }
 }
 
-/// One attempt's abort controller, aborted by its timer.
+/// One attempt's abort controller, aborted by its timer, and the watch
+/// that races each of its waits against that abort and the caller's.
 struct Attempt<'a> {
     controller: AbortController,
+    // Dropped before the timer: a firing timer finds no listener.
+    watch: Watch,
     _timer: Timer,
     timeout_ms: u64,
     /// The most body bytes read (`maxResponseBytes`).
@@ -319,19 +334,70 @@ struct Attempt<'a> {
     spec: &'a RequestSpec,
 }
 
-impl Attempt<'_> {
-    /// Why a wait of this attempt ended early, as the attempt's error.
+impl<'a> Attempt<'a> {
+    /// The timer is started and the signals listened to before anything
+    /// is sent: a caller's signal that cannot be listened to fails here.
+    fn start(
+        (controller, abort): (&AbortController, &Function),
+        signal: Option<&AbortSignal>,
+        (timeout_ms, max_bytes): (u64, u64),
+        spec: &'a RequestSpec,
+    ) -> Result<Self, AttemptError> {
+        let timer = Timer::start(abort, timeout_ms as f64)
+            .map_err(|cause| failed(ErrorKind::Network, "setTimeout threw", Some(cause)))?;
+        let own = controller.signal();
+        // A start only checks signals: it never reports a rejection.
+        let watch = Watch::start(signal, Some(&own)).map_err(|interruption| match interruption
+            .failure()
+            .unwrap_or_else(Failure::Aborted)
+        {
+            Failure::Aborted(reason) => AttemptError::Aborted(reason, Sent::No),
+            Failure::Halo(error, cause) => AttemptError::Failed(error, cause),
+        })?;
+        Ok(Self {
+            controller: controller.clone(),
+            watch,
+            _timer: timer,
+            timeout_ms,
+            max_bytes,
+            spec,
+        })
+    }
+
+    /// `work` (adopted, so it has a rejection handler) raced against the
+    /// caller's signal and the attempt's timer, to await and hand to
+    /// `ended`: an injected `fetch` or body that ignores its signal still
+    /// ends at the attempt timeout.
+    fn race(&self, work: &Promise) -> wasm_bindgen_futures::JsFuture {
+        self.watch.race(work)
+    }
+
+    /// What a raced wait came to, as the attempt's result.
+    fn ended(&self, outcome: Result<JsValue, JsValue>) -> Result<JsValue, AttemptError> {
+        self.watch
+            .finish(outcome)
+            .map_err(|interruption| self.interrupted(interruption))
+    }
+
+    /// Why a wait of this attempt ended early, as the attempt's error. The
+    /// work it waited for is abandoned, so it is aborted (a no-op if it
+    /// already settled): no request is left running unseen.
     fn interrupted(&self, interruption: Interrupted) -> AttemptError {
+        let timed_out = check_signal(Some(&self.controller.signal())).is_err();
         let cause = match interruption.failure() {
             Ok(Failure::Aborted(reason)) => {
                 self.controller.abort_with_reason(&reason);
-                return AttemptError::Aborted(reason);
+                return AttemptError::Aborted(reason, Sent::Maybe);
             }
-            Ok(Failure::Halo(error, cause)) => return AttemptError::Failed(error, cause),
+            Ok(Failure::Halo(error, cause)) => {
+                self.controller.abort();
+                return AttemptError::Failed(error, cause);
+            }
             Err(cause) => cause,
         };
+        self.controller.abort();
         let what = format!("({} {})", self.spec.method.as_str(), self.spec.path);
-        if check_signal(Some(&self.controller.signal())).is_err() {
+        if timed_out {
             let message = format!("no response within {} ms {what}", self.timeout_ms);
             return failed(ErrorKind::Timeout, &message, None);
         }
@@ -420,20 +486,17 @@ async fn read_body(
     response: &JsValue,
     status: u16,
     attempt: &Attempt<'_>,
-    signal: Option<&AbortSignal>,
 ) -> Result<JsValue, AttemptError> {
     // `copy_body` stops reading once past the limit (the caller aborts
     // the rest): whether it was over is decided here, by the core.
     let copying = copy_body(response, attempt.max_bytes as f64);
-    let copy: Array = until_aborted(copying, signal)
-        .await
-        .map_err(|interruption| attempt.interrupted(interruption))?
+    let copy: Array = attempt
+        .ended(attempt.race(&copying).await)?
         .unchecked_into();
     let stopped = copy.get(0).as_f64();
     if stopped == Some(BODY_NO_STREAM) {
-        let text = until_aborted(start_reading(response)?, signal)
-            .await
-            .map_err(|interruption| attempt.interrupted(interruption))?;
+        let reading = start_reading(response)?;
+        let text = attempt.ended(attempt.race(&reading).await)?;
         text_within_limit(&text, attempt.max_bytes, status)?;
         return Ok(text);
     }
@@ -481,32 +544,23 @@ impl OpenBody {
         idle_ms: u64,
         signal: Option<&AbortSignal>,
     ) -> Result<Option<Vec<u8>>, AttemptError> {
-        let timer = Timer::start(&self.abort, idle_ms as f64)
-            .map_err(|cause| failed(ErrorKind::Network, "setTimeout threw", Some(cause)))?;
-        let attempt = Attempt {
-            controller: self.controller.clone(),
-            _timer: timer,
-            timeout_ms: idle_ms,
-            max_bytes: self.max_bytes,
-            spec,
-        };
-        let interrupted = |interruption| attempt.interrupted(interruption);
-        match &self.reader {
+        let limits = (idle_ms, self.max_bytes);
+        let attempt = Attempt::start((&self.controller, &self.abort), signal, limits, spec)?;
+        let chunk = match &self.reader {
             Some(reader) => {
-                let step = until_aborted(reader.step()?, signal)
-                    .await
-                    .map_err(interrupted)?;
-                Ok(BodyReader::chunk(&step)?.map(|chunk| chunk.to_vec()))
+                let step = reader.step()?;
+                let step = attempt.ended(attempt.race(&step).await)?;
+                BodyReader::chunk(&step)?.map(|chunk| chunk.to_vec())
             }
-            None if self.read_whole.replace(true) => Ok(None),
+            None if self.read_whole.replace(true) => None,
             None => {
-                let text = until_aborted(start_reading(&self.response)?, signal)
-                    .await
-                    .map_err(interrupted)?;
+                let reading = start_reading(&self.response)?;
+                let text = attempt.ended(attempt.race(&reading).await)?;
                 text_within_limit(&text, self.max_bytes, self.status)?;
-                Ok(Some(text.as_string().unwrap_or_default().into_bytes()))
+                Some(text.as_string().unwrap_or_default().into_bytes())
             }
-        }
+        };
+        Ok(chunk)
     }
 
     /// Stops the body and closes its connection.
@@ -530,11 +584,15 @@ impl OpenBody {
 
 /// Sends `spec` once with `auth` headers, reading at most `max_bytes` of
 /// body. With `stream`, a 2xx answer's body is left unread, in `opened`.
+/// Every error says how far the request got (`sent`): everything the
+/// attempt needs, the caller's signal included, is checked before `fetch`
+/// is called; from then on the request may have left; once a status is
+/// read, Halo answered.
 pub(super) async fn send(
     fetch: &Function,
     spec: &RequestSpec,
     auth: &[(&'static str, String)],
-    (timeout_ms, max_bytes): (u64, u64),
+    limits: (u64, u64),
     signal: Option<&AbortSignal>,
     #[cfg_attr(not(feature = "integrator"), allow(unused_variables))] stream: bool,
     spare: &SpareController,
@@ -546,43 +604,38 @@ pub(super) async fn send(
             Some(cause),
         )
     };
-    let lent = spare.take().map_err(no_controller)?;
-    let init = request_init(spec, auth, &lent.signal)?;
-    let timer = Timer::start(&lent.abort, timeout_ms as f64)
-        .map_err(|cause| failed(ErrorKind::Network, "setTimeout threw", Some(cause)))?;
-    let attempt = Attempt {
-        controller: lent.controller.clone(),
-        _timer: timer,
-        timeout_ms,
-        max_bytes,
-        spec,
-    };
+    let unsent = |error: AttemptError| error.at(Sent::No);
+    let lent = spare.take().map_err(no_controller).map_err(unsent)?;
+    let init = request_init(spec, auth, &lent.signal).map_err(unsent)?;
+    let attempt =
+        Attempt::start((&lent.controller, &lent.abort), signal, limits, spec).map_err(unsent)?;
 
+    let maybe = |error: AttemptError| error.at(Sent::Maybe);
     let pending = fetch
         .call2(&js_sys::global(), &JsValue::from_str(&spec.url), &init)
-        .map_err(|cause| {
-            failed(
-                ErrorKind::Network,
-                "fetch threw before sending",
-                Some(cause),
-            )
-        })?;
+        .map_err(|cause| maybe(failed(ErrorKind::Network, "fetch threw", Some(cause))))?;
     if !is_thenable(&pending) {
-        return Err(failed(
-            ErrorKind::Protocol,
-            "fetch did not return a promise",
-            None,
-        ));
+        // Nothing to wait for or abort but the controller it was handed.
+        attempt.controller.abort();
+        let error = failed(ErrorKind::Protocol, "fetch did not return a promise", None);
+        return Err(maybe(error));
     }
-    let response = until_aborted(adopt(&pending), signal)
-        .await
-        .map_err(|interruption| attempt.interrupted(interruption))?;
+    let pending = adopt(&pending);
+    let response = attempt.ended(attempt.race(&pending).await).map_err(maybe)?;
     // A response refused here is not read: free its connection.
+    let head = head(&response)
+        .inspect_err(|_| attempt.controller.abort())
+        .map_err(maybe)?;
+
+    let answered = |error: AttemptError| {
+        attempt.controller.abort();
+        error.at(Sent::Yes)
+    };
     let Head {
         status,
         retry_after,
         content_length,
-    } = head(&response).inspect_err(|_| attempt.controller.abort())?;
+    } = head;
     if (300..400).contains(&status) {
         // Its body is of no use, and reading it would keep the connection.
         attempt.controller.abort();
@@ -597,14 +650,14 @@ pub(super) async fn send(
     }
     #[cfg(feature = "integrator")]
     if stream && (200..300).contains(&status) {
-        let reader = BodyReader::of(&response).inspect_err(|_| attempt.controller.abort())?;
+        let reader = BodyReader::of(&response).map_err(answered)?;
         let opened = OpenBody {
             response,
             reader,
             controller: attempt.controller.clone(),
             abort: lent.abort,
             status,
-            max_bytes,
+            max_bytes: attempt.max_bytes,
             read_whole: std::cell::Cell::new(false),
         };
         return Ok(HttpResponse {
@@ -616,12 +669,12 @@ pub(super) async fn send(
             opened: Some(opened),
         });
     }
-    declared_size_within_limit(content_length.as_deref(), max_bytes, status)
-        .inspect_err(|_| attempt.controller.abort())?;
-    let text = read_body(&response, status, &attempt, signal)
+    declared_size_within_limit(content_length.as_deref(), attempt.max_bytes, status)
+        .map_err(answered)?;
+    let text = read_body(&response, status, &attempt)
         .await
-        .inspect_err(|_| attempt.controller.abort())?;
-    let body = parse_body(text, status)?;
+        .map_err(answered)?;
+    let body = parse_body(text, status).map_err(answered)?;
     // The timer goes first: it would abort the controller lent on.
     drop(attempt);
     spare.give_back(lent);

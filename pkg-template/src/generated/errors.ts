@@ -43,6 +43,20 @@ export type WebhookRejectionReason =
   | "payload";
 
 /**
+ * Whether Halo Cloud may have received the request of a failed call:
+ * `"no"` (it failed before anything was sent: safe to call again),
+ * `"maybe"` (sent, no answer: a write may have run; reconcile before
+ * repeating it), `"yes"` (Halo answered; the status says how).
+ *
+ * @example
+ * catch (error) { if (error instanceof HaloError && error.sent === "maybe") await findWhatRan(); }
+ */
+export type HaloSent =
+  | "no"
+  | "maybe"
+  | "yes";
+
+/**
  * What every Halo error carries besides its message, and what its
  * constructor takes (e.g. for a test double). The optional fields
  * are read by the classes that have them.
@@ -57,6 +71,10 @@ export interface HaloErrorDetails {
   /** Whether making the same call again later may succeed. */
   retryable: boolean;
   cause?: unknown;
+  /** Whether Halo may have received the request; the code's usual case when left out. */
+  sent?: HaloSent;
+  /** How many rows a streamed page yielded before it failed. */
+  rowsReceived?: number;
   /** The option or argument at fault, e.g. `command.text`. */
   field?: string;
   /** How long the server asked to wait, when it said. */
@@ -76,6 +94,9 @@ export interface HaloErrorDetails {
 /** Shared by every copy of the package: see `HaloError[Symbol.hasInstance]`. */
 const BRAND = Symbol.for("halo-device.error");
 
+/** What `sent` is when an error's details leave it out, where it is not `"yes"`. */
+const DEFAULT_SENT: { readonly [C in HaloErrorCode]?: HaloSent } = { HALO_VALIDATION: "no", HALO_NETWORK: "maybe", HALO_TIMEOUT: "maybe", HALO_PROTOCOL: "maybe", HALO_WEBHOOK: "no", HALO_CLOSED: "no", HALO_NOT_INITIALISED: "no", HALO_LOAD: "no", HALO_INTERNAL: "maybe" };
+
 /**
  * The base class of every error this package throws (an aborted call
  * rejects with the signal's reason instead, as `fetch` does).
@@ -89,12 +110,18 @@ export class HaloError extends Error {
   readonly code: HaloErrorCode;
   readonly status: number | undefined;
   readonly retryable: boolean;
+  /** Whether Halo may have received the request: see `HaloSent`. */
+  readonly sent: HaloSent;
+  /** How many rows a streamed page yielded before it failed (repeat the page and they come again). */
+  readonly rowsReceived: number | undefined;
 
   constructor(message: string, details: HaloErrorDetails) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.code = details.code;
     this.status = details.status;
     this.retryable = details.retryable;
+    this.sent = details.sent ?? DEFAULT_SENT[details.code] ?? "yes";
+    this.rowsReceived = details.rowsReceived;
   }
 
   /**

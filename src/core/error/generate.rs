@@ -3,7 +3,7 @@
 //! minifier renames classes, never string literals), and the map the facade
 //! uses to turn the wasm's plain errors into those classes.
 
-use super::{props, ErrorField, ErrorKind, WebhookRejection};
+use super::{props, ErrorField, ErrorKind, Sent, WebhookRejection};
 use crate::generated_files::check_generated;
 use std::fmt::Write;
 
@@ -121,6 +121,23 @@ fn render() -> String {
         union(WebhookRejection::ALL.iter().map(|r| r.as_str()))
     );
 
+    doc_block(
+        &mut out,
+        "",
+        &[
+            " Whether Halo Cloud may have received the request of a failed call:",
+            " `\"no\"` (it failed before anything was sent: safe to call again),",
+            " `\"maybe\"` (sent, no answer: a write may have run; reconcile before",
+            " repeating it), `\"yes\"` (Halo answered; the status says how).",
+        ],
+        "catch (error) { if (error instanceof HaloError && error.sent === \"maybe\") await findWhatRan(); }",
+    );
+    let _ = writeln!(
+        out,
+        "export type HaloSent ={};\n",
+        union(Sent::ALL.iter().map(|s| s.as_str()))
+    );
+
     let all_fields = [
         ErrorField::Field,
         ErrorField::RetryAfterMs,
@@ -138,6 +155,12 @@ fn render() -> String {
         "const offline = new HaloUnavailableError(\"the practice could not be contacted\", { code: \"HALO_UNAVAILABLE\", status: 503, retryable: true });",
     );
     out.push_str("export interface HaloErrorDetails {\n  code: HaloErrorCode;\n  /** The HTTP status, when Halo Cloud answered. */\n  status?: number;\n  /** Whether making the same call again later may succeed. */\n  retryable: boolean;\n  cause?: unknown;\n");
+    let _ = writeln!(
+        out,
+        "  /** Whether Halo may have received the request; the code's usual case when left out. */\n  {}?: HaloSent;\n  /** How many rows a streamed page yielded before it failed. */\n  {}?: number;",
+        props::SENT,
+        props::ROWS_RECEIVED
+    );
     for field in all_fields {
         for (name, ty, doc, _) in members(field) {
             let _ = writeln!(out, "  /** {doc} */\n  {name}?: {ty};");
@@ -146,6 +169,17 @@ fn render() -> String {
     out.push_str("}\n\n");
 
     out.push_str("/** Shared by every copy of the package: see `HaloError[Symbol.hasInstance]`. */\nconst BRAND = Symbol.for(\"halo-device.error\");\n\n");
+    // Only the codes whose errors are not usually answers: "yes" is the rest.
+    let defaults: Vec<String> = ErrorKind::ALL
+        .iter()
+        .filter(|k| k.default_sent() != Sent::Yes)
+        .map(|k| format!("{}: \"{}\"", k.code(), k.default_sent().as_str()))
+        .collect();
+    let _ = writeln!(
+        out,
+        "/** What `sent` is when an error's details leave it out, where it is not `\"yes\"`. */\nconst DEFAULT_SENT: {{ readonly [C in HaloErrorCode]?: HaloSent }} = {{ {} }};\n",
+        defaults.join(", ")
+    );
     doc_block(
         &mut out,
         "",
@@ -156,8 +190,11 @@ fn render() -> String {
         "try { await client.immediateQuery(\"SELECT 1\"); }\n\
          catch (error) { if (error instanceof HaloError && error.retryable) scheduleRetry(); }",
     );
-    out.push_str(
-        "export class HaloError extends Error {\n  override name: string = \"HaloError\";\n  readonly code: HaloErrorCode;\n  readonly status: number | undefined;\n  readonly retryable: boolean;\n\n  constructor(message: string, details: HaloErrorDetails) {\n    super(message, details.cause === undefined ? undefined : { cause: details.cause });\n    this.code = details.code;\n    this.status = details.status;\n    this.retryable = details.retryable;\n  }\n",
+    let _ = write!(
+        out,
+        "export class HaloError extends Error {{\n  override name: string = \"HaloError\";\n  readonly code: HaloErrorCode;\n  readonly status: number | undefined;\n  readonly retryable: boolean;\n  /** Whether Halo may have received the request: see `HaloSent`. */\n  readonly {sent}: HaloSent;\n  /** How many rows a streamed page yielded before it failed (repeat the page and they come again). */\n  readonly {rows}: number | undefined;\n\n  constructor(message: string, details: HaloErrorDetails) {{\n    super(message, details.cause === undefined ? undefined : {{ cause: details.cause }});\n    this.code = details.code;\n    this.status = details.status;\n    this.retryable = details.retryable;\n    this.{sent} = details.{sent} ?? DEFAULT_SENT[details.code] ?? \"yes\";\n    this.{rows} = details.{rows};\n  }}\n",
+        sent = props::SENT,
+        rows = props::ROWS_RECEIVED
     );
     out.push_str(HAS_INSTANCE);
 
