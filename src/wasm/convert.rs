@@ -17,6 +17,10 @@ use wasm_bindgen_futures::future_to_promise;
 /// default, a wrong shape a validation error naming `field`. (The device
 /// entry reads its inputs with `fields` instead, which costs far less wasm.)
 #[cfg(feature = "integrator")]
+#[expect(
+    clippy::disallowed_methods,
+    reason = "integrator only (the feature gate): servers, where serde's size matters less than reading whole option objects"
+)]
 pub(crate) fn from_js<T: DeserializeOwned + Default>(
     field: &str,
     value: JsValue,
