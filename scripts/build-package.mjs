@@ -12,9 +12,10 @@
 //      integrator entry;
 //   6. package.json and README from pkg-template/, then `npm pack`.
 import { execFileSync } from "node:child_process";
-import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, sep } from "node:path";
 import { fileURLToPath } from "node:url";
+import { dropSymbolDispose, requiredSnippets, unknownInitOutput, unknownSlots, wasmBesideBundle } from "./build-steps.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const build = join(root, "build");
@@ -26,6 +27,8 @@ const bin = (name) => join(root, "node_modules", ".bin", name);
 const TSC = join(root, "node_modules", "typescript", "bin", "tsc");
 const run = (command, args, options = {}) =>
   execFileSync(command, args, { cwd: root, stdio: ["ignore", "inherit", "inherit"], ...options });
+/** Rewrites `file` through one step of scripts/build-steps.mjs, which throws if it finds nothing to do. */
+const patch = (file, step, ...args) => writeFileSync(file, step(readFileSync(file, "utf8"), ...args, file));
 
 // One wasm per npm entry: a browser loading `halo-device` downloads none of
 // the integrator's code (HMAC, site parsing), and the other way round.
@@ -43,18 +46,14 @@ const WASM_OPT = ["--low-memory-unused", "-Os", "--converge"];
 
 function bindgen(wasm, name, target, outDir) {
   run("wasm-bindgen", ["--target", target, "--weak-refs", "--out-dir", outDir, "--out-name", name, wasm]);
-  // wasm-bindgen declares `[Symbol.dispose]`, which breaks consumers whose
-  // TypeScript lib lacks esnext.disposable; `free()` stays available.
-  const types = join(outDir, `${name}.d.ts`);
-  writeFileSync(types, readFileSync(types, "utf8").split("\n").filter((line) => !line.includes("Symbol.dispose")).join("\n"));
-  // The raw wasm exports (`InitOutput`, `*_bg.wasm.d.ts`) take and return
-  // externref slots that only the glue touches; wasm-bindgen types them
-  // `any`, which would let a mistake type-check. `unknown` says the same
-  // without that hole, so no declaration the build writes has an `any`.
-  const unknownSlots = (text) => text.replace(/\bany\b/g, "unknown");
-  const raw = join(outDir, `${name}_bg.wasm.d.ts`);
-  writeFileSync(raw, unknownSlots(readFileSync(raw, "utf8")));
-  writeFileSync(types, readFileSync(types, "utf8").replace(/export interface InitOutput \{[^}]*\}/, unknownSlots));
+  // The facade compiles against the web glue's declarations, which must
+  // hold no `[Symbol.dispose]` and no `any` (scripts/build-steps.mjs says
+  // why); the nodejs glue's are deleted unread below.
+  if (target === "web") {
+    patch(join(outDir, `${name}.d.ts`), dropSymbolDispose);
+    patch(join(outDir, `${name}.d.ts`), unknownInitOutput);
+    patch(join(outDir, `${name}_bg.wasm.d.ts`), unknownSlots);
+  }
   const output = join(outDir, `${name}_bg.wasm`);
   run(bin("wasm-opt"), [...WASM_OPT, "--strip-debug", "--strip-producers", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext", "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue", output, "-o", output]);
 }
@@ -75,15 +74,14 @@ function tsc(module, outDir, declarationDir = outDir) {
 // The glue finds its wasm beside itself; bundled, it sits one folder up.
 async function bundleBrowser(from, outdir) {
   const esbuild = await import("esbuild");
-  const wasmBesideBundle = {
+  const moved = new Set();
+  const wasmBesideBundlePlugin = {
     name: "wasm-beside-bundle",
     setup(build) {
       build.onLoad({ filter: /[\\/]wasm[\\/]halo_\w+\.js$/ }, ({ path }) => {
         const name = path.replace(/.*[\\/]/, "").replace(/\.js$/, "");
-        const glue = readFileSync(path, "utf8");
-        const url = `new URL('${name}_bg.wasm', import.meta.url)`;
-        if (!glue.includes(url)) throw new Error(`${path} no longer loads its wasm with ${url}`);
-        return { contents: glue.replace(url, `new URL('./wasm/${name}_bg.wasm', import.meta.url)`), loader: "js" };
+        moved.add(name);
+        return { contents: wasmBesideBundle(readFileSync(path, "utf8"), name, path), loader: "js" };
       });
     },
   };
@@ -99,18 +97,23 @@ async function bundleBrowser(from, outdir) {
     legalComments: "none",
     chunkNames: "shared-[hash]",
     logLevel: "warning",
-    plugins: [wasmBesideBundle],
+    plugins: [wasmBesideBundlePlugin],
   });
+  // A filter that no longer meets the glue would leave the bundles loading
+  // a wasm from where it is not.
+  const unmoved = ENTRIES.map(({ name }) => name).filter((name) => !moved.has(name));
+  if (unmoved.length > 0) throw new Error(`build step "wasm-beside-bundle" never saw the glue of ${unmoved.join(", ")}: its onLoad filter no longer matches`);
 }
 
 // The shell's JS snippets (src/wasm/*.js) are ES modules; the `nodejs`
 // glue `require`s them, from a folder the CommonJS build marks CommonJS.
+// Exactly the snippets each glue requires are converted, and each must exist.
 async function snippetsToCommonJs(dir) {
-  if (!existsSync(dir)) return;
   const esbuild = await import("esbuild");
-  for (const entry of readdirSync(dir, { recursive: true })) {
-    const path = join(dir, String(entry));
-    if (!path.endsWith(".js")) continue;
+  const snippets = new Set(ENTRIES.flatMap(({ name }) => requiredSnippets(readFileSync(join(dir, `${name}.js`), "utf8"), join(dir, `${name}.js`))));
+  for (const snippet of snippets) {
+    const path = join(dir, snippet);
+    if (!existsSync(path)) throw new Error(`build step "snippets-to-commonjs": the glue requires ${snippet}, which wasm-bindgen did not write`);
     const { code } = await esbuild.transform(readFileSync(path, "utf8"), { format: "cjs", target: "es2022", logLevel: "warning" });
     writeFileSync(path, code);
   }
@@ -147,7 +150,7 @@ for (const { name } of ENTRIES) {
   renameSync(join(esm, "wasm", `${name}_bg.wasm`), join(browser, "wasm", `${name}_bg.wasm`));
 }
 cpSync(join(build, "nodejs-glue"), join(cjs, "wasm"), { recursive: true });
-await snippetsToCommonJs(join(cjs, "wasm", "snippets"));
+await snippetsToCommonJs(join(cjs, "wasm"));
 writeFileSync(join(cjs, "package.json"), JSON.stringify({ type: "commonjs" }) + "\n");
 // The glue's own declarations are wasm-bindgen's internals (with `any`):
 // the facade was compiled against them, and no public type refers to them.

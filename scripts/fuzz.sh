@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The long fuzz run (FUZZING.md): every property test in tests/fuzz_*.rs and
+# The long fuzz run (docs/fuzzing.md): every property test in tests/fuzz_*.rs and
 # the token engine's model check, 1,000,000 cases each unless
 # PROPTEST_CASES says otherwise. `cargo test` runs the same properties with
 # 256 cases each.

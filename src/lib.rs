@@ -12,6 +12,10 @@
 // Every public item says what it means, and nothing is `pub` that the
 // crate root does not reach: the shell's items are `pub(crate)` at most.
 #![warn(missing_docs, unreachable_pub)]
+// No str slicing in what ships (a size idiom, docs/contributing.md): an
+// index that misses a char boundary panics, and the panic's message brings
+// char formatting and Unicode tables into the wasm. Tests may slice.
+#![cfg_attr(not(test), deny(clippy::string_slice))]
 
 pub mod core;
 

@@ -110,7 +110,7 @@ fn wall_clock_ms() -> impl Strategy<Value = f64> {
     prop_oneof![0.0..4e12, any::<f64>()]
 }
 
-/// The error kind of a non-2xx status, as the README's error table has it.
+/// The error kind of a non-2xx status, as docs/errors.md's table has it.
 fn kind_for(status: u16) -> ErrorKind {
     match status {
         401 => ErrorKind::Auth,

@@ -40,7 +40,7 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 use std::collections::HashSet;
 
-/// The leeway cap the README documents: min(10 s, lifetime / 20).
+/// The leeway cap docs/device-client.md documents: min(10 s, lifetime / 20).
 const MAX_EXPIRY_LEEWAY_MS: f64 = 10_000.0;
 
 #[derive(Clone, Debug)]

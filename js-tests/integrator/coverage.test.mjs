@@ -1,8 +1,9 @@
 // Every operation in Halo's two published OpenAPI documents (vendored in
-// docs/openapi/) is reachable through a public method of the packed
+// openapi/) is reachable through a public method of the packed
 // package: the table below maps each one, and the test fails when the
 // documents list an operation the table lacks, or a method is missing from
-// the classes the package exports. The README's coverage table is this one.
+// the classes the package exports. The table in docs/integrator.md ("Every
+// published operation, and its method") is this one.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -11,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import * as device from "halo-device";
 import * as integrator from "halo-device/integrator";
 
-const OPENAPI = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "docs", "openapi");
+const OPENAPI = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "openapi");
 const DOCUMENTS = { desktop: "desktop-26.619.10213.json", integrator: "integrator-26.619.10213.json" };
 
 /** `document operationId` → [class, method]. */

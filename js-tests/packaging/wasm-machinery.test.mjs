@@ -3,9 +3,10 @@
 // search brings (the char formatting and Unicode tables behind
 // `str::slice_error_fail`, the two-way substring searcher), the char
 // searcher of a `char` pattern (`split('/')`: the core splits with
-// `chars::is`), a `GenericShunt` copy per `collect::<Result<Vec<_>, _>>()`,
-// nor std's dlmalloc in place of talc. A byte budget notices a regression only once it
-// adds up past the next KiB; a name is caught the day it comes back.
+// `chars::is`) and its `memchr`, a `GenericShunt` copy per
+// `collect::<Result<Vec<_>, _>>()`, serde's (de)serializers, nor std's
+// dlmalloc in place of talc. A byte budget notices a regression only once
+// it adds up past the next KiB; a name is caught the day it comes back.
 //
 // The names come from the linked wasm that scripts/build-package.mjs leaves
 // in build/ (the `name` section, before wasm-opt strips it): wasm-opt only
@@ -26,8 +27,9 @@ const REMOVED = {
   "str slicing's panic (char Debug, Unicode tables)": /slice_error_fail|printable/,
   "the substring searcher (str::replace, find, contains with a str)": /StrSearcher|TwoWaySearcher/,
   "std's allocator (dlmalloc; talc replaces it)": /dlmalloc/,
-  "a char pattern's searcher (split('/'), find(' '); use core::chars::is)": /CharSearcher/,
+  "a char pattern's searcher (split('/'), find(' '), contains('@'); use core::chars::is)": /CharSearcher|memchr/,
   "collect::<Result<Vec<_>, _>>() (GenericShunt; read in a loop)": /GenericShunt/,
+  "serde (the device shell reads JS values field by field, src/wasm/fields.rs)": /serde/,
 };
 
 const ENTRIES = [

@@ -232,7 +232,7 @@ fn validate_base_url(url: &str) -> Result<String, HaloError> {
         .or_else(|| url.strip_prefix("http://"));
     let trimmed = url.trim_end_matches(is('/'));
     let authority = rest.map(|rest| rest.split(is('/')).next().unwrap_or_default());
-    if authority.is_some_and(|authority| authority.contains('@')) {
+    if authority.is_some_and(|authority| authority.contains(is('@'))) {
         // `fetch` refuses such URLs anyway, quoting them in its error; and
         // Halo authenticates by header, never by URL.
         return Err(HaloError::validation(

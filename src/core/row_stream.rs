@@ -1,6 +1,6 @@
 //! A streamed result page (`GET …/results/{n}/stream`), split into rows as
 //! its bytes arrive. The body is the page's rows as one JSON array of row
-//! objects (see the README's choices); bytes come in chunks cut anywhere,
+//! objects (docs/halo-api-choices.md); bytes come in chunks cut anywhere,
 //! inside a UTF-8 sequence, a string or an escape, and complete row texts
 //! come out, each a whole JSON object, ready for the host's `JSON.parse`.
 //!

@@ -20,6 +20,10 @@ use wasm_bindgen_futures::future_to_promise;
 /// value is first copied as its own data only: an `attemptTimeoutMs` or a
 /// `grantType` inherited from a polluted `Object.prototype` has no effect.
 #[cfg(feature = "integrator")]
+#[expect(
+    clippy::disallowed_methods,
+    reason = "integrator only (the feature gate): servers, where serde's size matters less than reading whole option objects"
+)]
 pub(crate) fn from_js<T: DeserializeOwned + Default>(
     field: &str,
     value: JsValue,
