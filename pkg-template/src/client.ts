@@ -28,6 +28,8 @@ const core = guarded(deviceWasm);
 export class HaloDeviceClient extends SiteQueries implements HaloQueries {
   readonly #device: DeviceClient;
   readonly #sharing: TokenSharing | undefined;
+  readonly #baseUrl: string;
+  readonly #environment: "production" | "stage" | undefined;
 
   constructor(options: HaloDeviceClientOptions) {
     deviceWasm.assertReady();
@@ -58,6 +60,30 @@ export class HaloDeviceClient extends SiteQueries implements HaloQueries {
     super(device, "HaloDeviceClient", core);
     this.#device = device;
     this.#sharing = sharing;
+    // Read once: they stay readable after close() frees the wasm side.
+    this.#baseUrl = device.baseUrl;
+    this.#environment = device.environment;
+  }
+
+  /**
+   * Where this client's requests go, e.g. `https://api.stage.haloconnect.io`.
+   *
+   * @example
+   * console.info(`Halo: ${client.environment ?? "custom"} at ${client.baseUrl}`);
+   */
+  get baseUrl(): string {
+    return this.#baseUrl;
+  }
+
+  /**
+   * `"production"` or `"stage"` when `baseUrl` is one of Halo's hosts;
+   * `undefined` for another (a simulator, a proxy).
+   *
+   * @example
+   * if (client.environment !== "production") showBanner("test data");
+   */
+  get environment(): "production" | "stage" | undefined {
+    return this.#environment;
   }
 
   /**

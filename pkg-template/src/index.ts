@@ -34,6 +34,7 @@ export type { CompiledModule, InitInput } from "./loader.js";
 export { HaloDeviceClient } from "./client.js";
 export type { HaloQueries } from "./queries.js";
 export { generateDeviceId } from "./device-id.js";
+export { brokerTokenProvider, type BrokerTokenOptions } from "./broker-token.js";
 // Every error class and type the Rust error table defines.
 export * from "./generated/errors.js";
 export { decodeRows } from "./decode.js";

@@ -19,7 +19,7 @@
 
 import { IntegratorClient, IntegratorSite, expandWebhookUrl as expand, verifyWebhookRequest } from "./wasm/halo_integrator.js";
 import { guarded, own } from "./call.js";
-import { fromCore, HaloValidationError, HaloWebhookError } from "./errors.js";
+import { fromCore, HaloError, HaloValidationError, HaloWebhookError } from "./errors.js";
 import { integratorWasm } from "./integrator-init.js";
 import { SiteQueries, type HaloQueries, type SiteCore } from "./queries.js";
 import { arrayField, isRow, protocolError } from "./decode.js";
@@ -42,6 +42,9 @@ import type {
 } from "./integrator-types.js";
 
 const core = guarded(integratorWasm);
+
+/** The PMS ID `checkKey` looks up: one no practice management system issues. */
+const KEY_CHECK_PMS_ID = "halo-device-key-check";
 
 function inBrowser(): boolean {
   const scope = globalThis as { window?: unknown; document?: unknown; importScripts?: unknown };
@@ -85,6 +88,51 @@ export class HaloIntegratorClient {
       this.#inner = new IntegratorClient(settings, subscriptionKey, fetch, onEvent);
     } catch (error) {
       throw fromCore(error);
+    }
+  }
+
+  /**
+   * Where this client's requests go, e.g. `https://api.stage.haloconnect.io`:
+   * log it at start-up, so a stage key sent to production is seen at once.
+   *
+   * @example
+   * console.info(`Halo: ${integrator.environment ?? "custom"} at ${integrator.baseUrl}`);
+   */
+  get baseUrl(): string {
+    return this.#inner.baseUrl;
+  }
+
+  /**
+   * `"production"` or `"stage"` when `baseUrl` is one of Halo's hosts;
+   * `undefined` for another (a simulator, a proxy).
+   *
+   * @example
+   * if (integrator.environment !== "production") console.warn("not talking to production Halo");
+   */
+  get environment(): "production" | "stage" | undefined {
+    return this.#inner.environment;
+  }
+
+  /**
+   * A cheap check that Halo Cloud accepts the subscription key: one site
+   * lookup for a PMS ID no practice has (`GET /integrator/sites`), which
+   * reads nothing of any practice. Resolves when the key is accepted
+   * (an empty list, or a 404 for the unknown ID); rejects with the
+   * typed error otherwise: `HaloAuthError` naming the environment and
+   * base URL for a refused key, `HaloNetworkError` or
+   * `HaloUnavailableError` when Halo cannot be reached. For a health check.
+   *
+   * @example
+   * app.get("/healthz", async (c) => (await integrator.checkKey().then(() => true, () => false)) ? c.text("ok") : c.text("Halo refused the key", 503));
+   */
+  async checkKey(options: IntegratorCallOptions = {}): Promise<void> {
+    try {
+      await this.findSites({ pmsId: KEY_CHECK_PMS_ID, pmsName: "Best Practice" }, options);
+    } catch (error) {
+      // Halo may answer an unknown PMS ID with 404 rather than no sites:
+      // the key got past the gateway either way.
+      if (error instanceof HaloError && error.code === "HALO_NOT_FOUND") return;
+      throw error;
     }
   }
 
@@ -432,6 +480,9 @@ export async function verifyWebhook(options: VerifyWebhookOptions): Promise<Veri
 }
 
 export { init } from "./integrator-init.js";
+// The server kit: web-standard handlers for your cloud.
+export { createTokenBroker } from "./server/token-broker.js";
+export type { TokenBrokerErrorCode, TokenBrokerEvent, TokenBrokerOptions, TokenClaims, TokenGrant } from "./server/token-broker.js";
 export type { CompiledModule, InitInput } from "./loader.js";
 // Every error class and type the Rust error table defines.
 export * from "./generated/errors.js";

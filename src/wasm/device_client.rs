@@ -174,6 +174,25 @@ impl DeviceClient {
         })
     }
 
+    /// The base URL requests go to, e.g. `https://api.stage.haloconnect.io`.
+    #[wasm_bindgen(getter, js_name = baseUrl)]
+    pub fn base_url(&self) -> String {
+        self.shared.requests.endpoint().base_url.clone()
+    }
+
+    /// `"production"` or `"stage"` for Halo's hosts; `undefined` for another base URL.
+    #[wasm_bindgen(
+        getter,
+        unchecked_return_type = "\"production\" | \"stage\" | undefined"
+    )]
+    pub fn environment(&self) -> Option<String> {
+        self.shared
+            .requests
+            .endpoint()
+            .environment()
+            .map(str::to_owned)
+    }
+
     /// `{ hasToken, expiresAt, renewals }`; never the token itself.
     #[wasm_bindgen(js_name = tokenInfo, unchecked_return_type = "{ hasToken: boolean; expiresAt: Date | null; renewals: number }")]
     pub fn token_info(&self) -> JsValue {

@@ -1,0 +1,45 @@
+import { own } from "./call.js";
+import type { FetchLike, IssuedToken, TokenRequest } from "./types.js";
+
+/**
+ * The options of `brokerTokenProvider`.
+ *
+ * @example
+ * const options: BrokerTokenOptions = { headers: async () => ({ Authorization: `Bearer ${await session.token()}` }) };
+ */
+export interface BrokerTokenOptions {
+  /** Sent with each request, e.g. your own sign-in's `Authorization`; a function is asked each time. */
+  headers?: Record<string, string> | (() => Record<string, string> | Promise<Record<string, string>>);
+  /** Default `globalThis.fetch`. */
+  fetch?: FetchLike;
+}
+
+/**
+ * The device client's `getToken` for a token broker made with
+ * `createTokenBroker` (from `halo-device/integrator`): POSTs
+ * `{ siteId, deviceId, reason }` as JSON (never in the URL) with your
+ * headers, and resolves with the broker's `{ accessToken, expiresIn }`. A
+ * broker that answers 408, 429 or 5xx (it, or Halo Cloud, is down for
+ * now) rejects with a `TypeError`, as `fetch` does when the network
+ * fails, so the client reports it as retryable; any other refusal (not
+ * signed in, unknown site) is an `Error` naming the status and the
+ * broker's error code.
+ *
+ * @example
+ * const client = new HaloDeviceClient({
+ *   environment: "stage", siteId, deviceId,
+ *   getToken: brokerTokenProvider("/api/halo-token", { headers: { Authorization: `Bearer ${session}` } }),
+ * });
+ */
+export function brokerTokenProvider(url: string, options: BrokerTokenOptions = {}): (request: TokenRequest) => Promise<IssuedToken> {
+  const headers = own(options, "headers");
+  const send = own(options, "fetch") ?? ((input, init) => fetch(input, init));
+  return async ({ siteId, deviceId, reason, signal }) => {
+    const extra = typeof headers === "function" ? await headers() : headers;
+    const response = await send(url, { method: "POST", headers: { ...extra, "Content-Type": "application/json" }, body: JSON.stringify({ siteId, deviceId, reason }), signal });
+    if (response.ok) return response.json();
+    const code: unknown = await response.json().then((body) => body?.error?.code, () => undefined);
+    const status = response.status;
+    throw new (status === 408 || status === 429 || status > 499 ? TypeError : Error)(`the token broker answered HTTP ${status}${typeof code === "string" ? ` ${code}` : ""}`);
+  };
+}
