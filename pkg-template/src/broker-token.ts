@@ -21,9 +21,10 @@ export interface BrokerTokenOptions {
  * headers, and resolves with the broker's `{ accessToken, expiresIn }`. A
  * broker that answers 408, 429 or 5xx (it, or Halo Cloud, is down for
  * now) rejects with a `TypeError`, as `fetch` does when the network
- * fails, so the client reports it as retryable; any other refusal (not
- * signed in, unknown site) is an `Error` naming the status and the
- * broker's error code.
+ * fails, so the client reports it as retryable; any other refusal (401
+ * not signed in, 404 unknown site, …) is an `Error` naming the status.
+ * (The broker's error body says more; it is left unread here, as every
+ * byte of this function is downloaded by every device.)
  *
  * @example
  * const client = new HaloDeviceClient({
@@ -33,13 +34,11 @@ export interface BrokerTokenOptions {
  */
 export function brokerTokenProvider(url: string, options: BrokerTokenOptions = {}): (request: TokenRequest) => Promise<IssuedToken> {
   const headers = own(options, "headers");
-  const send = own(options, "fetch") ?? ((input, init) => fetch(input, init));
+  const send = own(options, "fetch") ?? ((...args) => fetch(...args));
   return async ({ siteId, deviceId, reason, signal }) => {
-    const extra = typeof headers === "function" ? await headers() : headers;
-    const response = await send(url, { method: "POST", headers: { ...extra, "Content-Type": "application/json" }, body: JSON.stringify({ siteId, deviceId, reason }), signal });
-    if (response.ok) return response.json();
-    const code: unknown = await response.json().then((body) => body?.error?.code, () => undefined);
-    const status = response.status;
-    throw new (status === 408 || status === 429 || status > 499 ? TypeError : Error)(`the token broker answered HTTP ${status}${typeof code === "string" ? ` ${code}` : ""}`);
+    const response = await send(url, { method: "POST", headers: { ...(typeof headers == "function" ? await headers() : headers), "Content-Type": "application/json" }, body: JSON.stringify({ siteId, deviceId, reason }), signal });
+    const { ok, status } = response;
+    if (ok) return response.json();
+    throw new (status == 408 || status == 429 || status > 499 ? TypeError : Error)(`token broker answered HTTP ${status}`);
   };
 }

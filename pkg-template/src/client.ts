@@ -1,5 +1,5 @@
 import { DeviceClient } from "./wasm/halo_device.js";
-import { guarded, own } from "./call.js";
+import { environmentOf, guarded, own } from "./call.js";
 import { fromCore, HaloValidationError } from "./errors.js";
 import { deviceWasm } from "./init.js";
 import { SiteQueries, type HaloQueries } from "./queries.js";
@@ -21,7 +21,7 @@ const core = guarded(deviceWasm);
  *   environment: "stage",
  *   siteId: "3f2504e0-4f89-41d3-9a0c-0305e82c3301",
  *   deviceId: generateDeviceId(),
- *   getToken: async ({ siteId, reason, signal }) => (await fetch(`/my-cloud/halo-token?site=${siteId}&reason=${reason}`, { signal })).json(),
+ *   getToken: brokerTokenProvider("/api/halo-token"), // your createTokenBroker route; ids and reason go in the body
  * });
  * const { rows } = await client.immediateQuery("SELECT TOP 5 * FROM Patients");
  */
@@ -62,7 +62,7 @@ export class HaloDeviceClient extends SiteQueries implements HaloQueries {
     this.#sharing = sharing;
     // Read once: they stay readable after close() frees the wasm side.
     this.#baseUrl = device.baseUrl;
-    this.#environment = device.environment;
+    this.#environment = environmentOf(options);
   }
 
   /**
@@ -76,8 +76,8 @@ export class HaloDeviceClient extends SiteQueries implements HaloQueries {
   }
 
   /**
-   * `"production"` or `"stage"` when `baseUrl` is one of Halo's hosts;
-   * `undefined` for another (a simulator, a proxy).
+   * The `environment` you passed, `"production"` or `"stage"`; `undefined`
+   * when you passed `baseUrl` instead (a simulator, a proxy).
    *
    * @example
    * if (client.environment !== "production") showBanner("test data");

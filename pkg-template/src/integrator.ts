@@ -1,24 +1,24 @@
 /**
  * `halo-device/integrator`: the integrator's side of Halo Cloud, for your
- * servers and Electron's main process, never a browser. A
- * `HaloIntegratorClient` authenticated by your subscription key issues
- * device tokens for the devices' `getToken`, resolves a practice's PMS ID to
- * its Halo GUID and pairs sites; `verifyWebhook` and `expandWebhookUrl`
- * handle Halo's webhooks.
+ * servers only: never a browser, and never Electron's main process, which
+ * is still the user's machine. A `HaloIntegratorClient` authenticated by
+ * your subscription key issues device tokens, resolves a practice's PMS ID
+ * to its Halo GUID and pairs sites; `createTokenBroker` is the devices'
+ * token endpoint as a web-standard handler; `verifyWebhook` and
+ * `expandWebhookUrl` handle Halo's webhooks.
  *
  * @example
  * import { HaloIntegratorClient } from "halo-device/integrator";
  *
  * const integrator = new HaloIntegratorClient({ environment: "stage", subscriptionKey: process.env.HALO_SUBSCRIPTION_KEY! });
  * const { siteId } = await integrator.resolveSite({ pmsId: "12345", pmsName: "Best Practice", expect: { practiceName: "Halo Clinic North" } });
- * const token = await integrator.issueDeviceToken({ siteId, deviceId }); // { accessToken, tokenType, expiresIn, expiresAt }
  * const { rows } = await integrator.site(siteId).immediateQuery("SELECT InternalID, Surname FROM Patients");
  *
  * @module
  */
 
 import { IntegratorClient, IntegratorSite, expandWebhookUrl as expand, verifyWebhookRequest } from "./wasm/halo_integrator.js";
-import { guarded, own } from "./call.js";
+import { environmentOf, guarded, own } from "./call.js";
 import { fromCore, HaloError, HaloValidationError, HaloWebhookError } from "./errors.js";
 import { integratorWasm } from "./integrator-init.js";
 import { SiteQueries, type HaloQueries, type SiteCore } from "./queries.js";
@@ -46,16 +46,23 @@ const core = guarded(integratorWasm);
 /** The PMS ID `checkKey` looks up: one no practice management system issues. */
 const KEY_CHECK_PMS_ID = "halo-device-key-check";
 
+/** Electron (main or renderer): `process.versions.electron` is set. Read per construction, not cached. */
+function inElectron(): boolean {
+  const scope = globalThis as { process?: { versions?: { electron?: unknown } } };
+  return typeof scope.process?.versions?.electron === "string";
+}
+
 function inBrowser(): boolean {
   const scope = globalThis as { window?: unknown; document?: unknown; importScripts?: unknown };
   return (typeof scope.window === "object" && typeof scope.document === "object") || typeof scope.importScripts === "function";
 }
 
 /**
- * The integrator's side of Halo Cloud, for your servers (or Electron's main
- * process): device tokens from the subscription key, PMS ID → Halo GUID, and
- * pairing. Every call carries `Ocp-Apim-Subscription-Key`; the key never
- * appears in an error, an event or a log line.
+ * The integrator's side of Halo Cloud, for your servers only: device tokens
+ * from the subscription key, PMS ID → Halo GUID, and pairing. Every call
+ * carries `Ocp-Apim-Subscription-Key`; the key never appears in an error,
+ * an event or a log line. It refuses to start in a browser and under
+ * Electron (main included: it is the user's machine) unless told otherwise.
  *
  * @example
  * const integrator = new HaloIntegratorClient({ environment: "stage", subscriptionKey: process.env.HALO_KEY! });
@@ -64,10 +71,11 @@ function inBrowser(): boolean {
  */
 export class HaloIntegratorClient {
   readonly #inner: IntegratorClient;
+  readonly #environment: "production" | "stage" | undefined;
 
   constructor(options: HaloIntegratorClientOptions) {
     integratorWasm.assertReady();
-    const { subscriptionKey, dangerouslyAllowBrowser, ...settings } = options ?? ({} as Partial<HaloIntegratorClientOptions>);
+    const { subscriptionKey, dangerouslyAllowBrowser, dangerouslyAllowElectron, ...settings } = options ?? ({} as Partial<HaloIntegratorClientOptions>);
     const [fetch, onEvent] = [own(options, "fetch"), own(options, "onEvent")];
     if (inBrowser() && dangerouslyAllowBrowser !== true) {
       throw new HaloValidationError(
@@ -75,6 +83,14 @@ export class HaloIntegratorClient {
           "Issue device tokens from your cloud and give the device HaloDeviceClient a getToken that asks it " +
           "(or pass dangerouslyAllowBrowser: true if you really mean to)",
         { code: "HALO_VALIDATION", retryable: false, field: "dangerouslyAllowBrowser" },
+      );
+    }
+    if (inElectron() && dangerouslyAllowElectron !== true) {
+      throw new HaloValidationError(
+        "HaloIntegratorClient refuses to run under Electron: its main process is still the user's machine, and a subscription key there ships inside every install. " +
+          "Keep the key on your server, give it a token broker (createTokenBroker), and have the app's HaloDeviceClient call it with brokerTokenProvider " +
+          "(or pass dangerouslyAllowElectron: true if you really mean to)",
+        { code: "HALO_VALIDATION", retryable: false, field: "dangerouslyAllowElectron" },
       );
     }
     if (typeof subscriptionKey !== "string") {
@@ -89,6 +105,7 @@ export class HaloIntegratorClient {
     } catch (error) {
       throw fromCore(error);
     }
+    this.#environment = environmentOf(options);
   }
 
   /**
@@ -103,14 +120,14 @@ export class HaloIntegratorClient {
   }
 
   /**
-   * `"production"` or `"stage"` when `baseUrl` is one of Halo's hosts;
-   * `undefined` for another (a simulator, a proxy).
+   * The `environment` you passed, `"production"` or `"stage"`; `undefined`
+   * when you passed `baseUrl` instead (a simulator, a proxy).
    *
    * @example
    * if (integrator.environment !== "production") console.warn("not talking to production Halo");
    */
   get environment(): "production" | "stage" | undefined {
-    return this.#inner.environment;
+    return this.#environment;
   }
 
   /**
@@ -159,10 +176,12 @@ export class HaloIntegratorClient {
 
   /**
    * `POST /integrator/token`: a device token for one device at one practice,
-   * to hand to that device's `getToken`.
+   * to hand to that device's `getToken`. To serve devices, mount
+   * `createTokenBroker({ integrator, authorize })`, which calls this with
+   * the limits, statuses and caching a token endpoint needs.
    *
    * @example
-   * app.post("/halo-token", async (req, res) => res.json(await integrator.issueDeviceToken({ siteId, deviceId: req.user.deviceId })));
+   * const { accessToken, expiresIn } = await integrator.issueDeviceToken({ siteId, deviceId }); // e.g. in a test or a job
    */
   async issueDeviceToken(request: DeviceTokenRequest, options: IntegratorCallOptions = {}): Promise<DeviceToken> {
     const { signal, ...rest } = options;
@@ -445,7 +464,7 @@ async function seenBefore(store: WebhookSeenStore, id: string, rememberUntil: nu
  *
  * @example
  * const hook = await verifyWebhook({ rawBody: await request.text(), headers: request.headers, secret });
- * const result = await device.getResultPage(hook.queryId, 1);
+ * for await (const page of integrator.site(hook.siteId).resultPages(hook.queryId)) await save(page.rows); // every page
  */
 export async function verifyWebhook(options: VerifyWebhookOptions): Promise<VerifiedWebhook> {
   integratorWasm.assertReady();

@@ -213,13 +213,6 @@ impl Endpoint {
             message.push_str(" (the URL repeats \"/");
             message.push_str(segment);
             message.push_str("\": baseUrl already ends in it; remove it there, or for the device client set pathPrefix: \"\")");
-        } else if error.status == Some(404) && names_a_site(path) {
-            // A day-one mistake: a GUID from the other environment, or a
-            // practice that moved. A 404 for a query or a FHIR resource
-            // (a segment with digits after the site) is not the site's.
-            error.message.push_str(
-                " (404: check the site's GUID and the environment, stage or production; re-resolve the GUID from the PMS ID)",
-            );
         }
         error
     }
@@ -234,12 +227,19 @@ impl Endpoint {
         }
     }
 
-    /// [`Endpoint::explain`] for the integrator's own endpoints, whose 401
-    /// can only mean the subscription key: says which Halo refused it, as
-    /// stage and production keys differ. Kept apart so the device wasm,
-    /// which never sends the key, carries none of it.
+    /// [`Endpoint::explain`] for the integrator's own endpoints (token, sites),
+    /// where the day-one mistakes show: a 401 can only mean the subscription
+    /// key, so it says which Halo refused it, as stage and production keys
+    /// differ; a 404 for a site (the token endpoint's or get-site's) says to
+    /// check the GUID and the environment. Kept apart from `explain` so the
+    /// device wasm carries none of it.
     pub fn explain_integrator(&self, path: &str, error: HaloError) -> HaloError {
         let mut error = self.explain(path, error);
+        if error.status == Some(404) && names_a_site(path) {
+            error.message.push_str(
+                " (404: check the site's GUID and the environment, stage or production; re-resolve the GUID from the PMS ID)",
+            );
+        }
         if error.status == Some(401) {
             error.message = format!(
                 "{} (401: the subscription key was refused by {} at {}; stage and production keys differ: use this environment's key)",
@@ -252,18 +252,14 @@ impl Endpoint {
     }
 }
 
-/// Whether a 404 for `path` is about the site itself: the token endpoint,
-/// or a site path with no id-like segment after the site's GUID.
+/// Whether a 404 for `path` is about a site: the token endpoint's (its
+/// `site_id`) or get-site's, `/integrator/sites/{siteId}` (not the site
+/// list, whose 404 is about the PMS ID).
 fn names_a_site(path: &str) -> bool {
-    if path == "/integrator/token" {
-        return true;
-    }
-    let mut segments = path
-        .split(is('/'))
-        .skip_while(|segment| *segment != "sites");
-    segments.next().is_some()
-        && segments.next().is_some()
-        && segments.all(|segment| !segment.bytes().any(|b| b.is_ascii_digit()))
+    path == "/integrator/token"
+        || path
+            .strip_prefix("/integrator/sites/")
+            .is_some_and(|rest| !rest.is_empty() && !rest.contains(is('/')))
 }
 
 /// Never quotes the URL back: a mistyped one can still hold a password.
@@ -429,29 +425,37 @@ mod tests {
         for path in [
             "/integrator/token",
             "/integrator/sites/3f2504e0-4f89-41d3-9a0c-0305e82c3301",
-            "/desktop/sites/3f2504e0-4f89-41d3-9a0c-0305e82c3301/queries/immediate",
-            "/integrator/sites/x/fhir/Patient",
         ] {
-            let message = stage.explain(path, not_found()).message.clone();
+            let message = stage.explain_integrator(path, not_found()).message.clone();
             assert!(
                 message.ends_with(&format!("(404: {hint})")),
                 "{path}: {message}"
             );
         }
-        // Not the site's 404: a query, a FHIR resource, the site list.
+        // Not a site's 404: a query's, a FHIR resource's, the site list's;
+        // and never on the device's door.
         for path in [
-            "/desktop/sites/x/queries/0b4c7e2a-1d3f-4a5b-8c9d-0e1f2a3b4c5d",
-            "/desktop/sites/x/fhir/Patient/12",
+            "/integrator/sites/x/queries/0b4c7e2a-1d3f-4a5b-8c9d-0e1f2a3b4c5d",
+            "/integrator/sites/x/fhir/Patient/12",
             "/integrator/sites",
         ] {
             assert!(
-                !stage.explain(path, not_found()).message.contains(hint),
+                !stage
+                    .explain_integrator(path, not_found())
+                    .message
+                    .contains(hint),
                 "{path}"
             );
         }
+        assert!(!stage
+            .explain("/integrator/token", not_found())
+            .message
+            .contains(hint));
         let forbidden = HaloError::new(ErrorKind::Forbidden, "no (HTTP 403)").with_status(403);
         assert_eq!(
-            stage.explain("/integrator/token", forbidden).message,
+            stage
+                .explain_integrator("/integrator/token", forbidden)
+                .message,
             "no (HTTP 403)"
         );
     }
@@ -507,8 +511,7 @@ mod tests {
             .message
             .clone();
         assert!(message.contains("repeats \"/integrator\""), "{message}");
-        // Nothing to say about the URL: a well-formed base URL (a query's
-        // 404, which is no site's either), or another failure.
+        // Nothing to say: a well-formed base URL, or another failure.
         let plain = Endpoint::from_parts(None, Some("https://host/proxy"), None).unwrap();
         assert_eq!(
             plain
@@ -520,7 +523,7 @@ mod tests {
         assert_eq!(doubled.explain(path, forbidden).message, "no (HTTP 403)");
         let bare = Endpoint::from_parts(None, Some("https://host"), Some("")).unwrap();
         assert_eq!(
-            bare.explain("/sites/x/queries/1", not_found()).message,
+            bare.explain("/sites/x", not_found()).message,
             "not found (HTTP 404)"
         );
     }

@@ -175,22 +175,9 @@ impl DeviceClient {
     }
 
     /// The base URL requests go to, e.g. `https://api.stage.haloconnect.io`.
-    #[wasm_bindgen(getter, js_name = baseUrl)]
-    pub fn base_url(&self) -> String {
-        self.shared.requests.endpoint().base_url.clone()
-    }
-
-    /// `"production"` or `"stage"` for Halo's hosts; `undefined` for another base URL.
-    #[wasm_bindgen(
-        getter,
-        unchecked_return_type = "\"production\" | \"stage\" | undefined"
-    )]
-    pub fn environment(&self) -> Option<String> {
-        self.shared
-            .requests
-            .endpoint()
-            .environment()
-            .map(str::to_owned)
+    #[wasm_bindgen(getter, js_name = baseUrl, unchecked_return_type = "string")]
+    pub fn base_url(&self) -> JsValue {
+        JsValue::from_str(&self.shared.requests.endpoint().base_url)
     }
 
     /// `{ hasToken, expiresAt, renewals }`; never the token itself.

@@ -199,19 +199,6 @@ impl IntegratorClient {
         self.shared.requests.endpoint.base_url.clone()
     }
 
-    /// `"production"` or `"stage"` for Halo's hosts; `undefined` for another base URL.
-    #[wasm_bindgen(
-        getter,
-        unchecked_return_type = "\"production\" | \"stage\" | undefined"
-    )]
-    pub fn environment(&self) -> Option<String> {
-        self.shared
-            .requests
-            .endpoint
-            .environment()
-            .map(str::to_owned)
-    }
-
     /// `settings` is the plain-data part of the options; the key and the
     /// callbacks come separately so the key is a `Secret` from the start.
     #[wasm_bindgen(constructor)]

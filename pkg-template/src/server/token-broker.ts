@@ -448,7 +448,9 @@ export function createTokenBroker(options: TokenBrokerOptions): (request: Reques
         throw new Refusal(502, "BROKER_INTERNAL", "the token broker could not get a token from Halo Cloud", false, error);
       }
     }
-    const expiresIn = Math.max(1, Math.floor((entry.expiresAtMs - performance.now()) / 1000));
+    // Rounded, not floored: a fresh token keeps Halo's own number (a few ms
+    // have passed since it arrived), and the device renews well before the end.
+    const expiresIn = Math.max(1, Math.round((entry.expiresAtMs - performance.now()) / 1000));
     report(fromCache ? { type: "cached", siteId, expiresIn } : { type: "issued", siteId, expiresIn, reason: claimed.reason });
     return answer(200, { accessToken: entry.token.accessToken, expiresIn, tokenType: entry.token.tokenType ?? "Bearer", siteId, deviceId }, cors);
   };
