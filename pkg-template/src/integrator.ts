@@ -77,21 +77,24 @@ export class HaloIntegratorClient {
     integratorWasm.assertReady();
     const { subscriptionKey, dangerouslyAllowBrowser, dangerouslyAllowElectron, ...settings } = options ?? ({} as Partial<HaloIntegratorClientOptions>);
     const [fetch, onEvent] = [own(options, "fetch"), own(options, "onEvent")];
-    if (inBrowser() && dangerouslyAllowBrowser !== true) {
-      throw new HaloValidationError(
-        "HaloIntegratorClient refuses to run in a browser: the subscription key must stay on your server. " +
-          "Issue device tokens from your cloud and give the device HaloDeviceClient a getToken that asks it " +
-          "(or pass dangerouslyAllowBrowser: true if you really mean to)",
-        { code: "HALO_VALIDATION", retryable: false, field: "dangerouslyAllowBrowser" },
-      );
-    }
-    if (inElectron() && dangerouslyAllowElectron !== true) {
-      throw new HaloValidationError(
-        "HaloIntegratorClient refuses to run under Electron: its main process is still the user's machine, and a subscription key there ships inside every install. " +
-          "Keep the key on your server, give it a token broker (createTokenBroker), and have the app's HaloDeviceClient call it with brokerTokenProvider " +
-          "(or pass dangerouslyAllowElectron: true if you really mean to)",
-        { code: "HALO_VALIDATION", retryable: false, field: "dangerouslyAllowElectron" },
-      );
+    // Where the key would ship to users: a browser page, or an Electron app (main included).
+    const exposed: [field: string, message: string] | undefined =
+      inBrowser() && dangerouslyAllowBrowser !== true
+        ? [
+            "dangerouslyAllowBrowser",
+            "HaloIntegratorClient refuses to run in a browser: the subscription key must stay on your server. " +
+              "Issue device tokens from your cloud and give the device HaloDeviceClient a getToken that asks it",
+          ]
+        : inElectron() && dangerouslyAllowElectron !== true
+          ? [
+              "dangerouslyAllowElectron",
+              "HaloIntegratorClient refuses to run under Electron: its main process is still the user's machine, and a subscription key there ships inside every install. " +
+                "Keep the key on your server, give it a token broker (createTokenBroker), and have the app's HaloDeviceClient call it with brokerTokenProvider",
+            ]
+          : undefined;
+    if (exposed) {
+      const [field, message] = exposed;
+      throw new HaloValidationError(`${message} (or pass ${field}: true if you really mean to)`, { code: "HALO_VALIDATION", retryable: false, field });
     }
     if (typeof subscriptionKey !== "string") {
       throw new HaloValidationError("subscriptionKey is required: the Integrator API key from the Integrator Portal", {
