@@ -55,7 +55,8 @@ if (!process.argv.includes("--no-build")) {
   log("building and installing the release package");
   const toStderr = { cwd: root, stdio: ["ignore", process.stderr, process.stderr] };
   execFileSync(process.execPath, ["scripts/build-package.mjs"], toStderr);
-  execFileSync("npm", ["install", "--no-save", "--no-audit", "--no-fund", "./build/halo-device.tgz"], toStderr);
+  const { version } = JSON.parse(readFileSync(join(root, "pkg-template", "package.json"), "utf8"));
+  execFileSync("npm", ["install", "--no-save", "--no-audit", "--no-fund", `./build/halo-device-${version}.tgz`], toStderr);
 }
 
 let pkgRoot;

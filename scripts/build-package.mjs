@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Builds the npm package into build/pkg and packs it to build/halo-device.tgz:
+// Builds the npm package into build/pkg and packs it to build/halo-device-<version>.tgz:
 //   1. the Rust crate for wasm32 once per entry (device; integrator), with
 //      the release profile: opt-level z, LTO, 1 CGU;
 //   2. wasm-bindgen for each: `web` glue (browsers, bundlers, Node ESM) and
@@ -10,7 +10,7 @@
 //      bundles and minifies the ESM into what a browser loads;
 //   5. the `halo` command from pkg-template/src/cli, against the built
 //      integrator entry;
-//   6. package.json and README from pkg-template/, then `npm pack`.
+//   6. package.json, README and the examples it names from pkg-template/, then `npm pack`.
 import { execFileSync } from "node:child_process";
 import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, sep } from "node:path";
@@ -36,6 +36,8 @@ const ENTRIES = [
   { name: "halo_device", features: [] },
   { name: "halo_integrator", features: ["--no-default-features", "--features", "integrator"] },
 ];
+// Folders of examples/ that ship in the package (the README names them).
+const SHIPPED_EXAMPLES = ["broker"];
 const crateWasm = join(root, "target", "wasm32-unknown-unknown", "release", "halo_device.wasm");
 
 // `-Os` to a fixed point beats `-Oz` on gzip (bench/README.md, "Size
@@ -174,8 +176,11 @@ chmodSync(haloBin, 0o755);
 
 cpSync(join(root, "pkg-template", "package.json"), join(pkg, "package.json"));
 cpSync(join(root, "pkg-template", "README.md"), join(pkg, "README.md"));
+// The examples the README names ship with it, so an installed package
+// alone shows them (js-tests/packaging/reachable.test.mjs checks each name).
+for (const example of SHIPPED_EXAMPLES) cpSync(join(root, "examples", example), join(pkg, "examples", example), { recursive: true });
 
-const packed = execFileSync("npm", ["pack", "--silent", "--pack-destination", build], { cwd: pkg, encoding: "utf8" }).trim();
-renameSync(join(build, packed.split("\n").pop()), join(build, "halo-device.tgz"));
-const version = JSON.parse(readFileSync(join(pkg, "package.json"), "utf8")).version;
-console.log(`built build/halo-device.tgz (halo-device ${version})`);
+// The tarball keeps the name `npm pack` gives it, halo-device-<version>.tgz,
+// so a file passed around says which version it holds.
+const packed = execFileSync("npm", ["pack", "--silent", "--pack-destination", build], { cwd: pkg, encoding: "utf8" }).trim().split("\n").pop();
+console.log(`built build/${packed}`);

@@ -6,5 +6,5 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 bash scripts/setup.sh
 node scripts/build-package.mjs
-npm install --no-save --no-audit --no-fund ./build/halo-device.tgz
+npm install --no-save --no-audit --no-fund ./build/halo-device-[0-9]*.tgz
 node scripts/demo.mjs

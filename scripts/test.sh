@@ -31,7 +31,7 @@ node scripts/build-package.mjs
 node scripts/pack-simulator.mjs
 # Installed from the tarball, without touching package.json or the lockfile:
 # the tests import "halo-device" exactly as an app would.
-npm install --no-save --no-audit --no-fund ./build/halo-device.tgz
+npm install --no-save --no-audit --no-fund ./build/halo-device-[0-9]*.tgz
 
 step "TypeScript: the facade (strict) and a strict consumer of the public types"
 # The typescript package's own tsc: typescript7 (the packaging matrix's

@@ -17,7 +17,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
-import { HaloDeviceClient } from "halo-device";
+import { HaloDeviceClient, brokerTokenProvider } from "halo-device";
 import { startSimulator } from "../../simulator/index.mjs";
 import { DEVICE_ID, SITE_ID, SUBSCRIPTION_KEY, deviceClient } from "../scenarios/support.mjs";
 import { ROOT, SIMULATOR_TARBALL, TARBALL, TSC, consumerProjectWith, run } from "./support.mjs";
@@ -95,22 +95,65 @@ test('the npm README\'s "Testing your app" runs as written under node --test, ag
   assert.match(stdout, /^# fail 0$/m);
 });
 
-test("the npm README's token broker runs as written: a device gets a token the simulator accepts", async () => {
-  const file = await tsBlock("Your cloud: `halo-device/integrator`", "broker");
-  const broker = spawn(process.execPath, ["--import", "./wiring.mjs", file], { cwd: dir, env: { ...wiringEnv(), HALO_SUBSCRIPTION_KEY: SUBSCRIPTION_KEY }, stdio: ["ignore", "ignore", "pipe"] });
+/**
+ * Runs a token broker `file` (it listens on 8080, which the wiring moves to
+ * a free port) and checks it as a device would: a token the simulator
+ * accepts, then the requests that crashed the README's earlier broker (an
+ * unknown GUID, malformed JSON) and a huge body, each a typed answer, with
+ * the process alive after them.
+ */
+async function brokerSurvives(file) {
+  const unknownSite = "3f2504e0-4f89-41d3-9a0c-0305e82c3399";
+  const broker = spawn(process.execPath, ["--import", "./wiring.mjs", file], {
+    cwd: dir,
+    env: { ...wiringEnv(), HALO_SUBSCRIPTION_KEY: SUBSCRIPTION_KEY, HALO_UNKNOWN_SITE: unknownSite },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   try {
     const lines = createInterface({ input: broker.stderr });
     const [listening] = await once(lines, "line");
     assert.match(listening, /^listening \d+$/);
     const tokenUrl = `http://127.0.0.1:${listening.split(" ")[1]}/`;
-    const getToken = async ({ siteId, deviceId }) => (await fetch(tokenUrl, { method: "POST", body: JSON.stringify({ siteId, deviceId }) })).json();
-    const client = new HaloDeviceClient({ baseUrl: simulator.url, siteId: SITE_ID, deviceId: DEVICE_ID, getToken });
-    const { rows } = await client.immediateQuery("SELECT InternalID, Surname FROM Patients");
-    assert.equal(rows.length, 8);
-    assert.equal(client.tokenInfo().renewals, 1, "one token, from the broker");
+    const session = { Authorization: "Bearer readme-session" };
+    const query = async () => {
+      const client = new HaloDeviceClient({ baseUrl: simulator.url, siteId: SITE_ID, deviceId: DEVICE_ID, getToken: brokerTokenProvider(tokenUrl, { headers: session }) });
+      const { rows } = await client.immediateQuery("SELECT InternalID, Surname FROM Patients");
+      assert.equal(rows.length, 8);
+      assert.equal(client.tokenInfo().renewals, 1, "one token, from the broker");
+    };
+    await query();
+    const bad = [
+      [JSON.stringify({ siteId: unknownSite, deviceId: DEVICE_ID }), 404, "HALO_NOT_FOUND"],
+      ['{"siteId": "3f2504e0', 400, "BROKER_BAD_BODY"],
+      ["x".repeat(1_000_000), 413, "BROKER_BODY_TOO_LARGE"],
+      [JSON.stringify({ siteId: SITE_ID }), 401, "BROKER_UNAUTHORIZED", {}],
+    ];
+    for (const [body, status, code, headers = session] of bad) {
+      const response = await fetch(tokenUrl, { method: "POST", headers, body });
+      assert.equal(response.status, status, code);
+      assert.equal((await response.json()).error.code, code);
+    }
+    assert.equal(broker.exitCode, null, "the broker process is still running");
+    await query();
   } finally {
     broker.kill();
   }
+}
+
+test("the npm README's token broker runs as written: a device gets a token the simulator accepts, and bad requests leave the process alive", async () => {
+  await brokerSurvives(await tsBlock("Your cloud: `halo-device/integrator`", "broker"));
+});
+
+test("createTokenBroker's JSDoc example, as a Next.js route module, serves a device and survives the same bad requests", async () => {
+  const declarations = readFileSync(join(dir, "node_modules", "halo-device", "dist", "browser", "server", "token-broker.d.ts"), "utf8");
+  const comment = declarations.slice(0, declarations.indexOf("export declare function createTokenBroker"));
+  const example = comment.slice(comment.lastIndexOf("@example") + "@example".length, comment.lastIndexOf("*/"));
+  const { transform } = await import("esbuild");
+  const { code } = await transform(example.replace(/^\s*\* ?/gm, ""), { loader: "ts", format: "esm" });
+  writeFileSync(join(dir, "jsdoc-broker.mjs"), code);
+  // The route module, mounted as a server would mount it.
+  writeFileSync(join(dir, "jsdoc-broker-serve.mjs"), 'import { serve } from "@hono/node-server";\nconst { POST } = await import("./jsdoc-broker.mjs");\nserve({ fetch: POST, port: 8080 });\n');
+  await brokerSurvives(join(dir, "jsdoc-broker-serve.mjs"));
 });
 
 test("the npm README's webhook receiver verifies a delivery once and refuses its replay, with SET NX PX", async () => {

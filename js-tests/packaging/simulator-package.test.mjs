@@ -1,5 +1,5 @@
 // The halo-cloud-simulator package as a user gets it: a fresh project
-// installs both tarballs (build/halo-device.tgz, build/halo-cloud-simulator.tgz),
+// installs both tarballs (build/halo-device-<version>.tgz, build/halo-cloud-simulator.tgz),
 // takes the app and its node:test suite from the simulator README's "Use it
 // in your tests" as written, and runs `npm test`; the bin runs through npx,
 // and index.d.ts compiles in a strict TypeScript project.

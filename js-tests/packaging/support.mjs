@@ -1,7 +1,7 @@
 // Shared by the packaging tests: tiny consumer projects that install the
 // packed tarball, child processes, and headless Chromium.
 import { execFile } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, isAbsolute, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
@@ -10,8 +10,8 @@ import { CHROMIUM_ARGS } from "../support/browser.mjs";
 const here = dirname(fileURLToPath(import.meta.url));
 export const ROOT = join(here, "..", "..");
 export const FIXTURES = join(here, "fixtures");
-/** The packed package, as `scripts/test.sh` builds it. */
-export const TARBALL = process.env.HALO_DEVICE_TGZ ?? join(ROOT, "build", "halo-device.tgz");
+/** The packed package, named as `npm pack` names it: halo-device-<version>.tgz. */
+export const TARBALL = process.env.HALO_DEVICE_TGZ ?? join(ROOT, "build", `halo-device-${JSON.parse(readFileSync(join(ROOT, "pkg-template", "package.json"), "utf8")).version}.tgz`);
 /** The packed simulator, as `scripts/pack-simulator.mjs` writes it. */
 export const SIMULATOR_TARBALL = join(ROOT, "build", "halo-cloud-simulator.tgz");
 export const bin = (name) => join(ROOT, "node_modules", ".bin", name);

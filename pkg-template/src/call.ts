@@ -47,6 +47,15 @@ export function guarded(wasm: WasmLoader): CoreRunner {
 }
 
 /**
+ * The `environment` option once the core accepted it: read again here, and
+ * checked again, since a getter may answer differently the second time.
+ */
+export function environmentOf(options: object): "production" | "stage" | undefined {
+  const environment: unknown = own(options as { environment?: unknown }, "environment");
+  return environment === "production" || environment === "stage" ? environment : undefined;
+}
+
+/**
  * `options[key]` only when it is the object's own property: one inherited
  * from a polluted `Object.prototype` must not become the client's `fetch`
  * or a call's `signal`. (The core reads the plain-data options the same way.)

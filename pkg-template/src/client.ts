@@ -1,5 +1,5 @@
 import { DeviceClient } from "./wasm/halo_device.js";
-import { guarded, own } from "./call.js";
+import { environmentOf, guarded, own } from "./call.js";
 import { fromCore, HaloValidationError } from "./errors.js";
 import { deviceWasm } from "./init.js";
 import { SiteQueries, type HaloQueries } from "./queries.js";
@@ -21,13 +21,15 @@ const core = guarded(deviceWasm);
  *   environment: "stage",
  *   siteId: "3f2504e0-4f89-41d3-9a0c-0305e82c3301",
  *   deviceId: generateDeviceId(),
- *   getToken: async ({ siteId, reason, signal }) => (await fetch(`/my-cloud/halo-token?site=${siteId}&reason=${reason}`, { signal })).json(),
+ *   getToken: brokerTokenProvider("/api/halo-token"), // your createTokenBroker route; ids and reason go in the body
  * });
  * const { rows } = await client.immediateQuery("SELECT TOP 5 * FROM Patients");
  */
 export class HaloDeviceClient extends SiteQueries implements HaloQueries {
   readonly #device: DeviceClient;
   readonly #sharing: TokenSharing | undefined;
+  readonly #baseUrl: string;
+  readonly #environment: "production" | "stage" | undefined;
 
   constructor(options: HaloDeviceClientOptions) {
     deviceWasm.assertReady();
@@ -59,6 +61,30 @@ export class HaloDeviceClient extends SiteQueries implements HaloQueries {
     super(device, "HaloDeviceClient", core);
     this.#device = device;
     this.#sharing = sharing;
+    // Read once: they stay readable after close() frees the wasm side.
+    this.#baseUrl = device.baseUrl;
+    this.#environment = environmentOf(options);
+  }
+
+  /**
+   * Where this client's requests go, e.g. `https://api.stage.haloconnect.io`.
+   *
+   * @example
+   * console.info(`Halo: ${client.environment ?? "custom"} at ${client.baseUrl}`);
+   */
+  get baseUrl(): string {
+    return this.#baseUrl;
+  }
+
+  /**
+   * The `environment` you passed, `"production"` or `"stage"`; `undefined`
+   * when you passed `baseUrl` instead (a simulator, a proxy).
+   *
+   * @example
+   * if (client.environment !== "production") showBanner("test data");
+   */
+  get environment(): "production" | "stage" | undefined {
+    return this.#environment;
   }
 
   /**

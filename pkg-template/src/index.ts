@@ -6,23 +6,15 @@
  * database in SQL or FHIR. Every error is a `HaloError`.
  *
  * @example
- * import { init, HaloDeviceClient, generateDeviceId } from "halo-device";
+ * import { init, HaloDeviceClient, brokerTokenProvider, generateDeviceId } from "halo-device";
  *
  * await init();
  * const client = new HaloDeviceClient({
  *   environment: "stage",
  *   siteId: "3f2504e0-4f89-41d3-9a0c-0305e82c3301",
  *   deviceId: generateDeviceId(), // store it and reuse it on this device
- *   getToken: async ({ siteId, deviceId, reason, signal }) => {
- *     const response = await fetch("/api/halo-token", {
- *       method: "POST",
- *       headers: { "Content-Type": "application/json" },
- *       body: JSON.stringify({ siteId, deviceId, reason }), // never in the URL; "rejected": not from a cache
- *       signal,
- *     });
- *     if (!response.ok) throw new Error(`token service answered HTTP ${response.status}`);
- *     return response.json(); // { accessToken, expiresIn }
- *   },
+ *   // Your cloud's token broker (createTokenBroker from "halo-device/integrator").
+ *   getToken: brokerTokenProvider("/api/halo-token"),
  * });
  * const { rows } = await client.immediateQuery("SELECT InternalID, Surname FROM Patients");
  *
@@ -34,6 +26,7 @@ export type { CompiledModule, InitInput } from "./loader.js";
 export { HaloDeviceClient } from "./client.js";
 export type { HaloQueries } from "./queries.js";
 export { generateDeviceId } from "./device-id.js";
+export { brokerTokenProvider, type BrokerTokenOptions } from "./broker-token.js";
 // Every error class and type the Rust error table defines.
 export * from "./generated/errors.js";
 export { decodeRows } from "./decode.js";

@@ -1,25 +1,25 @@
 /**
  * `halo-device/integrator`: the integrator's side of Halo Cloud, for your
- * servers and Electron's main process, never a browser. A
- * `HaloIntegratorClient` authenticated by your subscription key issues
- * device tokens for the devices' `getToken`, resolves a practice's PMS ID to
- * its Halo GUID and pairs sites; `verifyWebhook` and `expandWebhookUrl`
- * handle Halo's webhooks.
+ * servers only: never a browser, and never Electron's main process, which
+ * is still the user's machine. A `HaloIntegratorClient` authenticated by
+ * your subscription key issues device tokens, resolves a practice's PMS ID
+ * to its Halo GUID and pairs sites; `createTokenBroker` is the devices'
+ * token endpoint as a web-standard handler; `verifyWebhook` and
+ * `expandWebhookUrl` handle Halo's webhooks.
  *
  * @example
  * import { HaloIntegratorClient } from "halo-device/integrator";
  *
  * const integrator = new HaloIntegratorClient({ environment: "stage", subscriptionKey: process.env.HALO_SUBSCRIPTION_KEY! });
  * const { siteId } = await integrator.resolveSite({ pmsId: "12345", pmsName: "Best Practice", expect: { practiceName: "Halo Clinic North" } });
- * const token = await integrator.issueDeviceToken({ siteId, deviceId }); // { accessToken, tokenType, expiresIn, expiresAt }
  * const { rows } = await integrator.site(siteId).immediateQuery("SELECT InternalID, Surname FROM Patients");
  *
  * @module
  */
 
 import { IntegratorClient, IntegratorSite, expandWebhookUrl as expand, signWebhookRequest, verifyWebhookRequest } from "./wasm/halo_integrator.js";
-import { guarded, own } from "./call.js";
-import { fromCore, HaloTimeoutError, HaloValidationError, HaloWebhookError } from "./errors.js";
+import { environmentOf, guarded, own } from "./call.js";
+import { fromCore, HaloError, HaloTimeoutError, HaloValidationError, HaloWebhookError } from "./errors.js";
 import { integratorWasm } from "./integrator-init.js";
 import { SiteQueries, type HaloQueries, type SiteCore } from "./queries.js";
 import { arrayField, isRow, protocolError } from "./decode.js";
@@ -43,16 +43,26 @@ import type {
 
 const core = guarded(integratorWasm);
 
+/** The PMS ID `checkKey` looks up: one no practice management system issues. */
+const KEY_CHECK_PMS_ID = "halo-device-key-check";
+
+/** Electron (main or renderer): `process.versions.electron` is set. Read per construction, not cached. */
+function inElectron(): boolean {
+  const scope = globalThis as { process?: { versions?: { electron?: unknown } } };
+  return typeof scope.process?.versions?.electron === "string";
+}
+
 function inBrowser(): boolean {
   const scope = globalThis as { window?: unknown; document?: unknown; importScripts?: unknown };
   return (typeof scope.window === "object" && typeof scope.document === "object") || typeof scope.importScripts === "function";
 }
 
 /**
- * The integrator's side of Halo Cloud, for your servers (or Electron's main
- * process): device tokens from the subscription key, PMS ID → Halo GUID, and
- * pairing. Every call carries `Ocp-Apim-Subscription-Key`; the key never
- * appears in an error, an event or a log line.
+ * The integrator's side of Halo Cloud, for your servers only: device tokens
+ * from the subscription key, PMS ID → Halo GUID, and pairing. Every call
+ * carries `Ocp-Apim-Subscription-Key`; the key never appears in an error,
+ * an event or a log line. It refuses to start in a browser and under
+ * Electron (main included: it is the user's machine) unless told otherwise.
  *
  * @example
  * const integrator = new HaloIntegratorClient({ environment: "stage", subscriptionKey: process.env.HALO_KEY! });
@@ -61,20 +71,36 @@ function inBrowser(): boolean {
  */
 export class HaloIntegratorClient {
   readonly #inner: IntegratorClient;
+  readonly #environment: "production" | "stage" | undefined;
 
   constructor(options: HaloIntegratorClientOptions) {
     integratorWasm.assertReady();
     // Own properties only, as the core reads the rest: an inherited
-    // `dangerouslyAllowBrowser` must not let the key into a browser.
-    const [subscriptionKey, dangerouslyAllowBrowser] = [own(options, "subscriptionKey"), own(options, "dangerouslyAllowBrowser")];
+    // `dangerouslyAllowBrowser` (or `…Electron`) must not let the key out.
+    const [subscriptionKey, dangerouslyAllowBrowser, dangerouslyAllowElectron] = [
+      own(options, "subscriptionKey"),
+      own(options, "dangerouslyAllowBrowser"),
+      own(options, "dangerouslyAllowElectron"),
+    ];
     const [fetch, onEvent] = [own(options, "fetch"), own(options, "onEvent")];
-    if (inBrowser() && dangerouslyAllowBrowser !== true) {
-      throw new HaloValidationError(
-        "HaloIntegratorClient refuses to run in a browser: the subscription key must stay on your server. " +
-          "Issue device tokens from your cloud and give the device HaloDeviceClient a getToken that asks it " +
-          "(or pass dangerouslyAllowBrowser: true if you really mean to)",
-        { code: "HALO_VALIDATION", retryable: false, field: "dangerouslyAllowBrowser" },
-      );
+    // Where the key would ship to users: a browser page, or an Electron app (main included).
+    const exposed: [field: string, message: string] | undefined =
+      inBrowser() && dangerouslyAllowBrowser !== true
+        ? [
+            "dangerouslyAllowBrowser",
+            "HaloIntegratorClient refuses to run in a browser: the subscription key must stay on your server. " +
+              "Issue device tokens from your cloud and give the device HaloDeviceClient a getToken that asks it",
+          ]
+        : inElectron() && dangerouslyAllowElectron !== true
+          ? [
+              "dangerouslyAllowElectron",
+              "HaloIntegratorClient refuses to run under Electron: its main process is still the user's machine, and a subscription key there ships inside every install. " +
+                "Keep the key on your server, give it a token broker (createTokenBroker), and have the app's HaloDeviceClient call it with brokerTokenProvider",
+            ]
+          : undefined;
+    if (exposed) {
+      const [field, message] = exposed;
+      throw new HaloValidationError(`${message} (or pass ${field}: true if you really mean to)`, { code: "HALO_VALIDATION", retryable: false, field });
     }
     if (typeof subscriptionKey !== "string") {
       throw new HaloValidationError("subscriptionKey is required: the Integrator API key from the Integrator Portal", {
@@ -88,6 +114,52 @@ export class HaloIntegratorClient {
       this.#inner = new IntegratorClient(options, subscriptionKey, fetch, onEvent);
     } catch (error) {
       throw fromCore(error);
+    }
+    this.#environment = environmentOf(options);
+  }
+
+  /**
+   * Where this client's requests go, e.g. `https://api.stage.haloconnect.io`:
+   * log it at start-up, so a stage key sent to production is seen at once.
+   *
+   * @example
+   * console.info(`Halo: ${integrator.environment ?? "custom"} at ${integrator.baseUrl}`);
+   */
+  get baseUrl(): string {
+    return this.#inner.baseUrl;
+  }
+
+  /**
+   * The `environment` you passed, `"production"` or `"stage"`; `undefined`
+   * when you passed `baseUrl` instead (a simulator, a proxy).
+   *
+   * @example
+   * if (integrator.environment !== "production") console.warn("not talking to production Halo");
+   */
+  get environment(): "production" | "stage" | undefined {
+    return this.#environment;
+  }
+
+  /**
+   * A cheap check that Halo Cloud accepts the subscription key: one site
+   * lookup for a PMS ID no practice has (`GET /integrator/sites`), which
+   * reads nothing of any practice. Resolves when the key is accepted
+   * (an empty list, or a 404 for the unknown ID); rejects with the
+   * typed error otherwise: `HaloAuthError` naming the environment and
+   * base URL for a refused key, `HaloNetworkError` or
+   * `HaloUnavailableError` when Halo cannot be reached. For a health check.
+   *
+   * @example
+   * app.get("/healthz", async (c) => (await integrator.checkKey().then(() => true, () => false)) ? c.text("ok") : c.text("Halo refused the key", 503));
+   */
+  async checkKey(options: IntegratorCallOptions = {}): Promise<void> {
+    try {
+      await this.findSites({ pmsId: KEY_CHECK_PMS_ID, pmsName: "Best Practice" }, options);
+    } catch (error) {
+      // Halo may answer an unknown PMS ID with 404 rather than no sites:
+      // the key got past the gateway either way.
+      if (error instanceof HaloError && error.code === "HALO_NOT_FOUND") return;
+      throw error;
     }
   }
 
@@ -114,10 +186,12 @@ export class HaloIntegratorClient {
 
   /**
    * `POST /integrator/token`: a device token for one device at one practice,
-   * to hand to that device's `getToken`.
+   * to hand to that device's `getToken`. To serve devices, mount
+   * `createTokenBroker({ integrator, authorize })`, which calls this with
+   * the limits, statuses and caching a token endpoint needs.
    *
    * @example
-   * app.post("/halo-token", async (req, res) => res.json(await integrator.issueDeviceToken({ siteId, deviceId: req.user.deviceId })));
+   * const { accessToken, expiresIn } = await integrator.issueDeviceToken({ siteId, deviceId }); // e.g. in a test or a job
    */
   async issueDeviceToken(request: DeviceTokenRequest, options: IntegratorCallOptions = {}): Promise<DeviceToken> {
     const { signal, ...rest } = options;
@@ -485,7 +559,7 @@ async function seenBefore(store: WebhookSeenStore, id: string, rememberUntil: nu
  *
  * @example
  * const hook = await verifyWebhook({ rawBody: await request.text(), headers: request.headers, secret });
- * const result = await device.getResultPage(hook.queryId, 1);
+ * for await (const page of integrator.site(hook.siteId).resultPages(hook.queryId)) await save(page.rows); // every page
  */
 export async function verifyWebhook(options: VerifyWebhookOptions): Promise<VerifiedWebhook> {
   integratorWasm.assertReady();
@@ -521,6 +595,9 @@ export async function verifyWebhook(options: VerifyWebhookOptions): Promise<Veri
 
 export { MAX_WEBHOOK_BODY_BYTES } from "./generated/webhook-limits.js";
 export { init } from "./integrator-init.js";
+// The server kit: web-standard handlers for your cloud.
+export { createTokenBroker } from "./server/token-broker.js";
+export type { TokenBrokerErrorCode, TokenBrokerEvent, TokenBrokerOptions, TokenClaims, TokenGrant } from "./server/token-broker.js";
 export type { CompiledModule, InitInput } from "./loader.js";
 // Every error class and type the Rust error table defines.
 export * from "./generated/errors.js";

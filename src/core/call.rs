@@ -75,7 +75,7 @@ impl Call {
             if self.renewed_after_401 {
                 let mut error = error;
                 error.message = format!(
-                    "{} again on the retry; check that getToken returns a token issued for this siteId and deviceId",
+                    "{} again on the retry; check that getToken returns a token issued for this siteId and deviceId in this client's environment",
                     error.message
                 );
                 return Next::Fail(error);

@@ -223,6 +223,50 @@ impl Endpoint {
         }
         error
     }
+
+    /// `production` or `stage` when the base URL is one of Halo's, else `None`
+    /// (a simulator, a proxy): what a server logs to say which Halo it talks to.
+    pub fn environment(&self) -> Option<&'static str> {
+        match self.base_url.as_str() {
+            PRODUCTION_BASE_URL => Some("production"),
+            STAGE_BASE_URL => Some("stage"),
+            _ => None,
+        }
+    }
+
+    /// [`Endpoint::explain`] for the integrator's own endpoints (token, sites),
+    /// where the day-one mistakes show: a 401 can only mean the subscription
+    /// key, so it says which Halo refused it, as stage and production keys
+    /// differ; a 404 for a site (the token endpoint's or get-site's) says to
+    /// check the GUID and the environment. Kept apart from `explain` so the
+    /// device wasm carries none of it.
+    pub fn explain_integrator(&self, path: &str, error: HaloError) -> HaloError {
+        let mut error = self.explain(path, error);
+        if error.status == Some(404) && names_a_site(path) {
+            error.message.push_str(
+                " (404: check the site's GUID and the environment, stage or production; re-resolve the GUID from the PMS ID)",
+            );
+        }
+        if error.status == Some(401) {
+            error.message = format!(
+                "{} (401: the subscription key was refused by {} at {}; stage and production keys differ: use this environment's key)",
+                error.message,
+                self.environment().map_or("Halo Cloud", |name| if name == "stage" { "Halo Cloud stage" } else { "Halo Cloud production" }),
+                self.base_url,
+            );
+        }
+        error
+    }
+}
+
+/// Whether a 404 for `path` is about a site: the token endpoint's (its
+/// `site_id`) or get-site's, `/integrator/sites/{siteId}` (not the site
+/// list, whose 404 is about the PMS ID).
+fn names_a_site(path: &str) -> bool {
+    path == "/integrator/token"
+        || path
+            .strip_prefix("/integrator/sites/")
+            .is_some_and(|rest| !rest.is_empty() && !rest.contains(is('/')))
 }
 
 /// Never quotes the URL back: a mistyped one can still hold a password.
@@ -380,6 +424,79 @@ mod tests {
     }
 
     #[test]
+    fn a_404_for_a_site_says_to_check_the_guid_and_the_environment() {
+        let not_found =
+            || HaloError::new(ErrorKind::NotFound, "Site not found. (HTTP 404)").with_status(404);
+        let stage = Endpoint::from_parts(Some("stage"), None, None).unwrap();
+        let hint = "check the site's GUID and the environment, stage or production; re-resolve the GUID from the PMS ID";
+        for path in [
+            "/integrator/token",
+            "/integrator/sites/3f2504e0-4f89-41d3-9a0c-0305e82c3301",
+        ] {
+            let message = stage.explain_integrator(path, not_found()).message.clone();
+            assert!(
+                message.ends_with(&format!("(404: {hint})")),
+                "{path}: {message}"
+            );
+        }
+        // Not a site's 404: a query's, a FHIR resource's, the site list's;
+        // and never on the device's door.
+        for path in [
+            "/integrator/sites/x/queries/0b4c7e2a-1d3f-4a5b-8c9d-0e1f2a3b4c5d",
+            "/integrator/sites/x/fhir/Patient/12",
+            "/integrator/sites",
+        ] {
+            assert!(
+                !stage
+                    .explain_integrator(path, not_found())
+                    .message
+                    .contains(hint),
+                "{path}"
+            );
+        }
+        assert!(!stage
+            .explain("/integrator/token", not_found())
+            .message
+            .contains(hint));
+        let forbidden = HaloError::new(ErrorKind::Forbidden, "no (HTTP 403)").with_status(403);
+        assert_eq!(
+            stage
+                .explain_integrator("/integrator/token", forbidden)
+                .message,
+            "no (HTTP 403)"
+        );
+    }
+
+    #[test]
+    fn a_refused_key_names_the_environment_and_base_url_and_says_keys_differ() {
+        let refused =
+            || HaloError::new(ErrorKind::Auth, "Access denied (HTTP 401)").with_status(401);
+        let stage = Endpoint::from_parts(Some("stage"), None, None).unwrap();
+        assert_eq!(stage.environment(), Some("stage"));
+        assert_eq!(
+            stage.explain_integrator("/integrator/sites", refused()).message,
+            "Access denied (HTTP 401) (401: the subscription key was refused by Halo Cloud stage at https://api.stage.haloconnect.io; stage and production keys differ: use this environment's key)"
+        );
+        let production = Endpoint::from_parts(Some("production"), None, None).unwrap();
+        assert_eq!(production.environment(), Some("production"));
+        assert!(production
+            .explain_integrator("/integrator/token", refused())
+            .message
+            .contains("refused by Halo Cloud production at https://api.haloconnect.io;"));
+        let local = Endpoint::from_parts(None, Some("http://127.0.0.1:4010/"), None).unwrap();
+        assert_eq!(local.environment(), None);
+        assert!(local
+            .explain_integrator("/integrator/token", refused())
+            .message
+            .contains("refused by Halo Cloud at http://127.0.0.1:4010;"));
+        // The device door never gets the key's hint.
+        assert_eq!(
+            stage.explain("/integrator/token", refused()).message,
+            "Access denied (HTTP 401)"
+        );
+    }
+
+    #[test]
     fn a_404_hints_at_a_base_url_that_already_ends_in_the_prefix() {
         let not_found =
             || HaloError::new(ErrorKind::NotFound, "not found (HTTP 404)").with_status(404);
@@ -404,7 +521,9 @@ mod tests {
         // Nothing to say: a well-formed base URL, or another failure.
         let plain = Endpoint::from_parts(None, Some("https://host/proxy"), None).unwrap();
         assert_eq!(
-            plain.explain(path, not_found()).message,
+            plain
+                .explain("/desktop/sites/x/queries/1", not_found())
+                .message,
             "not found (HTTP 404)"
         );
         let forbidden = HaloError::new(ErrorKind::Forbidden, "no (HTTP 403)").with_status(403);

@@ -174,6 +174,12 @@ impl DeviceClient {
         })
     }
 
+    /// The base URL requests go to, e.g. `https://api.stage.haloconnect.io`.
+    #[wasm_bindgen(getter, js_name = baseUrl, unchecked_return_type = "string")]
+    pub fn base_url(&self) -> JsValue {
+        JsValue::from_str(&self.shared.requests.endpoint().base_url)
+    }
+
     /// `{ hasToken, expiresAt, renewals }`; never the token itself.
     #[wasm_bindgen(js_name = tokenInfo, unchecked_return_type = "{ hasToken: boolean; expiresAt: Date | null; renewals: number }")]
     pub fn token_info(&self) -> JsValue {

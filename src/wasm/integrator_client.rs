@@ -163,7 +163,7 @@ impl Shared {
             .transport
             .execute(&self.credentials, spec, &limits)
             .await
-            .map_err(|failure| failure.explained(&self.requests.endpoint, &path))?
+            .map_err(|failure| failure.explained_integrator(&self.requests.endpoint, &path))?
             .body)
     }
 
@@ -199,6 +199,12 @@ impl Shared {
 
 #[wasm_bindgen]
 impl IntegratorClient {
+    /// The base URL requests go to, e.g. `https://api.stage.haloconnect.io`.
+    #[wasm_bindgen(getter, js_name = baseUrl)]
+    pub fn base_url(&self) -> String {
+        self.shared.requests.endpoint.base_url.clone()
+    }
+
     /// `settings` is the plain-data part of the options; the key and the
     /// callbacks come separately so the key is a `Secret` from the start.
     #[wasm_bindgen(constructor)]

@@ -29,6 +29,17 @@ impl Failure {
             aborted => aborted,
         }
     }
+
+    /// [`Failure::explained`] for the integrator's own endpoints (see [`Endpoint::explain_integrator`]).
+    #[cfg(feature = "integrator")]
+    pub(super) fn explained_integrator(self, endpoint: &Endpoint, path: &str) -> Self {
+        match self {
+            Failure::Halo(error, cause) => {
+                Failure::Halo(endpoint.explain_integrator(path, error), cause)
+            }
+            aborted => aborted,
+        }
+    }
 }
 
 impl Failure {

@@ -39,6 +39,12 @@ export interface HaloIntegratorClientOptions {
    * client in a browser (or an Electron renderer) throws unless this is set.
    */
   dangerouslyAllowBrowser?: boolean;
+  /**
+   * Electron's main process is still the user's machine: a key there
+   * ships inside every install, so constructing the client under
+   * Electron throws unless this is set. Call your token broker instead.
+   */
+  dangerouslyAllowElectron?: boolean;
   /** `production` or `stage`; or give `baseUrl` instead. */
   environment?: "production" | "stage";
   /** Instead of `environment`, e.g. a local simulator. */

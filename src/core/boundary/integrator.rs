@@ -37,6 +37,11 @@ pub struct HaloIntegratorClientOptions {
     /// client in a browser (or an Electron renderer) throws unless this is set.
     #[ts(optional)]
     pub dangerously_allow_browser: Option<bool>,
+    /// Electron's main process is still the user's machine: a key there
+    /// ships inside every install, so constructing the client under
+    /// Electron throws unless this is set. Call your token broker instead.
+    #[ts(optional)]
+    pub dangerously_allow_electron: Option<bool>,
 }
 
 /// What `issueDeviceToken` takes: which practice, and which device the token
