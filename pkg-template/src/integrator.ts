@@ -21,7 +21,7 @@ import { IntegratorClient, IntegratorSite, expandWebhookUrl as expand, verifyWeb
 import { guarded, own } from "./call.js";
 import { fromCore, HaloValidationError, HaloWebhookError } from "./errors.js";
 import { integratorWasm } from "./integrator-init.js";
-import { SiteQueries, type HaloQueries, type SiteCore } from "./queries.js";
+import { SiteQueries, type HaloQueries, type QueryStartedHook, type SiteCore } from "./queries.js";
 import { arrayField, isRow, protocolError } from "./decode.js";
 import type { CallOptions, QueryStatusResult, Row, WaitOptions } from "./types.js";
 import type { IntegratorSiteOperations, OperationCall } from "./generated/operations.js";
@@ -61,11 +61,20 @@ function inBrowser(): boolean {
  */
 export class HaloIntegratorClient {
   readonly #inner: IntegratorClient;
+  readonly #tracker: HaloIntegratorClientOptions["tracker"];
 
   constructor(options: HaloIntegratorClientOptions) {
     integratorWasm.assertReady();
     const { subscriptionKey, dangerouslyAllowBrowser, ...settings } = options ?? ({} as Partial<HaloIntegratorClientOptions>);
-    const [fetch, onEvent] = [own(options, "fetch"), own(options, "onEvent")];
+    const [fetch, onEvent, tracker] = [own(options, "fetch"), own(options, "onEvent"), own(options, "tracker")];
+    if (tracker !== undefined && (typeof tracker !== "object" || tracker === null || typeof tracker.track !== "function")) {
+      throw new HaloValidationError("tracker must have a track(query) method, e.g. a createResultDelivery() component", {
+        code: "HALO_VALIDATION",
+        retryable: false,
+        field: "tracker",
+      });
+    }
+    this.#tracker = tracker;
     if (inBrowser() && dangerouslyAllowBrowser !== true) {
       throw new HaloValidationError(
         "HaloIntegratorClient refuses to run in a browser: the subscription key must stay on your server. " +
@@ -106,7 +115,11 @@ export class HaloIntegratorClient {
     } catch (error) {
       throw fromCore(error);
     }
-    return new HaloIntegratorSite(handle);
+    const tracker = this.#tracker;
+    return new HaloIntegratorSite(
+      handle,
+      tracker && ((source, queryId) => tracker.track({ source, siteId, queryId, startedAt: Date.now(), startedBy: "integrator" })),
+    );
   }
 
   /**
@@ -210,8 +223,8 @@ export class HaloIntegratorSite extends SiteQueries implements HaloQueries {
   readonly #site: IntegratorSiteCore;
 
   /** @internal Use `integrator.site(siteId)`. */
-  constructor(handle: IntegratorSiteCore) {
-    super(handle, "HaloIntegratorSite", core);
+  constructor(handle: IntegratorSiteCore, started?: QueryStartedHook) {
+    super(handle, "HaloIntegratorSite", core, started);
     this.#site = handle;
   }
 
@@ -440,3 +453,10 @@ export type * from "./integrator-types.js";
 export type * from "./types.js";
 export type { HaloQueries } from "./queries.js";
 export { decodeRows } from "./decode.js";
+// The server kit: durable result delivery and its request handlers.
+export { createResultDelivery } from "./server/delivery/component.js";
+export type { ResultDelivery, ResultDeliveryOptions, ReconcileReport } from "./server/delivery/component.js";
+export type * from "./server/delivery/types.js";
+export { createMemoryDeliveryBackend } from "./server/stores/memory.js";
+export { createWebhookHandler, createQueryReportHandler } from "./server/webhook-handler.js";
+export type { WebhookHandlerOptions, QueryReport, QueryReportHandlerOptions } from "./server/webhook-handler.js";

@@ -5,6 +5,8 @@
 mod bodies;
 mod call_loop;
 mod convert;
+#[cfg(feature = "integrator")]
+mod delivery;
 #[cfg(feature = "device")]
 mod device_client;
 #[cfg(feature = "device")]
@@ -35,6 +37,11 @@ pub use host::AbortSignal;
 // wasm is single-threaded (no `atomics`), which talc's cell requires.
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+#[cfg(feature = "integrator")]
+pub use delivery::{
+    delivery_backoff_ms_js, plan_status_batches_js, rate_limited_until_js, result_expiry,
+    status_batch_limit,
+};
 #[cfg(feature = "integrator")]
 pub use integrator_client::IntegratorClient;
 pub use panic_hook::on_panic;
