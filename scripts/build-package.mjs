@@ -98,6 +98,9 @@ async function bundleBrowser(from, outdir) {
     chunkNames: "shared-[hash]",
     logLevel: "warning",
     plugins: [wasmBesideBundle],
+    // The server kit's optional engines (halo-device/integrator's BullMQ
+    // delivery backend) are loaded with a dynamic import, never bundled.
+    external: ["bullmq", "redis"],
   });
 }
 

@@ -327,7 +327,7 @@ export function createResultDelivery(options: ResultDeliveryOptions): ResultDeli
     if (typeof hash !== "string" || hash === "") {
       throw new HaloUnavailableError(`registered query ${job.queryId} has no result yet`, { code: "HALO_UNAVAILABLE", retryable: true });
     }
-    if (job.resultHash !== undefined && job.resultHash !== hash) emit({ type: "superseded", siteId: job.siteId, queryId: job.queryId, hash: job.resultHash });
+    if (job.resultHash !== undefined && job.resultHash !== hash) emit({ type: "superseded", source: "registered", siteId: job.siteId, queryId: job.queryId, hash: job.resultHash });
     const completion: Completion = { key: `registered:${job.siteId}:${job.queryId}:${hash}`, source: "registered", siteId: job.siteId, queryId: job.queryId, via: job.via, attempt };
     if (await backend.isDelivered(completion.key)) return;
     const latest = await site.getRegisteredQueryResult(job.queryId);

@@ -101,7 +101,7 @@ export type DeliveryEvent =
   /** The result expired before it could be delivered (410 or too old to find): lost to Halo's retention. */
   | { type: "expired"; siteId: string; queryId: string; source: CompletionSource }
   /** A registered query's run was replaced by a newer one before it could be read; the newer one is delivered. */
-  | { type: "superseded"; siteId: string; queryId: string; hash: string }
+  | { type: "superseded"; source: "registered"; siteId: string; queryId: string; hash: string }
   | { type: "reconciled"; checked: number; statusCalls: number; found: number };
 
 /** Counters since this process started (each process counts its own). */
