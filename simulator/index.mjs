@@ -3,6 +3,7 @@ import { resolveOptions } from './lib/options.mjs';
 import { createState } from './lib/state.mjs';
 import { createHttpServer } from './lib/server.mjs';
 import { simulatorApi } from './lib/api.mjs';
+import { abortWebhookRequests } from './lib/webhooks.mjs';
 
 export { SEEDED_SITES } from './lib/sites.mjs';
 export { INTEGRATOR_ID } from './lib/queries.mjs';
@@ -31,6 +32,7 @@ export async function startSimulator(options = {}) {
     ...simulatorApi(state),
     async close() {
       state.scheduler.cancelAll();
+      abortWebhookRequests(state);
       const closed = new Promise((resolve) => server.close(resolve));
       server.closeAllConnections();
       await closed;

@@ -31,6 +31,8 @@ export function simulatorApi(state) {
     fault: inProcess(actions.addFault),
     faults: inProcess(actions.listFaults),
     clearFaults: inProcess(actions.clearFaults),
+    failQueries: inProcess(actions.addQueryFailure),
+    queryFailures: inProcess(actions.listQueryFailures),
     stats: inProcess(actions.readStats),
     executionsOf(sqlText) {
       if (typeof sqlText !== 'string') throw new TypeError('executionsOf needs the SQL text as a string');
@@ -41,7 +43,10 @@ export function simulatorApi(state) {
     expireTokens: inProcess(actions.expireTokens),
     issueToken: inProcess(actions.issueToken),
     changeSiteGuid: inProcess(actions.changeSiteGuid),
+    setSiteOffline: inProcess(actions.setSiteOffline),
+    setClockOffset: inProcess(actions.setClockOffset),
     webhooks: inProcess(actions.listWebhooks),
+    configureWebhooks: inProcess(actions.configureWebhooks),
     generateQuery: inProcess(actions.generateQuery),
     streams: inProcess(actions.listStreams),
     releaseStreams: inProcess(actions.releaseStreams),

@@ -1,5 +1,5 @@
 // Request authentication: the Integrator API's subscription key and the Desktop API's token + DeviceId.
-import { apiError, HttpError, jsonResponse } from './http.mjs';
+import { apiError, errorEnvelope, HttpError, jsonResponse } from './http.mjs';
 
 const MISSING_KEY_MESSAGE =
   'Access denied due to missing subscription key. Make sure to include subscription key when making requests to an API.';
@@ -25,8 +25,17 @@ export function requireSubscriptionKey(ctx) {
   if (key !== ctx.state.options.subscriptionKey) throw apiError(401, INVALID_KEY_MESSAGE);
 }
 
-// Halo's documented expired-token body; it is not the usual error envelope.
-const invalidToken = () => new HttpError(jsonResponse(401, { error: { statusCode: 401, message: 'Invalid token' } }));
+const INVALID_TOKEN_MESSAGE = 'Invalid token';
+
+/**
+ * The expired-token 401. The getting-started guide shows {"error":{"statusCode":401,"message":"Invalid token"}};
+ * the OpenAPI documents its usual envelope for every 401. Real Halo may send either, so option
+ * `unauthorizedBody` picks one ("guide", the default, or "openapi").
+ */
+const invalidToken = (shape) =>
+  new HttpError(
+    jsonResponse(401, shape === 'openapi' ? errorEnvelope(401, INVALID_TOKEN_MESSAGE) : { error: { statusCode: 401, message: INVALID_TOKEN_MESSAGE } }),
+  );
 
 /**
  * A Desktop API call must carry `Authorization: Bearer <token>` and `DeviceId`, and the token must be
@@ -35,7 +44,8 @@ const invalidToken = () => new HttpError(jsonResponse(401, { error: { statusCode
 export function requireDeviceToken(ctx, site) {
   const match = /^Bearer\s+(\S+)$/i.exec(ctx.request.headers.authorization ?? '');
   const deviceId = ctx.request.headers.deviceid;
-  if (!match || !deviceId) throw invalidToken();
+  const shape = ctx.state.options.unauthorizedBody;
+  if (!match || !deviceId) throw invalidToken(shape);
   const grant = ctx.state.tokens.find(match[1]);
-  if (!grant || grant.deviceId !== deviceId || grant.siteId !== site.id.toLowerCase()) throw invalidToken();
+  if (!grant || grant.deviceId !== deviceId || grant.siteId !== site.id.toLowerCase()) throw invalidToken(shape);
 }

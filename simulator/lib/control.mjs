@@ -3,17 +3,22 @@
 import { apiError, emptyResponse, jsonResponse, parseJsonBody } from './http.mjs';
 import {
   addFault,
+  addQueryFailure,
   changeSiteGuid,
   clearFaults,
+  configureWebhooks,
   expireTokens,
   generateQuery,
   issueToken,
   listFaults,
+  listQueryFailures,
   listStreams,
   listWebhooks,
   readStats,
   releaseStreams,
   reset,
+  setClockOffset,
+  setSiteOffline,
 } from './actions.mjs';
 
 /** Control bodies are optional; an empty body means {}. */
@@ -62,8 +67,28 @@ export const CONTROL_ROUTES = [
   },
   {
     method: 'POST',
+    path: '/_control/query-failures',
+    handler: (ctx) => jsonResponse(201, addQueryFailure(ctx.state, parseJsonBody(ctx.rawBody))),
+  },
+  {
+    method: 'GET',
+    path: '/_control/query-failures',
+    handler: (ctx) => jsonResponse(200, { queryFailures: listQueryFailures(ctx.state) }),
+  },
+  {
+    method: 'POST',
     path: '/_control/sites/{siteId}/change-guid',
     handler: (ctx) => jsonResponse(200, changeSiteGuid(ctx.state, ctx.params.siteId, optionalJson(ctx.rawBody))),
+  },
+  {
+    method: 'POST',
+    path: '/_control/sites/{siteId}/offline',
+    handler: (ctx) => jsonResponse(200, setSiteOffline(ctx.state, ctx.params.siteId, optionalJson(ctx.rawBody).offline)),
+  },
+  {
+    method: 'POST',
+    path: '/_control/clock',
+    handler: (ctx) => jsonResponse(200, setClockOffset(ctx.state, optionalJson(ctx.rawBody).offsetMs)),
   },
   {
     method: 'GET',
@@ -89,5 +114,10 @@ export const CONTROL_ROUTES = [
     method: 'GET',
     path: '/_control/webhooks',
     handler: (ctx) => jsonResponse(200, { webhooks: listWebhooks(ctx.state) }),
+  },
+  {
+    method: 'POST',
+    path: '/_control/webhooks/config',
+    handler: (ctx) => jsonResponse(200, configureWebhooks(ctx.state, optionalJson(ctx.rawBody))),
   },
 ];

@@ -2,7 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import { apiError, isGuid, jsonResponse, parseJsonBody } from './http.mjs';
 import { encodeRows, inlineResult, paginate, prepareCommand, runCommand, validateCatalogue, validateMaxTimeInQueue } from './commands.mjs';
-import { sendWebhook } from './webhooks.mjs';
+import { notifyCompletion } from './webhooks.mjs';
+import { takeQueryFailure } from './outcomes.mjs';
 
 /** The integrator that owns the simulator's subscription key; reported as `integratorId`. */
 export const INTEGRATOR_ID = '9b2d6c4e-1f3a-4e5b-8c7d-0a1b2c3d4e5f';
@@ -100,7 +101,7 @@ export function createAsyncQuery(ctx) {
   const record = newQueryRecord(ctx, 'async', input);
   // A snapshot: the lifecycle timers mutate the stored query object from here on.
   const response = jsonResponse(201, structuredClone(record.query));
-  runAsyncLifecycle(ctx.state, ctx.site, record, input.prepared);
+  runAsyncLifecycle(ctx.state, ctx.site, record, input.prepared, takeQueryFailure(ctx.state, 'async', ctx.site));
   return response;
 }
 
@@ -113,23 +114,37 @@ function enterStatus(query, status, at) {
   if (['queued', 'executing', 'uploading'].includes(status)) query.statusTiming[status] = { startTime: at };
 }
 
+/** Ends a query in a terminal state without a result. */
+function endWithoutResult(query, status) {
+  const at = now();
+  enterStatus(query, status, at);
+  query.completedAt = at;
+}
+
 /**
  * initialising -> queued -> executing -> uploading -> successful, each state lasting asyncStepMs.
  * A query whose maxTimeInQueue is shorter than its time in the queue ends in expiredInQueue; a SQL
- * error ends in executionFailed. The SQL runs once, on entering `executing`.
+ * error ends in executionFailed. The SQL runs once, on entering `executing`. A planned `failure`
+ * (lib/outcomes.mjs) ends an initialisationFailed* query after initialising, an uploadFailed one after
+ * uploading (its SQL ran); a query still initialising when its site goes offline ends in
+ * initialisationFailedSiteOffline. None of these sends a webhook.
  */
-function runAsyncLifecycle(state, site, record, prepared) {
+function runAsyncLifecycle(state, site, record, prepared, failure) {
   const { asyncStepMs, pageRows } = state.options;
   const { query } = record;
   const step = (task) => state.scheduler.after(asyncStepMs, task, state.options.log);
 
   step(() => {
+    const initialisationFailure = failure?.startsWith('initialisationFailed') ? failure : site.offlineSince && 'initialisationFailedSiteOffline';
+    if (initialisationFailure) {
+      endWithoutResult(query, initialisationFailure);
+      return;
+    }
     enterStatus(query, 'queued', now());
     step(() => {
       const at = now();
       if (query.maxTimeInQueue < asyncStepMs) {
-        enterStatus(query, 'expiredInQueue', at);
-        query.completedAt = at;
+        endWithoutResult(query, 'expiredInQueue');
         return;
       }
       enterStatus(query, 'executing', at);
@@ -144,7 +159,7 @@ function runAsyncLifecycle(state, site, record, prepared) {
         }
         enterStatus(query, 'uploading', finishedAt);
         query.metrics = { sqlExecutionDuration: outcome.durationMs };
-        step(() => completeAsyncQuery(state, site, record, outcome, pageRows));
+        step(() => (failure === 'uploadFailed' ? endWithoutResult(query, 'uploadFailed') : completeAsyncQuery(state, site, record, outcome, pageRows)));
       });
     });
   });
@@ -152,27 +167,29 @@ function runAsyncLifecycle(state, site, record, prepared) {
 
 function completeAsyncQuery(state, site, record, outcome, pageRows) {
   const { query } = record;
-  const at = now();
   // A nonQuery result has one page without data; its page answers {parameters}.
-  record.pages =
+  const pages =
     outcome.rows === undefined
       ? [{ pageNumber: 1, rangeStart: 0, rangeEnd: 0, count: 0, size: 0 }]
       : paginate(outcome.rows, pageRows);
-  const size = record.pages.reduce((total, page) => total + page.size, 0);
-  const pages = record.pages.map((page) => ({
+  const size = pages.reduce((total, page) => total + page.size, 0);
+  const pageViews = pages.map((page) => ({
     pageNumber: page.pageNumber,
     status: 'cached',
     size: page.size,
     rows: { count: page.count, rangeStart: page.rangeStart, rangeEnd: page.rangeEnd },
   }));
-  enterStatus(query, 'successful', at);
-  query.result =
-    outcome.rows === undefined
-      ? { rowsAffected: outcome.rowsAffected, size, pages }
-      : { rows: outcome.rows.length, size, pages };
-  query.resultSize = size;
-  query.completedAt = at;
-  sendWebhook(state, { siteId: site.id, queryId: query.id, source: 'async' });
+  // Until published (at once, or after an `early` notification) the query stays `uploading`.
+  const publish = () => {
+    const at = now();
+    record.pages = pages;
+    enterStatus(query, 'successful', at);
+    query.result =
+      outcome.rows === undefined ? { rowsAffected: outcome.rowsAffected, size, pages: pageViews } : { rows: outcome.rows.length, size, pages: pageViews };
+    query.resultSize = size;
+    query.completedAt = at;
+  };
+  notifyCompletion(state, { siteId: site.id, queryId: query.id, source: 'async' }, publish);
 }
 
 function findQueryRecord(ctx, queryId) {

@@ -2,7 +2,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { apiError, emptyResponse, isGuid, jsonResponse, parseJsonBody } from './http.mjs';
 import { inlineResult, prepareCommand, runCommand } from './commands.mjs';
-import { sendWebhook } from './webhooks.mjs';
+import { notifyCompletion } from './webhooks.mjs';
+import { takeQueryFailure } from './outcomes.mjs';
 
 const MIN_FREQUENCY_SECONDS = 60;
 const MAX_DURATION_SECONDS = 86_400;
@@ -67,11 +68,20 @@ function runOnce(state, site, record) {
     size: result.size,
   };
   const hash = createHash('sha256').update(JSON.stringify(result)).digest('base64');
-  if (hash === view.lastHash) return;
-  view.lastHash = hash;
+  // Compared with the last run's result, published or not, so an unchanged result is never notified twice.
+  if (hash === record.lastRunHash) return;
+  record.lastRunHash = hash;
   view.metrics.resultSizeSum += latest.size;
-  record.latest = latest;
-  sendWebhook(state, { siteId: site.id, queryId: view.id, source: 'registered' });
+  // Published at once, or after an `early` notification (the result and lastHash together); a later
+  // run's result is never replaced by an older one.
+  const run = ++record.runs;
+  const publish = () => {
+    if (run < record.publishedRun) return;
+    record.publishedRun = run;
+    record.latest = latest;
+    view.lastHash = hash;
+  };
+  notifyCompletion(state, { siteId: site.id, queryId: view.id, source: 'registered' }, publish);
 }
 
 function finish(state, record, status) {
@@ -114,6 +124,9 @@ export function createRegisteredQuery(ctx, successStatus) {
     prepared,
     timers: new Set(),
     latest: undefined,
+    lastRunHash: undefined, // the last successful run's result hash (view.lastHash is the published one's)
+    runs: 0, // successful runs whose result changed
+    publishedRun: 0, // the run `latest` is from
     view: {
       id: randomUUID(),
       name: body.name,
@@ -130,6 +143,12 @@ export function createRegisteredQuery(ctx, successStatus) {
     },
   };
   ctx.state.registeredQueries.set(record.view.id, record);
+  // A planned cache failure (lib/outcomes.mjs): registered, never run, never scheduled.
+  const failure = takeQueryFailure(ctx.state, 'registered', ctx.site);
+  if (failure) {
+    record.view.status = failure;
+    return jsonResponse(successStatus, { id: record.view.id });
+  }
   runOnce(ctx.state, ctx.site, record);
   scheduleRuns(ctx.state, ctx.site, record);
   return jsonResponse(successStatus, { id: record.view.id });

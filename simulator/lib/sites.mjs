@@ -93,6 +93,7 @@ export function createSiteRegistry(seed = { sites: [], tables: [] }) {
     createdAt: SEEDED_AT,
     enrichedAt: SEEDED_AT,
     database: createPracticeDatabase(seed.tables),
+    offlineSince: undefined, // an ISO time while the practice is offline (setSiteOffline)
   }));
   const retiredGuids = new Map(); // old GUID -> site
 
@@ -128,11 +129,13 @@ export function createSiteRegistry(seed = { sites: [], tables: [] }) {
 /** The Site schema of the Integrator API (SiteForIntegrator), every field filled in. */
 export function toSiteResource(site) {
   const now = new Date().toISOString();
+  // An offline practice stopped reporting when it went offline.
+  const heardFrom = site.offlineSince ?? now;
   const practiceManagementName = PMS_TYPE_TO_NAME[site.pmsType];
   return {
     id: site.id,
     pmsType: site.pmsType,
-    availability: 'online',
+    availability: site.offlineSince ? 'offline' : 'online',
     status: 'active',
     haloLinkVersion: HALO_LINK_VERSION,
     enrichedAt: site.enrichedAt,
@@ -149,9 +152,18 @@ export function toSiteResource(site) {
     practiceManagementVersion: site.pmsVersion,
     createdAt: site.createdAt,
     authoritative: site.authoritative,
-    clientTimestampUTC: now,
-    heartbeatTimestampUTC: now,
+    clientTimestampUTC: heardFrom,
+    heartbeatTimestampUTC: heardFrom,
   };
+}
+
+export const SITE_OFFLINE_MESSAGE = 'Site could not be contacted, please try again later or contact a system administrator.';
+
+/** Refuses a call that needs the practice itself (a new query, FHIR) while the site is offline: 503. */
+export function requireOnlineSite(state, site) {
+  if (!site.offlineSince) return;
+  const { retryAfterSeconds } = state.options;
+  throw apiError(503, SITE_OFFLINE_MESSAGE, retryAfterSeconds === undefined ? undefined : { 'Retry-After': String(retryAfterSeconds) });
 }
 
 export const GUID_NO_LONGER_VALID_MESSAGE =

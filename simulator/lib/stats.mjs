@@ -14,6 +14,8 @@ export function createStats() {
     executionsTotal: 0,
     executionsBySql: {},
     createQueryPosts: 0,
+    // Webhook notifications (lib/webhooks.mjs): made, copies sent, and their fates.
+    webhooks: { notifications: 0, sent: 0, dropped: 0, duplicated: 0, delivered: 0, failed: 0 },
   };
   const increment = (map, key) => {
     map[key] = (map[key] ?? 0) + 1;
@@ -36,6 +38,8 @@ export function createStats() {
       increment(counters.executionsBySql, normalizeSql(sqlText));
       counters.executionsTotal++;
     },
+    /** Incremented in place by lib/webhooks.mjs as notifications are made and copies answered. */
+    webhookCounters: counters.webhooks,
     toJSON: () => counters,
   };
 }

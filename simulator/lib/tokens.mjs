@@ -12,9 +12,12 @@ const base64Url = (value) => Buffer.from(JSON.stringify(value)).toString('base64
 export function createTokenStore() {
   const tokens = new Map(); // access token -> { siteId, deviceId, expiresAt }
   return {
-    /** A JWT-shaped but opaque token: only this store can vouch for it. */
-    issue(siteId, deviceId, lifetimeSeconds) {
-      const issuedAt = Math.floor(Date.now() / 1000);
+    /**
+     * A JWT-shaped but opaque token: only this store can vouch for it. Its `iat`/`exp` claims come from
+     * the simulator's (possibly skewed) clock; its real lifetime does not depend on the skew.
+     */
+    issue(siteId, deviceId, lifetimeSeconds, clockNow = Date.now()) {
+      const issuedAt = Math.floor(clockNow / 1000);
       const claims = { iss: 'halo-cloud-simulator', sub: deviceId, site: siteId, iat: issuedAt, exp: issuedAt + lifetimeSeconds, jti: randomUUID() };
       const token = `${base64Url({ alg: 'HS256', typ: 'JWT' })}.${base64Url(claims)}.${randomBytes(32).toString('base64url')}`;
       tokens.set(token, { siteId: siteId.toLowerCase(), deviceId, expiresAt: Date.now() + lifetimeSeconds * 1000 });
@@ -72,5 +75,5 @@ export function issueSiteToken(state, siteId, deviceId, lifetimeSeconds) {
   const site = sites.byId(siteId);
   if (!site) throw apiError(404, 'Site not found.');
   if (!site.authoritative) throw apiError(403, 'Site is not authoritative for its PMS ID.');
-  return state.tokens.issue(site.id, deviceId, lifetimeSeconds);
+  return state.tokens.issue(site.id, deviceId, lifetimeSeconds, state.clock.now());
 }

@@ -29,3 +29,22 @@ test('the CLI rejects unknown flags', async () => {
   const [code] = await once(child, 'exit');
   assert.equal(code, 2);
 });
+
+test('the day-one and delivery flags map to their options; a bad value is refused by name', async () => {
+  const { parseCliArgs } = await import('../lib/options.mjs');
+  assert.deepEqual(
+    parseCliArgs(['--webhook-mode', 'retry', '--clock-offset-ms=-5000', '--retry-after-seconds', '30', '--unauthorized-body', 'openapi']),
+    { port: 4010, webhookDelivery: { mode: 'retry' }, clockOffsetMs: -5000, retryAfterSeconds: 30, unauthorizedBody: 'openapi' },
+  );
+  assert.deepEqual(parseCliArgs(['--webhook-url', 'http://a/{queryId}', '--webhook-url=http://b/{queryId}', '--webhook-url', 'http://c/']).webhookUrl, [
+    'http://a/{queryId}',
+    'http://b/{queryId}',
+    'http://c/',
+  ], 'repeated, round-robin');
+  const child = spawn(process.execPath, [CLI, '--port', '0', '--webhook-mode', 'twice'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
+  const [code] = await once(child, 'exit');
+  assert.notEqual(code, 0);
+  assert.match(stderr, /Option webhookDelivery\.mode must be "once" or "retry"/);
+});

@@ -18,10 +18,11 @@ test('a 429 fault answers once with Retry-After, then normal service resumes', a
   assert.equal((await stats(sim)).executionsTotal, 1, 'the rate-limited request did not execute');
 });
 
-test('a 503 fault with times and a regex path; custom bodies; DELETE clears faults', async (t) => {
+test('a 503 fault with times and a RegExp path (in-process); custom bodies; DELETE clears faults', async (t) => {
   const sim = await simulator(t);
   const client = await deviceClient(sim);
-  await control(sim, 'POST', 'faults', { path: 'queries/(immediate|async)$', status: 503, times: 2 });
+  const listed = sim.fault({ path: /queries\/(immediate|async)$/g, status: 503, times: 2 });
+  assert.equal(listed.path, '/queries\\/(immediate|async)$/', 'listed as its source, without the stateful g flag');
   assert.equal((await client.call('POST', 'queries/immediate', selectOne)).status, 503);
   const second = await client.call('POST', 'queries/async', selectOne);
   assert.equal(second.status, 503);
@@ -87,4 +88,18 @@ test('reset restores seed data and clears tokens, faults and counters', async (t
   const count = await (await fresh.call('POST', 'queries/immediate', { command: { text: 'SELECT COUNT(*) AS n FROM Patients', executionMode: 'scalar' } })).json();
   assert.equal(JSON.parse(Buffer.from(count.result.data, 'base64'))[0].n, 8);
   assert.equal((await stats(sim)).tokenRequests, 1);
+});
+
+test('a string path is a substring, never compiled: regex syntax matches only itself, and fast', async (t) => {
+  const sim = await simulator(t);
+  const client = await deviceClient(sim);
+  // As a regular expression this would backtrack for minutes on a long path; as a substring it is one search.
+  await control(sim, 'POST', 'faults', { path: '(a+)+$', status: 500 });
+  await control(sim, 'POST', 'faults', { path: 'queries/(immediate|async)$', status: 503 });
+  const long = `queries/${'a'.repeat(5000)}!`;
+  assert.equal((await client.call('GET', long)).status, 400, 'neither fault matched: the query id is refused as usual');
+  assert.equal((await client.call('POST', 'queries/immediate', selectOne)).status, 200);
+  assert.equal((await control(sim, 'GET', 'faults').then((r) => r.json())).faults.length, 2);
+  assert.equal((await control(sim, 'POST', 'faults', { path: { regex: '.*' }, status: 500 })).status, 400, 'no regex over HTTP');
+  assert.equal((await control(sim, 'POST', 'faults', { status: 500, stauts: 1 })).status, 400, 'unknown fields are refused by name');
 });

@@ -1,4 +1,6 @@
 // Test helpers: a simulator per test, and small HTTP helpers that speak its API.
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import http from 'node:http';
 import { startSimulator } from '../index.mjs';
 
 export const KEY = 'sim-subscription-key';
@@ -71,4 +73,32 @@ export async function waitFor(read, accept, { timeoutMs = 3000, intervalMs = 10 
     if (Date.now() > deadline) throw new Error(`condition not met; last value: ${JSON.stringify(value)}`);
     await delay(intervalMs);
   }
+}
+
+/**
+ * A webhook receiver on loopback: keeps each request (url, headers, raw body, arrival time) and answers
+ * with `statuses` in turn (200 once they run out). `onRequest(entry)` may return a promise the answer waits for.
+ */
+export async function webhookReceiver(t, { statuses = [], onRequest } = {}) {
+  const received = [];
+  const server = http.createServer((request, response) => {
+    const chunks = [];
+    request.on('data', (chunk) => chunks.push(chunk));
+    request.on('end', async () => {
+      const entry = { url: request.url, headers: request.headers, rawBody: Buffer.concat(chunks).toString('utf8'), at: Date.now() };
+      received.push(entry);
+      await onRequest?.(entry);
+      response.writeHead(statuses.shift() ?? 200).end();
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise((resolve) => server.close(resolve)));
+  return { received, url: `http://127.0.0.1:${server.address().port}` };
+}
+
+/** Whether a received webhook's X-Halo-Signature-256 is the HMAC of its raw body and timestamp under `secret`. */
+export function verifySignature({ headers, rawBody }, secret) {
+  const expected = createHmac('sha256', secret).update(`${rawBody}.${headers['x-halo-timestamp']}`).digest();
+  const given = Buffer.from(headers['x-halo-signature-256'], 'hex');
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }
