@@ -126,10 +126,13 @@ export async function createBullMQDeliveryBackend(options: BullMQDeliveryOptions
   const keys = { tracked: `${prefix}:${queueName}:tracked`, delivered: `${prefix}:${queueName}:delivered:`, recorded: `${prefix}:${queueName}:recorded:` };
   // Reconnects forever with a capped delay: a Redis restart must not end the receiver.
   const socket = { connectTimeout: 5_000, reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2_000) };
+  // Every client made here, closed by close(): BullMQ leaves a connection it was given open.
+  const clients: RedisClient[] = [];
   const connect = async (offlineQueue: boolean) => {
     const client = redisModule.createClient({ url, disableOfflineQueue: !offlineQueue, socket });
     // Without a listener, a dropped connection's "error" event ends the process.
     client.on("error", onError);
+    clients.push(client);
     await client.connect();
     return client;
   };
@@ -219,7 +222,7 @@ export async function createBullMQDeliveryBackend(options: BullMQDeliveryOptions
     async close() {
       await worker?.close();
       await queue.close();
-      await commands.close().catch(() => commands.destroy());
+      await Promise.all(clients.map((client) => client.close().catch(() => client.destroy())));
     },
   };
 }
