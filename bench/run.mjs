@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The bench: `node bench/run.mjs [--no-build] [--only=sizes,init,requests,cpu,decode,storm,stream,memory]`
+// The bench: `node bench/run.mjs [--no-build] [--only=sizes,init,requests,cpu,decode,storm,stream,memory,delivery]`
 // (npm run bench).
 // Builds and installs the release package as scripts/test.sh does (unless
 // --no-build: then it measures what node_modules/halo-device holds), runs
@@ -11,6 +11,7 @@ import { cpus, loadavg } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { measureCpu } from "./cpu.mjs";
+import { measureDelivery } from "./delivery.mjs";
 import { measureBrowserDecode, measureNodeDecode, pageData } from "./decode.mjs";
 import { measureBrowserInit, measureNodeInit } from "./init.mjs";
 import { measureMemory } from "./memory.mjs";
@@ -78,7 +79,7 @@ const entryPath = device.entry;
 // instance, never initialised in Node, which cannot say.
 const glueUrl = pathToFileURL(join(pkgRoot, "dist", "esm", "wasm", "halo_device.js")).href;
 
-let nodeInit, browserInit, browserDecode, nodeDecode, requests, storm, stream, cpuOverhead, memory;
+let nodeInit, browserInit, browserDecode, nodeDecode, requests, storm, stream, cpuOverhead, memory, delivery;
 if (wanted("init")) {
   log("init in Node");
   nodeInit = measureNodeInit({ samples: NODE_INIT_SAMPLES });
@@ -103,7 +104,7 @@ if (wanted("decode")) {
   nodeDecode = measureNodeDecode({ data, glueUrl, samples: DECODE_NODE_SAMPLES });
 }
 
-if (wanted("requests") || wanted("storm") || wanted("stream")) {
+if (wanted("requests") || wanted("storm") || wanted("stream") || wanted("delivery")) {
   const simulator = await startSimulatorProcess();
   try {
     if (wanted("requests")) {
@@ -117,6 +118,10 @@ if (wanted("requests") || wanted("storm") || wanted("stream")) {
     if (wanted("stream")) {
       log(`streaming a page of ${STREAM_ROWS} rows`);
       stream = await measureStream({ baseUrl: simulator.url, rows: STREAM_ROWS, rowBytes: STREAM_ROW_BYTES });
+    }
+    if (wanted("delivery")) {
+      log("result delivery through BullMQ and Redis, and reconciliation");
+      delivery = await measureDelivery({ baseUrl: simulator.url });
     }
   } finally {
     await simulator.close();
@@ -147,6 +152,7 @@ console.log(
     stormSize: STORM_SIZE,
     memory,
     stream,
+    delivery,
   }),
 );
 const budgets = sizes
