@@ -181,6 +181,15 @@ function streamRows(stream) {
   ];
 }
 
+function deliveryRows(delivery) {
+  const perSecond = (value) => `${value.toFixed(0)}/s`;
+  const perThousand = (delivery.statusCalls * 1000) / delivery.pending;
+  return [
+    ["9", `result delivery, BullMQ backend: completions delivered per second (${delivery.n}, getQuery + streamed page + handler each)`, perSecond(delivery.deliveredPerSecond), `${perSecond(delivery.plainPerSecond)}: plain BullMQ job round trip`, ratio(delivery.deliveredPerSecond, delivery.plainPerSecond), "", ""],
+    ["9", `  reconciliation: status calls for ${delivery.pending.toLocaleString("en-US")} pending queries at one site (one pass)`, String(delivery.statusCalls), `${perThousand.toFixed(1)} per 1,000`, "", "", `${delivery.found} found in ${ms(delivery.passMs)}`],
+  ];
+}
+
 /** The whole table, Markdown. */
 export function table(results) {
   const header = ["#", "measurement", "halo-device", "baseline (same run)", "ratio", "target", "verdict"];
@@ -196,6 +205,7 @@ export function table(results) {
     ...when(results.memory, memoryRows),
     ...when(results.stream, streamRows),
     ...when(results.sharing, sharingRows),
+    ...when(results.delivery, deliveryRows),
   ];
   const line = (cells) => `| ${cells.join(" | ")} |`;
   return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The bench: `node bench/run.mjs [--no-build] [--only=sizes,init,requests,cpu,decode,storm,stream,memory,sharing]`
+// The bench: `node bench/run.mjs [--no-build] [--only=sizes,init,requests,cpu,decode,storm,stream,memory,sharing,delivery]`
 // (npm run bench).
 // Builds and installs the release package as scripts/test.sh does (unless
 // --no-build: then it measures what node_modules/halo-device holds), runs
@@ -11,6 +11,7 @@ import { cpus, loadavg } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { measureCpu } from "./cpu.mjs";
+import { measureDelivery } from "./delivery.mjs";
 import { measureBrowserDecode, measureNodeDecode, pageData } from "./decode.mjs";
 import { measureBrowserInit, measureNodeInit } from "./init.mjs";
 import { measureMemory } from "./memory.mjs";
@@ -84,7 +85,7 @@ const entryPath = device.entry;
 // instance, never initialised in Node, which cannot say.
 const glueUrl = pathToFileURL(join(pkgRoot, "dist", "esm", "wasm", "halo_device.js")).href;
 
-let nodeInit, browserInit, browserDecode, nodeDecode, requests, storm, stream, cpuOverhead, memory, sharing;
+let nodeInit, browserInit, browserDecode, nodeDecode, requests, storm, stream, cpuOverhead, memory, sharing, delivery;
 if (wanted("init")) {
   log("init in Node");
   nodeInit = measureNodeInit({ samples: NODE_INIT_SAMPLES });
@@ -109,7 +110,7 @@ if (wanted("decode")) {
   nodeDecode = measureNodeDecode({ data, glueUrl, samples: DECODE_NODE_SAMPLES });
 }
 
-if (wanted("requests") || wanted("storm") || wanted("stream") || wanted("sharing")) {
+if (wanted("requests") || wanted("storm") || wanted("stream") || wanted("sharing") || wanted("delivery")) {
   const simulator = await startSimulatorProcess();
   try {
     if (wanted("requests")) {
@@ -127,6 +128,10 @@ if (wanted("requests") || wanted("storm") || wanted("stream") || wanted("sharing
     if (wanted("sharing")) {
       log(`token sharing (${SHARING_CLIENTS} clients in one context, ${SHARING_WORKERS} worker threads, ${SHARING_ROUNDS} rounds)`);
       sharing = await measureSharing({ halo, baseUrl: simulator.url, clients: SHARING_CLIENTS, workers: SHARING_WORKERS, rounds: SHARING_ROUNDS });
+    }
+    if (wanted("delivery")) {
+      log("result delivery through BullMQ and Redis, and reconciliation");
+      delivery = await measureDelivery({ baseUrl: simulator.url });
     }
   } finally {
     await simulator.close();
@@ -158,6 +163,7 @@ console.log(
     memory,
     stream,
     sharing,
+    delivery,
   }),
 );
 const budgets = sizes

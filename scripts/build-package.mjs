@@ -100,6 +100,9 @@ async function bundleBrowser(from, outdir) {
     chunkNames: "shared-[hash]",
     logLevel: "warning",
     plugins: [wasmBesideBundlePlugin],
+    // The server kit's optional engines (halo-device/integrator's BullMQ
+    // delivery backend) are loaded with a dynamic import, never bundled.
+    external: ["bullmq", "redis"],
   });
   // A filter that no longer meets the glue would leave the bundles loading
   // a wasm from where it is not.

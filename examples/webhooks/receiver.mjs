@@ -1,63 +1,103 @@
 #!/usr/bin/env node
-// A webhook receiver in the integrator's cloud: verifies each notification
-// from Halo Cloud (signature, age, replay, payload), logs it, then fetches
-// the query's results through the Integrator API with the subscription key:
-// every page of an async result, streamed, or the registered query's result.
+// A webhook receiver in the integrator's cloud, on halo-device's result
+// delivery: each notification from Halo Cloud is verified (signature, age,
+// payload), recorded durably, then acknowledged; workers fetch the result
+// (every page of an async result, streamed; or the registered query's
+// result) and hand it to `handle` below, retrying with backoff; and
+// reconciliation asks Halo about tracked queries whose notification never
+// came. Nothing is lost when a notification is dropped, duplicated or early,
+// when this process dies mid-delivery, or when Redis drops for a while.
 //
 //   HALO_BASE_URL=… HALO_SUBSCRIPTION_KEY=… HALO_WEBHOOK_SECRET=… PORT=… [REDIS_URL=redis://…] node examples/webhooks/receiver.mjs
 //
-// Replays are remembered in this process's memory, or, with REDIS_URL, in
-// Redis, which every copy of the receiver behind a load balancer shares:
-// then a delivery one copy accepted is refused as a replay by all others.
-// Apart from that store the receiver keeps no state, so copies can be added
-// and removed freely.
+// With REDIS_URL the completions live in Redis (BullMQ), shared by every
+// copy of the receiver behind a load balancer: any copy may record a
+// notification and any copy's workers deliver it, one at a time. Without
+// it they live in this process's memory (development only).
 //
-// First stdout line: "webhook receiver listening on http://127.0.0.1:<port> (replays remembered in …)".
-import { createServer } from "node:http";
-import { HaloIntegratorClient, HaloWebhookError, createMemorySeenStore, verifyWebhook } from "halo-device/integrator";
+// POST /halo/queries takes a device's report of a query it started (the
+// device client's onQueryStarted); this example accepts any report for a
+// GUID-shaped site: authorize against your sessions in yours.
+//
+// First stdout line: "webhook receiver listening on http://127.0.0.1:<port> (replays remembered in …)";
+// then one line per delivered result: "delivered <source> <siteId> <queryId> <rows>".
+// Events (recorded, retries, parked, …) go to stderr, one line each.
+import { serve } from "@hono/node-server";
+import {
+  HaloIntegratorClient,
+  createBullMQDeliveryBackend,
+  createQueryReportHandler,
+  createResultDelivery,
+  createWebhookHandler,
+} from "halo-device/integrator";
 
 const baseUrl = process.env.HALO_BASE_URL ?? "http://127.0.0.1:4010";
 const secret = process.env.HALO_WEBHOOK_SECRET ?? "sim-webhook-secret";
-const integrator = new HaloIntegratorClient({ baseUrl, subscriptionKey: process.env.HALO_SUBSCRIPTION_KEY ?? "sim-subscription-key" });
-// Imported only when asked for, so the in-memory receiver needs no Redis client.
-const seen = process.env.REDIS_URL
-  ? (await (await import("./redis-seen-store.mjs")).connectRedisSeenStore(process.env.REDIS_URL)).store
-  : createMemorySeenStore();
+const redisUrl = process.env.REDIS_URL;
+// Optional tuning (the defaults suit production): how soon reconciliation
+// asks about a query with no notification, and how fast retries come.
+const overdueAfterMs = Number(process.env.HALO_RECONCILE_AFTER_MS ?? 600_000);
+const fast = process.env.HALO_DELIVERY_FAST === "1";
 
-/** Every row of an async query's result, page by page, each page streamed as it downloads. */
-async function asyncResult(site, queryId) {
-  const query = await site.getQuery(queryId);
+const integrator = new HaloIntegratorClient({ baseUrl, subscriptionKey: process.env.HALO_SUBSCRIPTION_KEY ?? "sim-subscription-key" });
+
+/**
+ * Your code: store the result where it belongs, keyed by `completion.key`
+ * (the same key for every delivery of one result), so a second delivery
+ * overwrites instead of adding. Here it counts the rows and prints a line.
+ */
+async function handle(completion, result) {
+  console.error(`handling ${completion.key} (attempt ${completion.attempt})`);
   let rows = 0;
-  const pages = query.result?.pages ?? [];
-  for (const { pageNumber } of pages) {
-    // One row at a time, however large the page: store each where it belongs.
-    for await (const _row of site.streamResultPage(queryId, pageNumber)) rows += 1;
+  if (result.source === "async") {
+    // One row at a time, however large the page.
+    for await (const _row of result.rows()) rows += 1;
+  } else {
+    rows = result.rows.length;
   }
-  return `${rows} row(s) in ${pages.length} page(s), streamed`;
+  console.error(`stored ${rows} row(s) under ${completion.key}`);
+  console.log(`delivered ${completion.source} ${completion.siteId} ${completion.queryId} ${rows}`);
 }
 
-const server = createServer((request, response) => {
-  const chunks = [];
-  request.on("data", (chunk) => chunks.push(chunk));
-  request.on("end", async () => {
-    try {
-      const hook = await verifyWebhook({ rawBody: Buffer.concat(chunks).toString("utf8"), headers: request.headers, secret, seen });
-      response.writeHead(204).end(); // acknowledge first: Halo retries slow receivers
-      console.log(`receiver: verified ${hook.webhookSource} webhook for query ${hook.queryId}`);
-      const site = integrator.site(hook.siteId);
-      const fetched = hook.webhookSource === "async"
-        ? await asyncResult(site, hook.queryId)
-        : `${(await site.getRegisteredQueryResult(hook.queryId)).rows.length} row(s)`;
-      console.log(`receiver: fetched ${fetched}`);
-    } catch (error) {
-      // A forgery or a replay is final (4xx); anything else, such as the
-      // replay store being unreachable, asks Halo to deliver again (5xx).
-      if (!response.headersSent) response.writeHead(error instanceof HaloWebhookError ? 401 : 500).end();
-      console.error(`receiver: refused (${error.reason ?? error.code}): ${error.message}`);
-    }
-  });
+const backend = redisUrl
+  ? await createBullMQDeliveryBackend({ url: redisUrl, onError: (error) => console.error(`redis: ${error.message}`) })
+  : undefined;
+const delivery = createResultDelivery({
+  integrator,
+  handler: handle,
+  ...(backend ? { backend } : {}),
+  onEvent: (event) => {
+    const about = "job" in event ? event.job : "completion" in event ? event.completion : "query" in event ? event.query : event;
+    const ids = "siteId" in about ? ` ${about.source} ${about.siteId} ${about.queryId}` : "";
+    const error = "error" in event ? `: ${event.error.message}` : "";
+    console.error(`event ${event.type}${ids}${event.type === "recorded" && event.duplicate ? " (duplicate)" : ""}${error}`);
+  },
+  ...(fast ? { backoff: { baseMs: 50, maxMs: 1_000 }, leaseMs: 2_000, attemptTimeoutMs: 10_000, maxAttempts: 30 } : {}),
+  reconcile: { overdueAfterMs, recheckEveryMs: Math.max(500, overdueAfterMs / 2), everyMs: Math.max(500, Math.min(60_000, overdueAfterMs / 2)), batchSpacingMs: fast ? 20 : 1_000 },
+});
+await delivery.start();
+
+const receive = createWebhookHandler({
+  delivery,
+  secret,
+  onRefused: ({ status, reason }) => console.error(`refused ${status} (${reason})`),
+});
+const report = createQueryReportHandler({ delivery, authorize: () => true });
+
+const server = serve({
+  port: Number(process.env.PORT ?? 0),
+  hostname: "127.0.0.1",
+  fetch: (request) => (new URL(request.url).pathname === "/halo/queries" ? report(request) : receive(request)),
+});
+server.once("listening", () => {
+  const { port } = /** @type {import("node:net").AddressInfo} */ (server.address());
+  console.log(`webhook receiver listening on http://127.0.0.1:${port} (replays remembered in ${redisUrl ? "Redis" : "memory"})`);
 });
 
-server.listen(Number(process.env.PORT ?? 0), "127.0.0.1", () => {
-  console.log(`webhook receiver listening on http://127.0.0.1:${server.address().port} (replays remembered in ${process.env.REDIS_URL ? "Redis" : "memory"})`);
-});
+const stop = async () => {
+  server.close();
+  await delivery.close();
+  process.exit(0);
+};
+process.once("SIGTERM", stop);
+process.once("SIGINT", stop);

@@ -1,9 +1,10 @@
 // Two webhook receivers behind a load balancer, for real: two processes of
 // examples/webhooks/receiver.mjs with REDIS_URL pointing at one redis-server
 // (Debian's, installed by scripts/setup.sh, started here on a free port with
-// nothing written to disk). A delivery the first accepts is refused as a
-// replay by the second; two in-memory receivers each accept it; with Redis
-// gone, a new delivery is refused with a 5xx so that Halo sends it again.
+// nothing written to disk). A notification both receive is recorded once
+// and delivered once; two in-memory receivers each deliver it; with Redis
+// gone, a notification is refused with a 5xx and not marked seen, so the
+// same notification is accepted and recorded once Redis is back.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
@@ -26,6 +27,7 @@ const children = [];
 let simulator;
 let redis;
 let redisUrl;
+let redisPort;
 let recorder;
 
 /** A child process whose output lines are kept; resolves once a line matches `ready`. */
@@ -61,7 +63,7 @@ async function newDelivery() {
   for (let i = 0; i < 200 && !recorder.received.some((d) => d.rawBody.includes(started.id)); i++) await new Promise((resolve) => setTimeout(resolve, 10));
   const delivery = recorder.received.find((d) => d.rawBody.includes(started.id));
   assert.ok(delivery, "the simulator delivered the webhook");
-  return { ...delivery, queryId: started.id };
+  return { ...delivery, queryId: started.id, siteId: JSON.parse(delivery.rawBody).siteId };
 }
 
 /** Posts the delivery exactly as Halo sent it; resolves the receiver's status. */
@@ -77,16 +79,22 @@ async function logged(receiver, pattern) {
   return receiver.lines.find((line) => pattern.test(line));
 }
 
+const deliveredLines = (receiver, queryId) => receiver.lines.filter((line) => line.startsWith("delivered async ") && line.includes(queryId));
+
+/** A redis-server on `port`, nothing written to disk. */
+const startRedis = (port) =>
+  startChild("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {}, /Ready to accept connections/);
+
 before(async () => {
   // The simulator's webhooks are only recorded here, then delivered by the test.
   recorder = await startRecorder();
   const webhookUrl = `${recorder.url}/halo/{source}/{siteId}/{queryId}`;
-  const port = await freePort();
+  redisPort = await freePort();
   [simulator, redis] = await Promise.all([
     startSimulator({ subscriptionKey: SUBSCRIPTION_KEY, webhookUrl, webhookSecret: SECRET, asyncStepMs: 5 }),
-    REDIS_MISSING ? null : startChild("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {}, /Ready to accept connections/),
+    REDIS_MISSING ? null : startRedis(redisPort),
   ]);
-  redisUrl = `redis://127.0.0.1:${port}`;
+  redisUrl = `redis://127.0.0.1:${redisPort}`;
 });
 
 after(async () => {
@@ -96,36 +104,52 @@ after(async () => {
   await recorder?.close();
 });
 
-test("a delivery accepted by one receiver is refused as a replay by another sharing Redis", { skip: REDIS_MISSING }, async () => {
+test("a notification both receivers sharing Redis get is recorded once and delivered once", { skip: REDIS_MISSING }, async () => {
   const [first, second] = await Promise.all([startReceiver({ REDIS_URL: redisUrl }), startReceiver({ REDIS_URL: redisUrl })]);
   assert.match(first.lines[0], /\(replays remembered in Redis\)$/);
   const delivery = await newDelivery();
-  assert.equal(await deliver(first, delivery), 204, "the first receiver accepts it");
-  assert.ok(await logged(first, new RegExp(`fetched 1 row\\(s\\) in 1 page\\(s\\)`)), first.lines.join("\n"));
-  assert.equal(await deliver(second, delivery), 401, "the second refuses the replay");
-  assert.match(await logged(second, /refused/), new RegExp(`refused \\(replay\\): webhook rejected \\(replay\\): notification`));
-  assert.equal(await deliver(first, delivery), 401, "and so does the first, again");
-  assert.ok(!second.lines.some((line) => line.includes("verified")), "the second never acted on it");
-  // The id is in Redis with an expiry, as SET NX PX left it.
-  const ttl = spawnSync("redis-cli", ["-u", redisUrl, "PTTL", `halo-webhook:${JSON.parse(delivery.rawBody).id}`], { encoding: "utf8" });
-  if (!ttl.error) assert.ok(Number(ttl.stdout) > 0, `PTTL ${ttl.stdout}`);
+  assert.equal(await deliver(first, delivery), 204, "the first receiver records it");
+  assert.equal(await deliver(second, delivery), 204, "the second acknowledges the duplicate");
+  assert.equal(await deliver(first, delivery), 204, "and so does the first, again");
+  const rows = new RegExp(`^delivered async ${delivery.siteId} ${delivery.queryId} 1$`);
+  for (let i = 0; i < 500 && ![first, second].some((r) => r.lines.some((line) => rows.test(line))); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.equal(deliveredLines(first, delivery.queryId).length + deliveredLines(second, delivery.queryId).length, 1, [...first.lines, ...second.lines].join("\n"));
+  const duplicates = [...first.lines, ...second.lines].filter((line) => line.startsWith("event recorded") && line.endsWith("(duplicate)"));
+  assert.equal(duplicates.length, 2, "both later deliveries were recognised as duplicates");
 });
 
-test("two in-memory receivers each accept the same delivery (why the shared store exists)", async () => {
+test("two in-memory receivers each deliver the same notification (why the shared store exists)", async () => {
   const [first, second] = await Promise.all([startReceiver(), startReceiver()]);
   assert.match(first.lines[0], /\(replays remembered in memory\)$/);
   const delivery = await newDelivery();
   assert.equal(await deliver(first, delivery), 204);
   assert.equal(await deliver(second, delivery), 204, "the other copy has never seen it");
-  assert.equal(await deliver(first, delivery), 401, "each copy refuses its own replay");
+  assert.equal(await deliver(first, delivery), 204, "each copy ignores its own duplicate");
+  assert.ok(await logged(first, /^delivered async /));
+  assert.ok(await logged(second, /^delivered async /));
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  assert.equal(deliveredLines(first, delivery.queryId).length, 1);
 });
 
-test("with Redis gone, a delivery is refused with a 5xx (Halo delivers it again), never accepted", { skip: REDIS_MISSING }, async () => {
+test("with Redis gone a notification is refused with a 5xx and not marked seen: once Redis is back it is accepted and recorded", { skip: REDIS_MISSING }, async () => {
   const receiver = await startReceiver({ REDIS_URL: redisUrl });
   const delivery = await newDelivery();
-  redis.kill();
+  redis.kill("SIGKILL");
   await once(redis, "exit");
-  assert.equal(await deliver(receiver, delivery), 500);
-  assert.match(await logged(receiver, /refused/), /refused \(HALO_VALIDATION\): seen\.seen\(\) failed/);
-  assert.ok(!receiver.lines.some((line) => line.includes("verified")), "nothing was acted on");
+  assert.equal(await deliver(receiver, delivery), 503);
+  assert.ok(await logged(receiver, /refused 503 \(store unavailable\)/));
+  assert.ok(!receiver.lines.some((line) => line.startsWith("delivered")), "nothing was delivered");
+  redis = await startRedis(redisPort);
+  let status;
+  for (let i = 0; i < 100 && status !== 204; i++) {
+    status = await deliver(receiver, delivery);
+    if (status !== 204) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.equal(status, 204, "the same notification is recorded once Redis is back");
+  // Recorded in the new Redis. (Delivery after a Redis *restart* is not
+  // asserted: this Redis keeps nothing on disk, and BullMQ's worker has been
+  // seen not to resume on a restarted server; see docs/result-delivery.md.
+  // A cut connection to a Redis that stays up is the chaos test's case.)
+  assert.ok(await logged(receiver, new RegExp(`^event recorded async ${delivery.siteId} ${delivery.queryId}$`)), receiver.lines.join("\n"));
 });

@@ -64,9 +64,9 @@ test("every public symbol has a summary and an @example, except the known gaps i
   assert.ok(docGaps({ children: [{ name: "m", children: [{ name: "f", kind: 64, signatures: [{}] }] }] }).includes("m.f: summary+example"));
 });
 
-test("the examples type-check (tsc --checkJs over examples/node/cli.mjs, examples/browser and the Redis replay store)", async () => {
+test("the examples type-check (tsc --checkJs over examples/node/cli.mjs, examples/browser and the webhook receiver)", async () => {
   const { stdout } = await run(TSC[5], ["-p", join("docs", "tsconfig.examples.json"), "--listFiles"], { cwd: ROOT });
   assert.match(stdout, /examples\/node\/cli\.mjs/);
   assert.match(stdout, /examples\/browser\/app\.js/);
-  assert.match(stdout, /examples\/webhooks\/redis-seen-store\.mjs/);
+  assert.match(stdout, /examples\/webhooks\/receiver\.mjs/);
 });

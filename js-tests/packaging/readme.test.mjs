@@ -5,7 +5,7 @@
 // line that prints `rows`. The npm README's other runnable blocks: its
 // simulator test runs under `node --test`; its token broker (TypeScript,
 // types stripped by esbuild) serves a token the simulator accepts; its
-// webhook receiver and error handling are imported and called. And every
+// webhook receiver (on result delivery) and error handling are imported and called. And every
 // block of the npm README, js or ts, compiles on its own under strict
 // TypeScript against the packed packages: nothing it uses is undeclared.
 import { after, before, test } from "node:test";
@@ -156,35 +156,32 @@ test("createTokenBroker's JSDoc example, as a Next.js route module, serves a dev
   await brokerSurvives(join(dir, "jsdoc-broker-serve.mjs"));
 });
 
-test("the npm README's webhook receiver verifies a delivery once and refuses its replay, with SET NX PX", async () => {
+test("the npm README's webhook receiver records a notification once, acknowledges its duplicate, refuses a forgery, and delivers", async () => {
   const file = await tsBlock("Webhooks", "webhooks");
-  // The block declares `redis`; this stands in for node-redis's SET.
-  const keys = new Map();
-  const sent = [];
-  globalThis.redis = {
-    async set(key, value, options) {
-      sent.push(options);
-      const until = keys.get(key);
-      if (options.condition === "NX" && until !== undefined && until > Date.now()) return null;
-      keys.set(key, Date.now() + options.expiration.value);
-      return "OK";
-    },
-  };
-  process.env.HALO_WEBHOOK_SECRET = "readme-webhook-secret";
+  // The block declares `saveRows`, your storage; this one keeps what it is given.
+  const saved = [];
+  globalThis.saveRows = async (key, rows) => saved.push({ key, rows });
+  Object.assign(process.env, { HALO_WEBHOOK_SECRET: "readme-webhook-secret", HALO_BASE_URL: simulator.url, HALO_SUBSCRIPTION_KEY: SUBSCRIPTION_KEY });
+  const { delivery, receive } = await import(pathToFileURL(file).href);
   try {
-    const { receive } = await import(pathToFileURL(file).href);
+    const { client } = deviceClient({ HaloDeviceClient }, simulator.url);
+    const { id: queryId } = await client.startAsyncQuery("SELECT TOP 2 InternalID FROM Patients");
+    await client.waitForQuery(queryId, { pollIntervalMs: 10 });
     const id = "6c0d7b19-1a2b-4c3d-8e4f-a0b1c2d3e4f5";
-    const rawBody = Buffer.from(JSON.stringify({ id, occurredAt: new Date().toISOString(), siteId: SITE_ID, queryId: "0b4c7e2a-1d3f-4a5b-8c9d-0e1f2a3b4c5d", webhookSource: "async" }));
+    const rawBody = JSON.stringify({ id, occurredAt: new Date().toISOString(), siteId: SITE_ID, queryId, webhookSource: "async" });
     const timestamp = new Date().toISOString();
     const signature = createHmac("sha256", process.env.HALO_WEBHOOK_SECRET).update(`${rawBody}.${timestamp}`).digest("hex");
-    const headers = { "x-halo-id": id, "x-halo-timestamp": timestamp, "x-halo-signature-256": signature };
-    assert.equal((await receive(rawBody, headers)).id, id);
-    await assert.rejects(receive(rawBody, headers), { code: "HALO_WEBHOOK", reason: "replay" });
-    assert.deepEqual(sent.map((options) => [options.condition, options.expiration.type]), [["NX", "PX"], ["NX", "PX"]]);
-    assert.ok(sent[0].expiration.value > 0 && Number.isInteger(sent[0].expiration.value), `PX ${sent[0].expiration.value}`);
+    const request = (sig) => new Request("http://cloud.test/halo", { method: "POST", headers: { "x-halo-id": id, "x-halo-timestamp": timestamp, "x-halo-signature-256": sig }, body: rawBody });
+    assert.equal((await receive(request(signature))).status, 204);
+    assert.equal((await receive(request(signature))).status, 204, "a duplicate is acknowledged");
+    assert.equal((await receive(request("0".repeat(64)))).status, 401, "a forgery is refused");
+    for (let i = 0; i < 200 && saved.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.deepEqual(saved.map(({ key, rows }) => [key, rows.length]), [[`async:${SITE_ID}:${queryId}`, 2]]);
+    assert.equal(delivery.counters().duplicateNotifications, 1);
   } finally {
-    delete globalThis.redis;
-    delete process.env.HALO_WEBHOOK_SECRET;
+    await delivery.close();
+    delete globalThis.saveRows;
+    for (const name of ["HALO_WEBHOOK_SECRET", "HALO_BASE_URL", "HALO_SUBSCRIPTION_KEY"]) delete process.env[name];
   }
 });
 

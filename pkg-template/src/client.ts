@@ -58,7 +58,12 @@ export class HaloDeviceClient extends SiteQueries implements HaloQueries {
       sharing?.close();
       throw fromCore(error);
     }
-    super(device, "HaloDeviceClient", core);
+    const onQueryStarted = own(options, "onQueryStarted");
+    if (onQueryStarted !== undefined && typeof onQueryStarted !== "function") {
+      throw new HaloValidationError("onQueryStarted must be a function", { code: "HALO_VALIDATION", retryable: false, field: "onQueryStarted" });
+    }
+    const siteId = String(own(options, "siteId"));
+    super(device, "HaloDeviceClient", core, onQueryStarted && ((source, queryId) => onQueryStarted({ source, siteId, queryId, startedAt: Date.now() })));
     this.#device = device;
     this.#sharing = sharing;
     // Read once: they stay readable after close() frees the wasm side.

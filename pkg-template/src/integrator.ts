@@ -21,7 +21,7 @@ import { IntegratorClient, IntegratorSite, expandWebhookUrl as expand, signWebho
 import { environmentOf, guarded, own } from "./call.js";
 import { fromCore, HaloError, HaloTimeoutError, HaloValidationError, HaloWebhookError } from "./errors.js";
 import { integratorWasm } from "./integrator-init.js";
-import { SiteQueries, type HaloQueries, type SiteCore } from "./queries.js";
+import { SiteQueries, type HaloQueries, type QueryStartedHook, type SiteCore } from "./queries.js";
 import { arrayField, isRow, protocolError } from "./decode.js";
 import type { CallOptions, QueryStatusResult, Row, WaitOptions } from "./types.js";
 import type { IntegratorSiteOperations, OperationCall } from "./generated/operations.js";
@@ -72,6 +72,7 @@ function inBrowser(): boolean {
 export class HaloIntegratorClient {
   readonly #inner: IntegratorClient;
   readonly #environment: "production" | "stage" | undefined;
+  readonly #tracker: HaloIntegratorClientOptions["tracker"];
 
   constructor(options: HaloIntegratorClientOptions) {
     integratorWasm.assertReady();
@@ -82,7 +83,15 @@ export class HaloIntegratorClient {
       own(options, "dangerouslyAllowBrowser"),
       own(options, "dangerouslyAllowElectron"),
     ];
-    const [fetch, onEvent] = [own(options, "fetch"), own(options, "onEvent")];
+    const [fetch, onEvent, tracker] = [own(options, "fetch"), own(options, "onEvent"), own(options, "tracker")];
+    if (tracker !== undefined && (typeof tracker !== "object" || tracker === null || typeof tracker.track !== "function")) {
+      throw new HaloValidationError("tracker must have a track(query) method, e.g. a createResultDelivery() component", {
+        code: "HALO_VALIDATION",
+        retryable: false,
+        field: "tracker",
+      });
+    }
+    this.#tracker = tracker;
     // Where the key would ship to users: a browser page, or an Electron app (main included).
     const exposed: [field: string, message: string] | undefined =
       inBrowser() && dangerouslyAllowBrowser !== true
@@ -181,7 +190,11 @@ export class HaloIntegratorClient {
     } catch (error) {
       throw fromCore(error);
     }
-    return new HaloIntegratorSite(handle);
+    const tracker = this.#tracker;
+    return new HaloIntegratorSite(
+      handle,
+      tracker && ((source, queryId) => tracker.track({ source, siteId, queryId, startedAt: Date.now(), startedBy: "integrator" })),
+    );
   }
 
   /**
@@ -287,8 +300,8 @@ export class HaloIntegratorSite extends SiteQueries implements HaloQueries {
   readonly #site: IntegratorSiteCore;
 
   /** @internal Use `integrator.site(siteId)`. */
-  constructor(handle: IntegratorSiteCore) {
-    super(handle, "HaloIntegratorSite", core);
+  constructor(handle: IntegratorSiteCore, started?: QueryStartedHook) {
+    super(handle, "HaloIntegratorSite", core, started);
     this.#site = handle;
   }
 
@@ -606,3 +619,14 @@ export type * from "./integrator-types.js";
 export type * from "./types.js";
 export type { HaloQueries } from "./queries.js";
 export { decodeRows } from "./decode.js";
+// The server kit: durable result delivery and its request handlers.
+export { createResultDelivery } from "./server/delivery/component.js";
+export type { ResultDelivery, ResultDeliveryOptions, ReconcileReport } from "./server/delivery/component.js";
+export type * from "./server/delivery/types.js";
+export { createMemoryDeliveryBackend } from "./server/stores/memory.js";
+export { createBullMQDeliveryBackend } from "./server/stores/bullmq.js";
+export type { BullMQDeliveryOptions } from "./server/stores/bullmq.js";
+export { createRedisSeenStore } from "./server/stores/redis-seen.js";
+export type { RedisSetClient } from "./server/stores/redis-seen.js";
+export { createWebhookHandler, createQueryReportHandler } from "./server/webhook-handler.js";
+export type { WebhookHandlerOptions, QueryReport, QueryReportHandlerOptions } from "./server/webhook-handler.js";

@@ -1,7 +1,7 @@
 import { OUTPUT_DIRECTIONS, type OperationCall, type SiteOperations } from "./generated/operations.js";
 import { own, type CoreRunner } from "./call.js";
 import { arrayField, decodeRows, protocolError, returnedParameters } from "./decode.js";
-import { HaloError, HaloValidationError } from "./errors.js";
+import { HaloError, HaloUnavailableError, HaloValidationError } from "./errors.js";
 import type {
   AsyncQueryOptions,
   CallOptions,
@@ -94,6 +94,9 @@ function searchPairs(params: FhirSearchParams): Array<[string, string]> {
   }
 }
 
+/** @internal Told of each async or registered query a client started, by id. */
+export type QueryStartedHook = (source: "async" | "registered", queryId: string) => unknown;
+
 /**
  * @internal The query methods of one site through one door, over that
  * door's wasm object. Not generic over the wasm class: the public
@@ -104,16 +107,35 @@ export class SiteQueries {
   readonly #core: SiteCore;
   readonly #name: string;
   readonly #run: CoreRunner;
+  readonly #started: QueryStartedHook | undefined;
   #closed = false;
 
   /**
    * @internal `name` is the public class's, for the closed message; `run`
-   * is the entry's guard around calls into its wasm instance.
+   * is the entry's guard around calls into its wasm instance; `started`
+   * is told of each async and registered query started here (a device's
+   * `onQueryStarted`, an integrator's `tracker`).
    */
-  constructor(core: SiteCore, name: string, run: CoreRunner) {
+  constructor(core: SiteCore, name: string, run: CoreRunner, started?: QueryStartedHook) {
     this.#core = core;
     this.#name = name;
     this.#run = run;
+    this.#started = started;
+  }
+
+  /** Awaits the `started` hook; its failure names the query, which did start. */
+  async #report<T>(source: "async" | "registered", started: T & { id: string }): Promise<T> {
+    if (this.#started === undefined) return started;
+    try {
+      await this.#started(source, started.id);
+    } catch (cause) {
+      throw new HaloUnavailableError(`${source} query ${started.id} was started, but recording it failed (see cause): it is not covered by result delivery`, {
+        code: "HALO_UNAVAILABLE",
+        retryable: false,
+        cause,
+      });
+    }
+    return started;
   }
 
   /** Throws `HALO_CLOSED` once `close()` released the wasm side. */
@@ -160,7 +182,7 @@ export class SiteQueries {
    * const { id } = await client.startAsyncQuery("SELECT * FROM Observations");
    */
   async startAsyncQuery(command: string | SqlCommand, options: AsyncQueryOptions = {}): Promise<HaloQuery> {
-    return this.#call("startAsyncQuery", [command], options);
+    return this.#report("async", await this.#call("startAsyncQuery", [command], options));
   }
 
   /**
@@ -255,7 +277,7 @@ export class SiteQueries {
    * const { id } = await client.createRegisteredQuery({ name: "today", command: "SELECT * FROM Appointments", frequencySeconds: 300, durationSeconds: 3600 });
    */
   async createRegisteredQuery(registration: RegisteredQueryRegistration, options: CallOptions = {}): Promise<{ id: string }> {
-    return this.#call("createRegisteredQuery", [registration], options);
+    return this.#report("registered", await this.#call("createRegisteredQuery", [registration], options));
   }
 
   /**

@@ -11,6 +11,8 @@ mod bodies;
 #[deny(clippy::disallowed_macros)]
 mod call_loop;
 mod convert;
+#[cfg(feature = "integrator")]
+mod delivery;
 #[cfg(feature = "device")]
 #[deny(clippy::disallowed_macros)]
 mod device_client;
@@ -50,6 +52,11 @@ pub use host::AbortSignal;
 // wasm is single-threaded (no `atomics`), which talc's cell requires.
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+#[cfg(feature = "integrator")]
+pub use delivery::{
+    delivery_backoff_ms_js, plan_status_batches_js, rate_limited_until_js, result_expiry,
+    status_batch_limit,
+};
 #[cfg(feature = "integrator")]
 pub use integrator_client::IntegratorClient;
 pub use panic_hook::on_panic;

@@ -45,6 +45,15 @@ export interface HaloIntegratorClientOptions {
    * Electron throws unless this is set. Call your token broker instead.
    */
   dangerouslyAllowElectron?: boolean;
+  /**
+   * Records each async and registered query started through this client
+   * before the start call returns (a `createResultDelivery` component):
+   * if it fails, the start call rejects with `HALO_UNAVAILABLE` naming
+   * the started query.
+   */
+  tracker?: {
+    track(query: { source: "async" | "registered"; siteId: string; queryId: string; startedAt: number; startedBy: "integrator" }): Promise<void>;
+  };
   /** `production` or `stage`; or give `baseUrl` instead. */
   environment?: "production" | "stage";
   /** Instead of `environment`, e.g. a local simulator. */

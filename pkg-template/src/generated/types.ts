@@ -302,6 +302,16 @@ export interface HaloDeviceClientOptions {
    * other tabs and windows; off by default.
    */
   tokenSharing?: TokenSharingOptions;
+  /**
+   * Opt-in: told of each async and registered query this client starts,
+   * before the start call returns, e.g. to report it to your cloud
+   * (`createQueryReportHandler` there) so that its result is delivered
+   * even if its webhook never comes. If it fails, the start call rejects
+   * with `HALO_UNAVAILABLE` naming the started query.
+   */
+  onQueryStarted?: (query: {
+    source: "async" | "registered"; siteId: string; queryId: string; startedAt: number;
+  }) => void | Promise<void>;
   /** `production` or `stage`; or give `baseUrl` instead (one of the two is required). */
   environment?: "production" | "stage";
   /** E.g. a local simulator: `http://127.0.0.1:4010`. */

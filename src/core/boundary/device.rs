@@ -71,6 +71,16 @@ pub struct HaloDeviceClientOptions {
     /// other tabs and windows; off by default.
     #[ts(optional)]
     pub token_sharing: Option<TokenSharingOptions>,
+    /// Opt-in: told of each async and registered query this client starts,
+    /// before the start call returns, e.g. to report it to your cloud
+    /// (`createQueryReportHandler` there) so that its result is delivered
+    /// even if its webhook never comes. If it fails, the start call rejects
+    /// with `HALO_UNAVAILABLE` naming the started query.
+    #[ts(
+        optional,
+        type = "(query: { source: \"async\" | \"registered\"; siteId: string; queryId: string; startedAt: number }) => void | Promise<void>"
+    )]
+    pub on_query_started: Option<()>,
 }
 
 /// `tokenSharing`: clients of one origin, site and device — in other tabs,

@@ -42,6 +42,15 @@ pub struct HaloIntegratorClientOptions {
     /// Electron throws unless this is set. Call your token broker instead.
     #[ts(optional)]
     pub dangerously_allow_electron: Option<bool>,
+    /// Records each async and registered query started through this client
+    /// before the start call returns (a `createResultDelivery` component):
+    /// if it fails, the start call rejects with `HALO_UNAVAILABLE` naming
+    /// the started query.
+    #[ts(
+        optional,
+        type = "{ track(query: { source: \"async\" | \"registered\"; siteId: string; queryId: string; startedAt: number; startedBy: \"integrator\" }): Promise<void> }"
+    )]
+    pub tracker: Option<()>,
 }
 
 /// What `issueDeviceToken` takes: which practice, and which device the token

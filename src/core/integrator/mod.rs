@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 pub mod config;
+pub mod delivery;
 pub mod pms;
 pub mod requests;
 pub mod responses;
