@@ -50,11 +50,15 @@ function bindgen(wasm, name, target, outDir) {
   run("wasm-bindgen", ["--target", target, "--weak-refs", "--out-dir", outDir, "--out-name", name, wasm]);
   // The facade compiles against the web glue's declarations, which must
   // hold no `[Symbol.dispose]` and no `any` (scripts/build-steps.mjs says
-  // why); the nodejs glue's are deleted unread below.
+  // why); the nodejs glue's are deleted unread.
   if (target === "web") {
     patch(join(outDir, `${name}.d.ts`), dropSymbolDispose);
     patch(join(outDir, `${name}.d.ts`), unknownInitOutput);
     patch(join(outDir, `${name}_bg.wasm.d.ts`), unknownSlots);
+  } else {
+    // Nothing compiles against the nodejs glue's declarations (the CommonJS
+    // build is typed by the web glue's), so they go before anything reads them.
+    for (const file of [`${name}.d.ts`, `${name}_bg.wasm.d.ts`]) rmSync(join(outDir, file));
   }
   const output = join(outDir, `${name}_bg.wasm`);
   run(bin("wasm-opt"), [...WASM_OPT, "--strip-debug", "--strip-producers", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext", "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue", output, "-o", output]);

@@ -42,7 +42,9 @@ test("every page the README links is on npm or under the repository that package
     const haloHost = /^https:\/\/api\.(stage\.)?haloconnect\.io/.test(link);
     // Placeholders a reader replaces with their own origin.
     const placeholder = /^https:\/\/(app|your-cloud)\.example(\.com)?\//.test(`${link}/`);
-    assert.ok(onNpm || inRepository || haloHost || placeholder, `${link} is reachable from neither npm nor the package's repository`);
+    // The reader's own servers on this machine (a receiver, the simulator).
+    const loopback = /^http:\/\/(localhost|127\.0\.0\.1)[:/]/.test(link);
+    assert.ok(onNpm || inRepository || haloHost || placeholder || loopback, `${link} is reachable from neither npm nor the package's repository`);
   }
   // A page of the repository the README links is one this checkout has.
   for (const link of links.filter((l) => l.startsWith(`${REPOSITORY}/blob/main/`) || l.startsWith(`${REPOSITORY}/tree/main/`))) {
