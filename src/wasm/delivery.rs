@@ -8,6 +8,7 @@ use crate::core::integrator::delivery::{
     TrackedQuery,
 };
 use crate::core::limits::MAX_QUERY_STATUS_IDS;
+use crate::core::responses::FAILED_QUERY_STATES;
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
@@ -71,6 +72,13 @@ pub fn plan_status_batches_js(
 #[wasm_bindgen(js_name = statusBatchLimit)]
 pub fn status_batch_limit() -> u32 {
     MAX_QUERY_STATUS_IDS as u32
+}
+
+/// Whether an async query's status is a terminal failure (no result will
+/// come): the core's one list, so the component never spells it again.
+#[wasm_bindgen(js_name = isFailedQueryState)]
+pub fn is_failed_query_state(status: &str) -> bool {
+    FAILED_QUERY_STATES.contains(&status)
 }
 
 /// When reconciliation may call again after a 429 (NaN: no `Retry-After`).

@@ -54,8 +54,8 @@ pub use host::AbortSignal;
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 #[cfg(feature = "integrator")]
 pub use delivery::{
-    delivery_backoff_ms_js, plan_status_batches_js, rate_limited_until_js, result_expiry,
-    status_batch_limit,
+    delivery_backoff_ms_js, is_failed_query_state, plan_status_batches_js, rate_limited_until_js,
+    result_expiry, status_batch_limit,
 };
 #[cfg(feature = "integrator")]
 pub use integrator_client::IntegratorClient;

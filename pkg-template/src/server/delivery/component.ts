@@ -9,7 +9,7 @@ import type { HaloIntegratorClient, HaloIntegratorSite } from "../../integrator.
 import type { VerifiedWebhook } from "../../integrator-types.js";
 import type { HaloQuery, Row } from "../../types.js";
 import { createMemoryDeliveryBackend } from "../stores/memory.js";
-import { expiryOf, notBeforeAfterRateLimit, planBatches, type PlannedQuery } from "./plan.js";
+import { expiryOf, failedQueryState, notBeforeAfterRateLimit, planBatches, type PlannedQuery } from "./plan.js";
 import type {
   Completion,
   CompletionJob,
@@ -23,15 +23,6 @@ import type {
   TrackedQuery,
 } from "./types.js";
 
-/** An async query's terminal states without a result (the OpenAPI's list). */
-const FAILED_ASYNC = new Set([
-  "executionFailed",
-  "uploadFailed",
-  "expiredInQueue",
-  "initialisationFailedCacheError",
-  "initialisationFailedSiteOffline",
-  "initialisationFailedSiteUnreachable",
-]);
 /** A registered query's states after which no new run comes. */
 const ENDED_REGISTERED = new Set(["completed", "cancelled", "initialisationFailedCacheError"]);
 
@@ -287,7 +278,7 @@ export function createResultDelivery(options: ResultDeliveryOptions): ResultDeli
       throw error;
     }
     if (query.status !== "successful") {
-      if (FAILED_ASYNC.has(query.status)) return queryFailed("async", job.siteId, job.queryId, query.status, job);
+      if (failedQueryState(query.status)) return queryFailed("async", job.siteId, job.queryId, query.status, job);
       // The notification came before the result was readable: try again after the backoff.
       throw new HaloUnavailableError(`query ${job.queryId} is not finished yet (${query.status})`, { code: "HALO_UNAVAILABLE", retryable: true });
     }
@@ -404,7 +395,7 @@ export function createResultDelivery(options: ResultDeliveryOptions): ResultDeli
             report.found += 1;
           }
           await backend.untrack(query);
-        } else if (FAILED_ASYNC.has(status)) {
+        } else if (failedQueryState(status)) {
           await queryFailed("async", siteId, query.queryId, status, query);
         }
       }

@@ -2,7 +2,7 @@
 // delivery.rs, through the integrator wasm): which tracked query is overdue,
 // how status calls are batched and spaced, backoff, expiry. This module only
 // adapts them to the component's shapes.
-import { deliveryBackoffMs, planStatusBatches, rateLimitedUntil, resultExpiry, statusBatchLimit } from "../../wasm/halo_integrator.js";
+import { deliveryBackoffMs, isFailedQueryState, planStatusBatches, rateLimitedUntil, resultExpiry, statusBatchLimit } from "../../wasm/halo_integrator.js";
 import { integratorWasm } from "../../integrator-init.js";
 import { fromCore } from "../../errors.js";
 import type { TrackedQuery } from "./types.js";
@@ -47,6 +47,9 @@ export function planBatches<Q extends PlannedQuery>(nowMs: number, tracked: Q[],
 
 /** The status endpoint's limit of query ids in one call. */
 export const statusLimit = (): number => statusBatchLimit();
+
+/** Whether an async query's status is a terminal failure (the core's list). */
+export const failedQueryState = (status: string): boolean => isFailedQueryState(status);
 
 /** After a 429: when the next status call may go out. */
 export const notBeforeAfterRateLimit = (nowMs: number, retryAfterMs: number | undefined, defaultWaitMs: number): number =>
