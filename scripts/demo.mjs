@@ -12,6 +12,10 @@ import { freePort } from "./free-port.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const children = [];
+// The receiver prints one `delivered …` line per result its worker handed
+// to its handler; the demo waits for it (a worker may take a moment).
+let resultDelivered;
+const delivered = new Promise((resolve) => (resultDelivered = resolve));
 
 /** Starts a Node program, prefixes its output, and resolves its first URL. */
 async function start(name, script, args = [], env = {}) {
@@ -20,7 +24,10 @@ async function start(name, script, args = [], env = {}) {
   const lines = createInterface({ input: child.stdout });
   createInterface({ input: child.stderr }).on("line", (line) => console.error(`[${name}] ${line}`));
   const [first] = await once(lines, "line");
-  lines.on("line", (line) => console.log(`[${name}] ${line}`));
+  lines.on("line", (line) => {
+    console.log(`[${name}] ${line}`);
+    if (name === "receiver" && line.startsWith("delivered ")) resultDelivered();
+  });
   console.log(`[${name}] ${first}`);
   const url = first.match(/https?:\/\/\S+/)?.[0];
   if (!url) throw new Error(`${name} printed no URL: ${first}`);
@@ -42,7 +49,7 @@ try {
     env: { ...process.env, HALO_BASE_URL: simulator, HALO_TOKEN_BROKER_URL: broker },
   });
   const [code] = await once(device, "exit");
-  await new Promise((resolve) => setTimeout(resolve, 500)); // let the receiver finish its log
+  await Promise.race([delivered, new Promise((resolve) => setTimeout(resolve, 15_000))]);
   process.exitCode = code ?? 1;
 } finally {
   for (const child of children) child.kill();

@@ -96,7 +96,8 @@ server.once("listening", () => {
 
 const stop = async () => {
   server.close();
-  await delivery.close();
+  // A job cut short is redelivered after its lease; never hang on the way out.
+  await Promise.race([delivery.close(), new Promise((resolve) => setTimeout(resolve, 5_000))]);
   process.exit(0);
 };
 process.once("SIGTERM", stop);

@@ -98,8 +98,10 @@ before(async () => {
 });
 
 after(async () => {
-  for (const child of children) if (child.exitCode === null) child.kill();
-  await Promise.all(children.map((child) => (child.exitCode === null ? once(child, "exit") : null)));
+  // SIGKILL: a receiver's graceful stop is not what this file tests, and a
+  // test must never wait on one.
+  for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
+  await Promise.all(children.map((child) => (child.exitCode === null && child.signalCode === null ? once(child, "exit") : null)));
   await simulator?.close();
   await recorder?.close();
 });

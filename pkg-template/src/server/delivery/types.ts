@@ -75,6 +75,7 @@ export interface RegisteredDeliveredResult<R extends object = Row> extends Regis
   hash: string;
 }
 
+/** What your handler gets: an async query's result or a registered query's run (see `source`). */
 export type DeliveredResult<R extends object = Row> = AsyncDeliveredResult<R> | RegisteredDeliveredResult<R>;
 
 /** Your code that stores a result; it must resolve only once the result is safe. */
