@@ -37,7 +37,7 @@ const ENTRIES = [
   { name: "halo_integrator", features: ["--no-default-features", "--features", "integrator"] },
 ];
 // Folders of examples/ that ship in the package (the README names them).
-const SHIPPED_EXAMPLES = ["broker"];
+const SHIPPED_EXAMPLES = ["broker", "webhooks"];
 const crateWasm = join(root, "target", "wasm32-unknown-unknown", "release", "halo_device.wasm");
 
 // `-Os` to a fixed point beats `-Oz` on gzip (bench/README.md, "Size
