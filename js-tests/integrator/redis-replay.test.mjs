@@ -50,12 +50,14 @@ async function startChild(command, args, env, ready) {
 
 const hasExited = (child) => child.exitCode !== null || child.signalCode !== null;
 
-/** Stops a receiver (SIGTERM: it closes its delivery and exits) and waits for it to exit. */
+/** Stops a receiver (SIGTERM: it closes its delivery and exits; SIGKILL if that takes over 5 s) and waits for it to exit. */
 async function stopReceiver(child) {
   if (hasExited(child)) return;
   const exited = once(child, "exit");
   child.kill("SIGTERM");
+  const stuck = setTimeout(() => child.kill("SIGKILL"), 5_000);
   await exited;
+  clearTimeout(stuck);
 }
 
 /** A receiver, stopped when the test `t` ends. */
