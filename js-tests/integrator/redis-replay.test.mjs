@@ -4,7 +4,11 @@
 // nothing written to disk). A notification both receive is recorded once
 // and delivered once; two in-memory receivers each deliver it; with Redis
 // gone, a notification is refused with a 5xx and not marked seen, so the
-// same notification is accepted and recorded once Redis is back.
+// same notification is accepted once Redis is back, and delivered even when
+// that Redis is a new, empty server (a restart, not a cut connection).
+// Each test stops the receivers it started: receivers left running on the
+// shared Redis would share its queue, and one of them could deliver the
+// next test's notification.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
@@ -44,13 +48,27 @@ async function startChild(command, args, env, ready) {
   return child;
 }
 
-async function startReceiver(env = {}) {
+const hasExited = (child) => child.exitCode !== null || child.signalCode !== null;
+
+/** Stops a receiver (SIGTERM: it closes its delivery and exits; SIGKILL if that takes over 5 s) and waits for it to exit. */
+async function stopReceiver(child) {
+  if (hasExited(child)) return;
+  const exited = once(child, "exit");
+  child.kill("SIGTERM");
+  const stuck = setTimeout(() => child.kill("SIGKILL"), 5_000);
+  await exited;
+  clearTimeout(stuck);
+}
+
+/** A receiver, stopped when the test `t` ends. */
+async function startReceiver(t, env = {}) {
   const child = await startChild(
     process.execPath,
     [join(ROOT, "examples", "webhooks", "receiver.mjs")],
     { HALO_BASE_URL: simulator.url, HALO_SUBSCRIPTION_KEY: SUBSCRIPTION_KEY, HALO_WEBHOOK_SECRET: SECRET, PORT: "0", ...env },
     /^webhook receiver listening on /,
   );
+  t.after(() => stopReceiver(child));
   child.url = child.lines.find((line) => line.startsWith("webhook receiver listening on ")).match(/http:\/\/\S+/)[0];
   return child;
 }
@@ -73,9 +91,10 @@ async function deliver(receiver, { rawBody, headers }) {
   return response.status;
 }
 
-/** Waits for a receiver's log line (it logs after it answered). */
-async function logged(receiver, pattern) {
-  for (let i = 0; i < 500 && !receiver.lines.some((line) => pattern.test(line)); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+/** Waits up to `withinMs` for a receiver's log line (it logs after it answered). */
+async function logged(receiver, pattern, withinMs = 5_000) {
+  const deadline = Date.now() + withinMs;
+  while (!receiver.lines.some((line) => pattern.test(line)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
   return receiver.lines.find((line) => pattern.test(line));
 }
 
@@ -98,16 +117,18 @@ before(async () => {
 });
 
 after(async () => {
-  // SIGKILL: a receiver's graceful stop is not what this file tests, and a
-  // test must never wait on one.
-  for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
-  await Promise.all(children.map((child) => (child.exitCode === null && child.signalCode === null ? once(child, "exit") : null)));
+  // A child killed by a signal has a null exitCode but will never emit "exit" again.
+  // SIGKILL: a receiver's graceful stop is not what this file tests.
+  const running = children.filter((child) => !hasExited(child));
+  const exits = running.map((child) => once(child, "exit"));
+  for (const child of running) child.kill("SIGKILL");
+  await Promise.all(exits);
   await simulator?.close();
   await recorder?.close();
 });
 
-test("a notification both receivers sharing Redis get is recorded once and delivered once", { skip: REDIS_MISSING }, async () => {
-  const [first, second] = await Promise.all([startReceiver({ REDIS_URL: redisUrl }), startReceiver({ REDIS_URL: redisUrl })]);
+test("a notification both receivers sharing Redis get is recorded once and delivered once", { skip: REDIS_MISSING }, async (t) => {
+  const [first, second] = await Promise.all([startReceiver(t, { REDIS_URL: redisUrl }), startReceiver(t, { REDIS_URL: redisUrl })]);
   assert.match(first.lines[0], /\(replays remembered in Redis\)$/);
   const delivery = await newDelivery();
   assert.equal(await deliver(first, delivery), 204, "the first receiver records it");
@@ -121,8 +142,8 @@ test("a notification both receivers sharing Redis get is recorded once and deliv
   assert.equal(duplicates.length, 2, "both later deliveries were recognised as duplicates");
 });
 
-test("two in-memory receivers each deliver the same notification (why the shared store exists)", async () => {
-  const [first, second] = await Promise.all([startReceiver(), startReceiver()]);
+test("two in-memory receivers each deliver the same notification (why the shared store exists)", async (t) => {
+  const [first, second] = await Promise.all([startReceiver(t), startReceiver(t)]);
   assert.match(first.lines[0], /\(replays remembered in memory\)$/);
   const delivery = await newDelivery();
   assert.equal(await deliver(first, delivery), 204);
@@ -134,8 +155,8 @@ test("two in-memory receivers each deliver the same notification (why the shared
   assert.equal(deliveredLines(first, delivery.queryId).length, 1);
 });
 
-test("with Redis gone a notification is refused with a 5xx and not marked seen: once Redis is back it is accepted and recorded", { skip: REDIS_MISSING }, async () => {
-  const receiver = await startReceiver({ REDIS_URL: redisUrl });
+test("with Redis gone a notification is refused with a 5xx and not marked seen: once a restarted Redis is back it is accepted and delivered", { skip: REDIS_MISSING }, async (t) => {
+  const receiver = await startReceiver(t, { REDIS_URL: redisUrl });
   const delivery = await newDelivery();
   redis.kill("SIGKILL");
   await once(redis, "exit");
@@ -149,9 +170,12 @@ test("with Redis gone a notification is refused with a 5xx and not marked seen: 
     if (status !== 204) await new Promise((resolve) => setTimeout(resolve, 100));
   }
   assert.equal(status, 204, "the same notification is recorded once Redis is back");
-  // Recorded in the new Redis. (Delivery after a Redis *restart* is not
-  // asserted: this Redis keeps nothing on disk, and BullMQ's worker has been
-  // seen not to resume on a restarted server; see docs/result-delivery.md.
-  // A cut connection to a Redis that stays up is the chaos test's case.)
   assert.ok(await logged(receiver, new RegExp(`^event recorded async ${delivery.siteId} ${delivery.queryId}$`)), receiver.lines.join("\n"));
+  // The new Redis is empty (nothing on disk): the worker's connections
+  // reconnect to it, BullMQ's scripts are loaded again (EVALSHA's NOSCRIPT
+  // falls back to EVAL), and the only receiver on this Redis delivers it.
+  // 15 s: the reconnect delay is capped at 2 s; the rest is slack for a loaded machine.
+  assert.ok(await logged(receiver, new RegExp(`^delivered async ${delivery.siteId} ${delivery.queryId} 1$`), 15_000), receiver.lines.join("\n"));
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.equal(deliveredLines(receiver, delivery.queryId).length, 1, "delivered once");
 });
