@@ -4,7 +4,7 @@
 // Promise<Response>`: mount them on any Fetch-style server (Hono, Deno,
 // Bun, Workers; Node through an adapter such as @hono/node-server).
 import { HaloError, HaloValidationError, HaloWebhookError } from "../errors.js";
-import { verifyWebhook } from "../integrator.js";
+import { verifyWebhook } from "../integrator-client.js";
 import type { ResultDelivery } from "./delivery/component.js";
 
 /** The largest webhook body read: Halo's payload is five short fields. */

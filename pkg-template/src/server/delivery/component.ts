@@ -5,7 +5,7 @@
 // protocol); the decisions are the Rust core's (plan.ts); this file wires
 // the two to the Integrator API.
 import { HaloError, HaloGoneError, HaloRateLimitError, HaloTimeoutError, HaloUnavailableError, HaloValidationError } from "../../errors.js";
-import type { HaloIntegratorClient, HaloIntegratorSite } from "../../integrator.js";
+import type { HaloIntegratorClient, HaloIntegratorSite } from "../../integrator-client.js";
 import type { VerifiedWebhook } from "../../integrator-types.js";
 import type { HaloQuery, Row } from "../../types.js";
 import { createMemoryDeliveryBackend } from "../stores/memory.js";
