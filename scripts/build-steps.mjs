@@ -77,3 +77,101 @@ export function requiredSnippets(glue, file) {
   if (required.size === 0) throw new BuildStepError("snippets-to-commonjs", file, "no `require('./snippets/….js')` found");
   return [...required];
 }
+
+/**
+ * wasm-bindgen names each import `__wbg_<name>_<16 hex digits>`; the glue
+ * spells each name once as a key and the wasm once in its import section.
+ * Hex digits are all but incompressible, so the hashes cost the device
+ * download about 1 KB of gzip. Each hashed import is renamed to its name
+ * without the hash (`_2`, `_3`… after the first of a repeated name), in the
+ * wasm's import section and in the glue alike; `glue` is the web glue's
+ * text, `wasm` the bytes of the wasm it loads. Returns both rewritten.
+ */
+export function shortImportNames(glue, wasm, file) {
+  const fail = (what) => new BuildStepError("short-import-names", file, what);
+  const bytes = new Uint8Array(wasm);
+  let at = 8;
+  const leb = () => {
+    let value = 0;
+    for (let shift = 0; ; shift += 7) {
+      const byte = bytes[at++];
+      value += (byte & 0x7f) * 2 ** shift;
+      if (byte < 0x80) return value;
+    }
+  };
+  const encode = (value) => {
+    const out = [];
+    do {
+      let byte = value % 128;
+      value = Math.floor(value / 128);
+      if (value > 0) byte |= 0x80;
+      out.push(byte);
+    } while (value > 0);
+    return out;
+  };
+  const text = new TextDecoder();
+  const utf8 = new TextEncoder();
+  const name = () => {
+    const length = leb();
+    at += length;
+    return text.decode(bytes.subarray(at - length, at));
+  };
+  const limits = () => {
+    const flags = bytes[at++];
+    leb();
+    if (flags & 1) leb();
+  };
+  while (at < bytes.length && bytes[at] !== 2) {
+    at += 1;
+    const size = leb();
+    at += size;
+  }
+  if (at >= bytes.length) throw fail("the wasm has no import section");
+  const sectionStart = at;
+  at += 1;
+  const sectionSize = leb();
+  const sectionEnd = at + sectionSize;
+  const entries = leb();
+  const renamed = new Map();
+  const taken = new Set();
+  const out = [...encode(entries)];
+  for (let index = 0; index < entries; index++) {
+    const module = name();
+    const field = name();
+    const descStart = at;
+    const kind = bytes[at++];
+    if (kind === 0) leb();
+    else if (kind === 1) (at++, limits());
+    else if (kind === 2) limits();
+    else if (kind === 3) at += 2;
+    else if (kind === 4) (at++, leb());
+    else throw fail(`an import of unknown kind ${kind}`);
+    let short = field;
+    const hashed = /^(__wbg_\w+?)_[0-9a-f]{16}$/.exec(field);
+    if (hashed) {
+      short = hashed[1];
+      for (let n = 2; taken.has(short) || glue.includes(short + ":"); n++) short = `${hashed[1]}_${n}`;
+      renamed.set(field, short);
+    }
+    taken.add(short);
+    for (const part of [module, short]) {
+      const encoded = utf8.encode(part);
+      out.push(...encode(encoded.length), ...encoded);
+    }
+    out.push(...bytes.subarray(descStart, at));
+  }
+  if (at !== sectionEnd) throw fail("the import section did not parse to its end");
+  if (renamed.size === 0) throw fail("no import named __wbg_<name>_<hash>");
+  let newGlue = glue;
+  for (const [long, short] of renamed) {
+    const uses = newGlue.split(long).length - 1;
+    if (uses !== 1) throw fail(`expected the glue to name ${long} once, found ${uses}`);
+    newGlue = newGlue.replace(long, short);
+  }
+  const section = [2, ...encode(out.length), ...out];
+  const result = new Uint8Array(sectionStart + section.length + (bytes.length - sectionEnd));
+  result.set(bytes.subarray(0, sectionStart), 0);
+  result.set(section, sectionStart);
+  result.set(bytes.subarray(sectionEnd), sectionStart + section.length);
+  return { glue: newGlue, wasm: result };
+}

@@ -5,7 +5,7 @@
 // the package's types or the way it loads its wasm.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { BuildStepError, dropSymbolDispose, requiredSnippets, unknownInitOutput, unknownSlots, wasmBesideBundle } from "../../scripts/build-steps.mjs";
+import { BuildStepError, dropSymbolDispose, requiredSnippets, shortImportNames, unknownInitOutput, unknownSlots, wasmBesideBundle } from "../../scripts/build-steps.mjs";
 
 const DECLARATIONS = `export class DeviceClient {
     free(): void;
@@ -62,4 +62,38 @@ test("wasm-beside-bundle points the glue at ./wasm/, and fails when it loads its
 test("snippets-to-commonjs finds each snippet the CommonJS glue requires, and fails when it finds none", () => {
   assert.deepEqual(requiredSnippets(NODE_GLUE, "the-file"), ["snippets/halo-device-1c1a27dd8616f762/src/wasm/response_copy.js"]);
   failsAs("snippets-to-commonjs", () => requiredSnippets(NODE_GLUE.replaceAll("require(", "import("), "the-file"));
+});
+
+/** A wasm that imports `fields` (function imports of type 0) from `./m.js` and exports `run`, which calls the last. */
+function wasmImporting(fields) {
+  const leb = (n) => { const out = []; do { let b = n & 0x7f; n >>>= 7; if (n) b |= 0x80; out.push(b); } while (n); return out; };
+  const str = (s) => { const b = [...new TextEncoder().encode(s)]; return [...leb(b.length), ...b]; };
+  const section = (id, body) => [id, ...leb(body.length), ...body];
+  const imports = [...leb(fields.length), ...fields.flatMap((field) => [...str("./m.js"), ...str(field), 0, 0])];
+  const body = [0, 0x10, ...leb(fields.length - 1), 0x0b];
+  return new Uint8Array([
+    0, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
+    ...section(1, [1, 0x60, 0, 0]),
+    ...section(2, imports),
+    ...section(3, [1, 0]),
+    ...section(7, [1, ...str("run"), 0, ...leb(fields.length)]),
+    ...section(10, [1, ...leb(body.length), ...body]),
+  ]);
+}
+
+test("short-import-names drops the hashes in the wasm and the glue alike, keeps repeated names apart, and fails on a glue that does not match", async () => {
+  const fields = ["__wbg_now_0123456789abcdef", "__wbg_new_1111111111111111", "__wbg_new_2222222222222222", "__wbindgen_init_externref_table"];
+  const glue = `const imports = { "./m.js": { ${fields.map((field, index) => `${field}: () => calls.push(${index})`).join(", ")} } };`;
+  const { glue: short, wasm } = shortImportNames(glue, wasmImporting(fields), "the-file");
+  assert.doesNotMatch(short, /[0-9a-f]{16}/);
+  const names = WebAssembly.Module.imports(new WebAssembly.Module(wasm)).map(({ name }) => name);
+  assert.deepEqual(names, ["__wbg_now", "__wbg_new", "__wbg_new_2", "__wbindgen_init_externref_table"]);
+  // The renamed wasm instantiates against the renamed glue, each import where it was.
+  const calls = [];
+  const imports = new Function("calls", `${short}; return imports;`)(calls);
+  const { instance } = await WebAssembly.instantiate(wasm, imports);
+  instance.exports.run();
+  assert.deepEqual(calls, [3]);
+  failsAs("short-import-names", () => shortImportNames(glue.replace(fields[1], "__wbg_other"), wasmImporting(fields), "the-file"));
+  failsAs("short-import-names", () => shortImportNames(glue, wasmImporting(["__wbindgen_init_externref_table"]), "the-file"));
 });

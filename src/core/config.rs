@@ -276,7 +276,9 @@ fn validate_base_url(url: &str) -> Result<String, HaloError> {
         .or_else(|| url.strip_prefix("http://"));
     let trimmed = url.trim_end_matches(is('/'));
     let authority = rest.map(|rest| rest.split(is('/')).next().unwrap_or_default());
-    if authority.is_some_and(|authority| authority.contains(is('@'))) {
+    // Bytes, not a char pattern: `str::contains` brings a `Searcher` into
+    // the device wasm (~0.25 KB), and these characters are all ASCII.
+    if authority.is_some_and(|authority| authority.bytes().any(|b| b == b'@')) {
         // `fetch` refuses such URLs anyway, quoting them in its error; and
         // Halo authenticates by header, never by URL.
         return Err(HaloError::validation(
@@ -290,7 +292,7 @@ fn validate_base_url(url: &str) -> Result<String, HaloError> {
             !host.is_empty()
                 // URL parsers read `\` as `/` and drop dot segments: the
                 // URL must go where it reads.
-                && !rest.contains(['?', '#', ' ', '\\'])
+                && !rest.bytes().any(|b| matches!(b, b'?' | b'#' | b' ' | b'\\'))
                 && !rest.split(is('/')).skip(1).any(is_dot_segment)
                 && rest.bytes().all(|b| b.is_ascii_graphic())
         }

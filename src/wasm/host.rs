@@ -404,10 +404,16 @@ impl Watch {
             own: own.cloned(),
         };
         // Dropped on a refusal: removing a listener never added is a no-op.
-        for signal in [&watch.caller, &watch.own].into_iter().flatten() {
-            signal
-                .add_event_listener_with_callback("abort", &watch.listener)
-                .map_err(Interrupted::Unusable)?;
+        #[expect(
+            clippy::manual_flatten,
+            reason = "size: `.flatten()` adds an iterator to the device wasm"
+        )]
+        for signal in [&watch.caller, &watch.own] {
+            if let Some(signal) = signal {
+                signal
+                    .add_event_listener_with_callback("abort", &watch.listener)
+                    .map_err(Interrupted::Unusable)?;
+            }
         }
         Ok(watch)
     }
@@ -434,8 +440,14 @@ impl Watch {
 impl Drop for Watch {
     fn drop(&mut self) {
         // A long-lived signal shared by many calls must not collect listeners.
-        for signal in [&self.caller, &self.own].into_iter().flatten() {
-            let _ = signal.remove_event_listener_with_callback("abort", &self.listener);
+        #[expect(
+            clippy::manual_flatten,
+            reason = "size: `.flatten()` adds an iterator to the device wasm"
+        )]
+        for signal in [&self.caller, &self.own] {
+            if let Some(signal) = signal {
+                let _ = signal.remove_event_listener_with_callback("abort", &self.listener);
+            }
         }
     }
 }
