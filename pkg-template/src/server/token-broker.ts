@@ -7,6 +7,7 @@
 import { HaloError, HaloRateLimitError, HaloUnavailableError, HaloValidationError } from "../errors.js";
 import type { DeviceToken, DeviceTokenRequest } from "../integrator-types.js";
 import type { TokenReason } from "../types.js";
+import { BodyRefused, readBoundedBody } from "./body.js";
 
 /**
  * Who asks: the practice and the device a token is for, as `authorize`
@@ -182,43 +183,15 @@ function origins(list: unknown): Set<string> {
 
 /** The request's body as text, at most `limit` bytes and within `timeoutMs`, or why not. */
 async function readBody(request: Request, limit: number, timeoutMs: number): Promise<string> {
-  const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > limit) throw new Refusal(413, "BROKER_BODY_TOO_LARGE", `the request body must be at most ${limit} bytes`);
-  const body = request.body;
-  if (body === null) return "";
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    reader.cancel().catch(() => undefined);
-  }, timeoutMs);
+  let bytes: Uint8Array;
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (timedOut) throw new Refusal(408, "BROKER_BODY_TIMEOUT", `the request body did not arrive within ${timeoutMs} ms`, true);
-      if (done) break;
-      if (!(value instanceof Uint8Array)) throw new Refusal(400, "BROKER_BAD_BODY", "the request body is not bytes");
-      size += value.byteLength;
-      if (size > limit) {
-        reader.cancel().catch(() => undefined);
-        throw new Refusal(413, "BROKER_BODY_TOO_LARGE", `the request body must be at most ${limit} bytes`);
-      }
-      chunks.push(value);
-    }
+    bytes = await readBoundedBody(request, limit, timeoutMs);
   } catch (error) {
-    if (error instanceof Refusal) throw error;
-    if (timedOut) throw new Refusal(408, "BROKER_BODY_TIMEOUT", `the request body did not arrive within ${timeoutMs} ms`, true);
-    throw new Refusal(400, "BROKER_BAD_BODY", "the request body could not be read", false, error);
-  } finally {
-    clearTimeout(timer);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
+    const why = error instanceof BodyRefused ? error.why : "unreadable";
+    if (why === "too large") throw new Refusal(413, "BROKER_BODY_TOO_LARGE", `the request body must be at most ${limit} bytes`);
+    if (why === "timeout") throw new Refusal(408, "BROKER_BODY_TIMEOUT", `the request body did not arrive within ${timeoutMs} ms`, true);
+    if (why === "not bytes") throw new Refusal(400, "BROKER_BAD_BODY", "the request body is not bytes");
+    throw new Refusal(400, "BROKER_BAD_BODY", "the request body could not be read", false, error instanceof BodyRefused ? error.cause : error);
   }
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(bytes);

@@ -5,10 +5,10 @@
 // Bun, Workers; Node through an adapter such as @hono/node-server).
 import { HaloError, HaloValidationError, HaloWebhookError } from "../errors.js";
 import { verifyWebhook } from "../integrator-client.js";
+import { MAX_WEBHOOK_BODY_BYTES } from "../generated/webhook-limits.js";
+import { BodyRefused, readBoundedBody } from "./body.js";
 import type { ResultDelivery } from "./delivery/component.js";
 
-/** The largest webhook body read: Halo's payload is five short fields. */
-const DEFAULT_MAX_BODY_BYTES = 64 << 10;
 /** A device's report is smaller still. */
 const MAX_REPORT_BYTES = 4 << 10;
 
@@ -22,37 +22,6 @@ const answer = (status: number, reason: string, headers: Record<string, string> 
     status,
     headers: status === 204 ? headers : { "Content-Type": "application/json", ...headers },
   });
-
-class BodyTooLarge extends Error {
-  override name = "BodyTooLarge";
-}
-
-/** The body's bytes, at most `limit` of them, read from the stream (never trusting Content-Length alone). */
-async function readBody(request: Request, limit: number): Promise<Uint8Array> {
-  const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > limit) throw new BodyTooLarge();
-  const reader = request.body?.getReader();
-  if (reader === undefined) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => undefined);
-      throw new BodyTooLarge();
-    }
-    chunks.push(value);
-  }
-  const body = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return body;
-}
 
 /** What `createWebhookHandler` takes. */
 export interface WebhookHandlerOptions {
@@ -90,7 +59,7 @@ export function createWebhookHandler(options: WebhookHandlerOptions): (request: 
   if (typeof secret !== "string" || secret === "") {
     throw new HaloValidationError("secret is required: the webhook secret Halo signs with", { code: "HALO_VALIDATION", retryable: false, field: "secret" });
   }
-  const limit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const limit = options.maxBodyBytes ?? MAX_WEBHOOK_BODY_BYTES;
   if (!Number.isInteger(limit) || limit < 1) {
     throw new HaloValidationError("maxBodyBytes must be a positive integer", { code: "HALO_VALIDATION", retryable: false, field: "maxBodyBytes" });
   }
@@ -107,9 +76,9 @@ export function createWebhookHandler(options: WebhookHandlerOptions): (request: 
       if (request.method !== "POST") return refuse(405, "method");
       let rawBody: Uint8Array;
       try {
-        rawBody = await readBody(request, limit);
+        rawBody = await readBoundedBody(request, limit);
       } catch (error) {
-        return error instanceof BodyTooLarge ? refuse(413, "body too large") : refuse(400, "body unreadable");
+        return error instanceof BodyRefused && error.why === "too large" ? refuse(413, "body too large") : refuse(400, "body unreadable");
       }
       let webhook;
       try {
@@ -190,9 +159,9 @@ export function createQueryReportHandler(options: QueryReportHandlerOptions): (r
       if (request.method !== "POST") return answer(405, "method");
       let body: Uint8Array;
       try {
-        body = await readBody(request, MAX_REPORT_BYTES);
+        body = await readBoundedBody(request, MAX_REPORT_BYTES);
       } catch (error) {
-        return answer(error instanceof BodyTooLarge ? 413 : 400, "body");
+        return answer(error instanceof BodyRefused && error.why === "too large" ? 413 : 400, "body");
       }
       const report = parseReport(body);
       if (report === undefined) return answer(400, "a report is { source: \"async\" | \"registered\", siteId, queryId, startedAt }");
